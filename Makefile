@@ -1,0 +1,51 @@
+# The two commands of the README: `make demo` and `make test`.
+# Each installs what it needs: Debian packages (as root) and a virtualenv.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test check lint types layers unit system venv bench flow-diagram clean
+
+demo: system venv
+	$(BIN)/kiosk demo
+
+test: system venv check unit
+
+check: lint types layers
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: venv
+	$(BIN)/mypy
+
+layers: venv
+	$(BIN)/lint-imports
+
+unit: venv
+	$(BIN)/pytest -q
+
+bench: system venv
+	$(BIN)/python bench/journal.py
+
+# Render the pay-flow state diagram that the README shows.
+flow-diagram: system venv
+	$(BIN)/kiosk flow --dot > docs/flow.dot
+	dot -Tsvg docs/flow.dot -o docs/flow.svg
+
+system:
+	@sh packaging/dev/install-system-packages.sh
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,87 @@
+"""Load settings: a TOML file over the embedded defaults, validated.
+
+Tables merge key by key; any other value (lists included) in the file replaces
+the default. Errors are raised as ``ConfigError`` whose message names each bad
+key by its dotted path and says why.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from config.settings import Settings
+
+DEFAULT_FILES = ("kiosk.toml", "services.toml", "tariffs.toml")
+
+
+class ConfigError(ValueError):
+    """A settings file that cannot be used; the message names the key and the reason."""
+
+
+def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def defaults() -> dict[str, Any]:
+    """The embedded defaults from ``config/defaults/``, merged in file order."""
+    tree: dict[str, Any] = {}
+    folder = resources.files("config") / "defaults"
+    for name in DEFAULT_FILES:
+        tree = merge(tree, tomllib.loads((folder / name).read_text(encoding="utf-8")))
+    return tree
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"] if not _is_union_tag(part))
+        reason = item["msg"].removeprefix("Value error, ")
+        lines.append(f"{key or '(top level)'}: {reason}")
+    return "\n".join(lines)
+
+
+def _is_union_tag(part: object) -> bool:
+    # pydantic puts the chosen member of a tagged union in the path ("tiered").
+    return part in ("tiered", "parking", "property")
+
+
+def validate(tree: Mapping[str, Any], source: str = "settings") -> Settings:
+    try:
+        return Settings.model_validate(tree)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}:\n{_describe(exc)}") from None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Embedded defaults, overridden by ``path`` when given."""
+    tree = defaults()
+    source = "embedded defaults"
+    if path is not None:
+        tree = merge(tree, _read(path))
+        source = str(path)
+    return validate(tree, source)

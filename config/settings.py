@@ -1,0 +1,251 @@
+"""The settings schema: every key the kiosk reads, its type and its limits.
+
+Conventions, so a config file can never lose a fen:
+
+* amounts of money are integers of fen, in keys ending ``_fen``;
+* unit prices and rates are decimal *strings* (``"0.538"``): a TOML float
+  cannot hold them exactly, so a float is refused with a message saying so;
+* durations are integers of seconds (``_s``) or minutes (``_minutes``);
+* unknown keys are errors, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Literal
+
+from config.fees.parking import ParkingTariff
+from config.fees.property import PropertyTariff
+from config.fees.tiered import Period, Tier, TieredTariff
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
+
+
+def _decimal_text(value: object) -> Decimal:
+    if isinstance(value, float):
+        raise ValueError(
+            f'write {value!r} as a string, e.g. "{value}": a float cannot hold a price exactly'
+        )
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError("must be a decimal number written as a string")
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal number") from None
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+DecimalText = Annotated[Decimal, BeforeValidator(_decimal_text)]
+Fen = Annotated[int, Field(strict=True, ge=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PaymentMethod(enum.Enum):
+    """Payment methods, named as the central server's API names them."""
+
+    CASH = "cash"
+    CARD = "card"
+    WECHAT = "wechat"
+    ALIPAY = "alipay"
+    UNIONPAY_QR = "unionpay_qr"
+
+    @property
+    def is_qr(self) -> bool:
+        return self in (PaymentMethod.WECHAT, PaymentMethod.ALIPAY, PaymentMethod.UNIONPAY_QR)
+
+
+class RefundTarget(enum.Enum):
+    """Where a cancelled session's stacked cash goes."""
+
+    ACCOUNT_CREDIT = "account_credit"
+    VOUCHER = "voucher"
+
+
+class IdentifyMethod(enum.Enum):
+    KEYPAD = "keypad"
+    CARD = "card"
+    PHONE = "phone"
+
+
+class KioskSection(_Strict):
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    operator_name_zh: str = Field(min_length=1)
+    operator_name_en: str = Field(min_length=1)
+    location: str = Field(min_length=1)
+    hotline: str = Field(min_length=3, pattern=r"^[0-9 +()-]+$")
+    default_language: Literal["zh", "en"] = "zh"
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+
+
+class PathsSection(_Strict):
+    data_dir: str = Field(min_length=1)
+
+
+class Timeouts(_Strict):
+    """Seconds each flow state waits before its timeout event."""
+
+    attract: PositiveInt
+    choose_service: PositiveInt
+    identify: PositiveInt
+    looking_up: PositiveInt
+    bill_shown: PositiveInt
+    choose_method: PositiveInt
+    cash_inserting: PositiveInt
+    card_paying: PositiveInt
+    qr_waiting: PositiveInt
+    qr_cancelling: PositiveInt
+    qr_poll: PositiveInt
+    completing: PositiveInt
+    done: PositiveInt
+    cancelled: PositiveInt
+    are_you_there: PositiveInt
+    out_of_service: PositiveInt
+    maintenance: PositiveInt
+    accessibility_factor: Annotated[int, Field(strict=True, ge=1, le=5)] = 2
+
+
+class CashSection(_Strict):
+    denominations_fen: tuple[Annotated[int, Field(strict=True, gt=0)], ...] = Field(min_length=1)
+    max_session_fen: Annotated[int, Field(strict=True, gt=0)]
+    max_overpay_fen: Fen
+
+    @field_validator("denominations_fen")
+    @classmethod
+    def _distinct(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("denominations must be distinct")
+        return tuple(sorted(value))
+
+
+class ServiceSection(_Strict):
+    name_zh: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    enabled: bool = True
+    tariff: str | None = None
+    prepaid: bool = False
+    identify: tuple[IdentifyMethod, ...] = Field(min_length=1)
+    methods: tuple[PaymentMethod, ...] = Field(min_length=1)
+    allow_partial: bool = False
+    min_payment_fen: Annotated[int, Field(strict=True, gt=0)] = 100
+    refund_to: RefundTarget = RefundTarget.ACCOUNT_CREDIT
+    account_pattern: str = r"^\d{6,20}$"
+
+    @field_validator("account_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return value
+
+
+class TierEntry(_Strict):
+    upto: DecimalText | None = None
+    price: DecimalText
+
+
+class TieredTariffSection(_Strict):
+    type: Literal["tiered"]
+    unit: str = Field(min_length=1)
+    period: Literal["annual", "monthly"]
+    unit_step: DecimalText = Decimal("0.01")
+    tiers: tuple[TierEntry, ...] = Field(min_length=1)
+
+    def build(self) -> TieredTariff:
+        return TieredTariff(
+            self.unit,
+            Period(self.period),
+            tuple(Tier(t.upto, t.price) for t in self.tiers),
+            self.unit_step,
+        )
+
+    @model_validator(mode="after")
+    def _buildable(self) -> TieredTariffSection:
+        self.build()
+        return self
+
+
+class ParkingTariffSection(_Strict):
+    type: Literal["parking"]
+    free_minutes: Annotated[int, Field(strict=True, ge=0)]
+    period_minutes: Annotated[int, Field(strict=True, gt=0, le=1440)]
+    rate_fen: Annotated[int, Field(strict=True, gt=0)]
+    daily_cap_fen: Annotated[int, Field(strict=True, gt=0)] | None = None
+    deduct_free_minutes: bool = False
+
+    def build(self) -> ParkingTariff:
+        return ParkingTariff(
+            self.free_minutes,
+            self.period_minutes,
+            self.rate_fen,
+            self.daily_cap_fen,
+            self.deduct_free_minutes,
+        )
+
+
+class PropertyTariffSection(_Strict):
+    type: Literal["property"]
+    price_per_m2_month: DecimalText
+    late_fee_daily_rate: DecimalText
+    late_fee_cap_rate: DecimalText
+    due_day: Annotated[int, Field(strict=True, ge=1, le=28)] = 1
+    grace_days: Annotated[int, Field(strict=True, ge=0)] = 0
+
+    def build(self) -> PropertyTariff:
+        return PropertyTariff(
+            self.price_per_m2_month,
+            self.late_fee_daily_rate,
+            self.late_fee_cap_rate,
+            self.due_day,
+            self.grace_days,
+        )
+
+    @model_validator(mode="after")
+    def _buildable(self) -> PropertyTariffSection:
+        self.build()
+        return self
+
+
+TariffSection = Annotated[
+    TieredTariffSection | ParkingTariffSection | PropertyTariffSection,
+    Field(discriminator="type"),
+]
+
+
+class Settings(_Strict):
+    kiosk: KioskSection
+    paths: PathsSection
+    timeouts: Timeouts
+    cash: CashSection
+    services: dict[str, ServiceSection] = Field(min_length=1)
+    tariffs: dict[str, TariffSection] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Settings:
+        for name, service in self.services.items():
+            if service.tariff is not None and service.tariff not in self.tariffs:
+                raise ValueError(
+                    f"services.{name}.tariff: no tariff named {service.tariff!r} "
+                    f"(known: {', '.join(sorted(self.tariffs)) or 'none'})"
+                )
+            if service.prepaid and service.tariff is None:
+                raise ValueError(f"services.{name}.prepaid: a prepaid service needs a tariff")
+            if service.min_payment_fen > self.cash.max_session_fen:
+                raise ValueError(f"services.{name}.min_payment_fen: above cash.max_session_fen")
+        return self

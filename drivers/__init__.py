@@ -1,0 +1,1 @@
+"""Device interfaces and implementations; knows nothing of payments."""

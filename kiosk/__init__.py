@@ -1,0 +1,1 @@
+"""The kiosk core: money, the pay flow, recovery and the CLI."""

@@ -1,0 +1,1 @@
+"""The durable SQLite journal and outbox, and (later) the sync worker."""

@@ -1,0 +1,1 @@
+"""PySide6 screens; renders flow state and turns touches into flow events."""
