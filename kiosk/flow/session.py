@@ -1,0 +1,55 @@
+"""One customer's session: what the flow knows about it, and nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from config.settings import PaymentMethod, RefundTarget, ServiceSection
+from kiosk.bills import Bill
+from kiosk.flow.states import Outcome
+from kiosk.money import Money
+
+
+@dataclass(slots=True)
+class Session:
+    id: UUID
+    currency: str
+    service: str | None = None
+    config: ServiceSection | None = None
+    account: str | None = None
+    phone: str | None = None
+    bill: Bill | None = None
+    amount: Money | None = None  # what the customer chose to pay
+    method: PaymentMethod | None = None
+    paid: Money = field(init=False)  # cash stacked: credit the customer owns
+    settled: Money = field(init=False)  # of ``paid``, what a settlement record accounts for
+    escrow: Money | None = None
+    acceptor_on: bool = False
+    card_reference: str | None = None
+    qr_reference: str | None = None
+    qr_order: str | None = None
+    qr_url: str | None = None
+    outcome: Outcome | None = None
+    credited: Money | None = None
+    credited_to: RefundTarget | None = None
+    closed: bool = False
+
+    def __post_init__(self) -> None:
+        self.paid = Money.zero(self.currency)
+        self.settled = Money.zero(self.currency)
+
+    @property
+    def unsettled(self) -> Money:
+        return self.paid - self.settled
+
+    @property
+    def refund_to(self) -> RefundTarget:
+        """Where cancelled cash goes; a voucher when there is no account to credit."""
+        if self.config is None or self.account is None:
+            return RefundTarget.VOUCHER
+        return self.config.refund_to
+
+    @property
+    def is_purchase(self) -> bool:
+        return self.bill is not None and self.bill.is_purchase

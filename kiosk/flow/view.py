@@ -1,0 +1,31 @@
+"""What a screen shows: a frozen snapshot of the flow, handed out with ``Show``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from config.settings import PaymentMethod, RefundTarget
+from kiosk.bills import Bill
+from kiosk.flow.states import Notice, Outcome, State
+from kiosk.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    state: State
+    notice: Notice | None = None
+    service: str | None = None
+    account: str | None = None
+    bill: Bill | None = None
+    amount: Money | None = None  # what the customer is paying
+    paid: Money | None = None  # cash stacked so far
+    escrow: Money | None = None  # a note held in escrow, not yet credit
+    method: PaymentMethod | None = None
+    methods: tuple[PaymentMethod, ...] = ()  # methods offered now
+    qr_url: str | None = None
+    timeout_s: int | None = None  # seconds until this screen times out
+    outcome: Outcome | None = None
+    credited: Money | None = None  # cash credited after a cancel or as excess
+    credited_to: RefundTarget | None = None
+    out_of_service: str | None = None
+    accessible: bool = False
