@@ -36,8 +36,9 @@ from kiosk.flow.transitions import allowed
 from kiosk.flow.view import View
 from kiosk.money import Money
 
-PHONE = re.compile(r"1[3-9]\d{9}")
-CODE = re.compile(r"\d{6}")
+# ASCII: \d must not match full-width or other Unicode digits.
+PHONE = re.compile(r"1[3-9]\d{9}", re.ASCII)
+CODE = re.compile(r"\d{6}", re.ASCII)
 _TIMEOUT_NAME = {State.TIMED_OUT: "cancelled"}
 _CUSTOMER_FACING = SESSION_STATES | {State.DONE, State.CANCELLED, State.TIMED_OUT}
 
@@ -307,7 +308,7 @@ class PayFlow:
         if not self._identify_by(IdentifyMethod.KEYPAD):
             return
         assert self.session and self.session.config
-        if re.fullmatch(self.session.config.account_pattern, event.text):
+        if re.fullmatch(self.session.config.account_pattern, event.text, re.ASCII):
             self._look_up(event.text)
         else:
             self._show(Notice.INVALID_ACCOUNT)

@@ -1,0 +1,424 @@
+"""The pay flow: identification, amounts, card, QR, timeouts and kiosk states."""
+
+import pytest
+
+from config.settings import PaymentMethod
+from kiosk.flow import Notice, Outcome, State, Timer
+from kiosk.flow import commands as c
+from kiosk.flow import events as e
+from kiosk.flow.records import RecordKind
+from kiosk.flow.transitions import TRANSITIONS, to_dot
+from kiosk.money import Money
+from tests.kiosk.flow_harness import SETTINGS, Harness, bill, coupon_bill, purchase_bill, yuan
+
+# -- identification --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "123456789",  # one digit short
+        "12345678901",
+        "1234567890'; DROP TABLE journal; --",
+        "' OR '1'='1",
+        "<script>alert(1)</script>",
+        "１２３４５６７８９０",  # full-width digits
+        "12345 67890",
+        "",
+    ],
+)
+def test_bad_account_input_is_refused_without_lookup(text: str) -> None:
+    h = Harness()
+    h.to_identify()
+    out = h.send(e.AccountEntered(text))
+    assert not h.of(c.LookUpBill, out)
+    assert h.state is State.IDENTIFY
+    assert h.flow.view().notice is Notice.INVALID_ACCOUNT
+
+
+def test_phone_and_code() -> None:
+    h = Harness()
+    h.to_identify()
+    h.send(e.PhoneEntered("12345"))
+    assert h.flow.view().notice is Notice.INVALID_PHONE
+    out = h.send(e.PhoneEntered("13800138000"))
+    assert h.of(c.RequestPhoneCode, out) == [c.RequestPhoneCode("electricity", "13800138000")]
+    assert h.flow.view().notice is Notice.CODE_SENT
+    h.send(e.CodeEntered("12a456"))
+    assert h.flow.view().notice is Notice.INVALID_CODE
+    out = h.send(e.CodeEntered("123456"))
+    assert h.of(c.LookUpBillByPhone, out) == [
+        c.LookUpBillByPhone("electricity", "13800138000", "123456")
+    ]
+    assert h.state is State.LOOKING_UP
+
+
+def test_parking_takes_no_phone() -> None:
+    h = Harness()
+    h.to_identify("parking")
+    assert h.send(e.PhoneEntered("13800138000")) == []
+
+
+def test_account_card_from_attract_skips_typing() -> None:
+    h = Harness()
+    out = h.send(e.AccountCardRead("gas", "123456789"))
+    assert h.of(c.LookUpBill, out) == [c.LookUpBill("gas", "123456789")]
+    assert h.state is State.LOOKING_UP
+    assert h.journal(RecordKind.SESSION_OPENED)
+
+
+def test_account_card_of_another_service() -> None:
+    h = Harness()
+    h.to_identify("water")
+    h.send(e.AccountCardRead("gas", "123456789"))
+    assert h.flow.view().notice is Notice.WRONG_CARD
+    assert h.state is State.IDENTIFY
+
+
+def test_unknown_service_card_at_attract() -> None:
+    h = Harness()
+    h.send(e.AccountCardRead("telephone", "1"))
+    assert h.state is State.CHOOSE_SERVICE
+    assert h.flow.view().notice is Notice.WRONG_CARD
+
+
+@pytest.mark.parametrize(
+    ("event", "notice"),
+    [
+        (e.BillNotFound(), Notice.ACCOUNT_NOT_FOUND),
+        (e.LookupFailed("timeout"), Notice.SERVER_UNAVAILABLE),
+        (e.BillFound(bill("water", "12345678")), Notice.SERVER_UNAVAILABLE),  # wrong service
+    ],
+)
+def test_lookup_failures_return_to_identify(event: e.Event, notice: Notice) -> None:
+    h = Harness()
+    h.to_identify()
+    h.send(e.AccountEntered("1234567890"), event)
+    assert h.state is State.IDENTIFY
+    assert h.flow.view().notice is notice
+
+
+def test_lookup_timeout() -> None:
+    h = Harness()
+    h.to_identify()
+    h.send(e.AccountEntered("1234567890"))
+    h.fire()
+    assert (h.state, h.flow.view().notice) == (State.IDENTIFY, Notice.SERVER_UNAVAILABLE)
+
+
+# -- amounts ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("found", "amount", "notice"),
+    [
+        (bill(due="123.45"), "123.45", None),
+        (bill(due="123.45"), "50.00", None),  # electricity: instalments from ¥10
+        (bill(due="123.45"), "5.00", Notice.AMOUNT_TOO_SMALL),
+        (bill(due="123.45"), "123.46", Notice.AMOUNT_TOO_LARGE),
+        (bill(due="0.00"), "10.00", Notice.NOTHING_DUE),
+        (bill("gas", "123456789", "80.00"), "50.00", Notice.PARTIAL_NOT_ALLOWED),
+        (bill("gas", "123456789", "5.00"), "5.00", None),  # the whole of a small bill
+        (bill("property", "101020301", "800.00"), "99.00", Notice.AMOUNT_TOO_SMALL),
+        (bill("property", "101020301", "800.00"), "100.00", None),
+        (purchase_bill(), "100.00", None),
+        (purchase_bill(), "5.00", Notice.AMOUNT_TOO_SMALL),
+        (purchase_bill(), "2000.01", Notice.AMOUNT_TOO_LARGE),
+    ],
+)
+def test_amount_rules(found: object, amount: str, notice: Notice | None) -> None:
+    h = Harness()
+    h.to_bill(found)  # type: ignore[arg-type]
+    h.send(e.AmountChosen(yuan(amount)))
+    assert h.flow.view().notice is notice
+    assert h.state is (State.BILL_SHOWN if notice else State.CHOOSE_METHOD)
+
+
+def test_amount_in_another_currency_is_refused() -> None:
+    h = Harness()
+    h.to_bill()
+    h.send(e.AmountChosen(Money(12345, "USD")))
+    assert h.state is State.BILL_SHOWN
+
+
+def test_nothing_due_is_said_on_the_bill() -> None:
+    h = Harness()
+    h.to_bill(bill(due="0.00"))
+    assert h.flow.view().notice is Notice.NOTHING_DUE
+
+
+def test_coupon_reduces_amount_due() -> None:
+    found = coupon_bill()
+    assert found.due == yuan("110.00")
+    h = Harness()
+    h.to_cash(found)
+    h.insert("100", "10")
+    [done] = h.journal(RecordKind.PAYMENT_COMPLETED)
+    assert done.data["amount"] == yuan("110").to_json()
+
+
+def test_prepaid_purchase_records_units() -> None:
+    h = Harness()
+    h.to_cash(purchase_bill(), yuan("100"))
+    h.insert("100")
+    [done] = h.journal(RecordKind.PAYMENT_COMPLETED)
+    assert done.data["details"] == {"units": "175.17"}  # worked in tests/config/test_tiered.py
+
+
+# -- card ------------------------------------------------------------------
+
+
+def card(h: Harness) -> str:
+    h.to_method()
+    out = h.send(e.MethodChosen(PaymentMethod.CARD))
+    [start] = h.of(c.StartCardPayment, out)
+    assert start.amount == yuan("123.45")
+    return start.reference
+
+
+def test_card_approved() -> None:
+    h = Harness()
+    ref = card(h)
+    h.send(e.CardApproved(ref, "622202******1234", "A1B2C3"))
+    assert h.state is State.COMPLETING
+    [auth] = h.journal(RecordKind.CARD_AUTHORIZED)
+    assert auth.data["masked_pan"] == "622202******1234"
+    [done] = h.journal(RecordKind.PAYMENT_COMPLETED)
+    assert done.data["method"] == "card"
+    assert done.data["tendered"] == done.data["amount"]
+
+
+@pytest.mark.parametrize(
+    ("event", "notice"),
+    [(e.CardDeclined("51 insufficient funds"), Notice.CARD_DECLINED), (e.CardFailed("removed"), Notice.CARD_FAILED)],
+)
+def test_card_declined_or_failed_goes_back_to_methods(event: e.Event, notice: Notice) -> None:
+    h = Harness()
+    card(h)
+    h.send(event)
+    assert (h.state, h.flow.view().notice) == (State.CHOOSE_METHOD, notice)
+
+
+def test_card_timeout_voids_and_a_late_approval_is_reversed() -> None:
+    h = Harness()
+    ref = card(h)
+    out = h.fire()
+    assert h.state is State.TIMED_OUT
+    assert h.of(c.CancelCardPayment, out) == [c.CancelCardPayment(ref)]
+    assert h.journal(RecordKind.CARD_REVERSAL)[0].transaction is not None
+    out = h.send(e.CardApproved(ref, "622202******1234", "A1B2C3"))
+    assert h.of(c.CancelCardPayment, out) == [c.CancelCardPayment(ref)]
+    assert [j.data["reason"] for j in h.journal(RecordKind.CARD_REVERSAL)] == [
+        "timed_out",
+        "late_approval",
+    ]
+    assert not h.journal(RecordKind.PAYMENT_COMPLETED)
+
+
+# -- QR --------------------------------------------------------------------
+
+
+def qr(h: Harness) -> None:
+    h.to_method()
+    out = h.send(e.MethodChosen(PaymentMethod.WECHAT))
+    [create] = h.of(c.CreateQrOrder, out)
+    assert (create.amount, create.method) == (yuan("123.45"), PaymentMethod.WECHAT)
+    h.send(e.QrOrderCreated("ORD1", "https://pay.example/ORD1"))
+    assert h.flow.view().qr_url == "https://pay.example/ORD1"
+
+
+def test_qr_polls_until_paid() -> None:
+    h = Harness()
+    qr(h)
+    out = h.fire(Timer.QR_POLL)
+    assert h.of(c.QueryQrOrder, out) == [c.QueryQrOrder("ORD1")]
+    out = h.send(e.QrPending("ORD1"))
+    assert h.of(c.ArmTimer, out)[0].timer is Timer.QR_POLL
+    h.send(e.QrPaid("ORD1"))
+    assert h.state is State.COMPLETING
+    assert h.journal(RecordKind.PAYMENT_COMPLETED)[0].data["details"] == {"order_id": "ORD1"}
+
+
+def test_qr_cancel_is_confirmed_with_the_server() -> None:
+    h = Harness()
+    qr(h)
+    out = h.send(e.CancelPressed())
+    assert h.of(c.CancelQrOrder, out) == [c.CancelQrOrder("ORD1")]
+    assert h.state is State.QR_CANCELLING
+    h.send(e.QrCancelled("ORD1"))
+    assert h.state is State.CANCELLED
+
+
+def test_qr_paid_while_cancelling_is_honoured() -> None:
+    h = Harness()
+    qr(h)
+    h.fire()  # the customer walked away
+    h.send(e.QrPaid("ORD1"))
+    assert h.state is State.COMPLETING
+    assert h.journal(RecordKind.PAYMENT_COMPLETED)
+
+
+def test_qr_cancel_unanswered_is_left_to_the_server() -> None:
+    h = Harness()
+    qr(h)
+    h.send(e.CancelPressed())
+    h.fire()
+    [unresolved] = h.journal(RecordKind.QR_UNRESOLVED)
+    assert unresolved.transaction is not None
+    assert h.state is State.CANCELLED
+    out = h.send(e.QrPaid("ORD1"))  # paid after the kiosk gave up: back to the wallet
+    assert h.of(c.RefundQrOrder, out) == [c.RefundQrOrder("ORD1")]
+
+
+def test_qr_order_failure_and_late_order() -> None:
+    h = Harness()
+    h.to_method()
+    h.send(e.MethodChosen(PaymentMethod.ALIPAY), e.QrOrderFailed("503"))
+    assert (h.state, h.flow.view().notice) == (State.CHOOSE_METHOD, Notice.QR_FAILED)
+    h.send(e.MethodChosen(PaymentMethod.ALIPAY), e.CancelPressed())
+    assert h.state is State.CANCELLED
+    out = h.send(e.QrOrderCreated("ORD9", "https://pay.example/ORD9"))
+    assert h.of(c.CancelQrOrder, out) == [c.CancelQrOrder("ORD9")]
+
+
+def test_unavailable_method_is_refused() -> None:
+    h = Harness()
+    h.to_method(bill("parking", "202611240001", "12.00"))
+    h.send(e.MethodChosen(PaymentMethod.CARD))  # parking takes no card
+    assert h.flow.view().notice is Notice.METHOD_UNAVAILABLE
+    h.send(e.MethodsAvailable(frozenset({PaymentMethod.CASH})))
+    assert h.flow.view().methods == (PaymentMethod.CASH,)
+
+
+# -- receipts --------------------------------------------------------------
+
+
+def test_receipt_failure_and_printer_silence_end_in_done() -> None:
+    h = Harness()
+    h.to_cash(bill(due="10.00"))
+    h.insert("10")
+    h.send(e.ReceiptFailed("paper out"))
+    assert (h.state, h.flow.view().notice) == (State.DONE, Notice.RECEIPT_FAILED)
+    h2 = Harness()
+    h2.to_cash(bill(due="10.00"))
+    h2.insert("10")
+    h2.fire()
+    assert h2.journal(RecordKind.RECEIPT_FAILED)[0].data == {"reason": "printer did not answer"}
+
+
+# -- timeouts and kiosk states ---------------------------------------------
+
+
+def reach(state: State) -> Harness:
+    h = Harness()
+    paths = {
+        State.ATTRACT: lambda: None,
+        State.CHOOSE_SERVICE: lambda: h.send(e.StartPressed()),
+        State.IDENTIFY: lambda: h.to_identify(),
+        State.LOOKING_UP: lambda: (h.to_identify(), h.send(e.AccountEntered("1234567890"))),
+        State.BILL_SHOWN: lambda: h.to_bill(),
+        State.CHOOSE_METHOD: lambda: h.to_method(),
+        State.CASH_INSERTING: lambda: h.to_cash(),
+        State.CARD_PAYING: lambda: card(h),
+        State.QR_WAITING: lambda: qr(h),
+        State.QR_CANCELLING: lambda: (qr(h), h.send(e.CancelPressed())),
+        State.COMPLETING: lambda: (h.to_cash(bill(due="10")), h.insert("10")),
+        State.DONE: lambda: (h.to_cash(bill(due="10")), h.insert("10"), h.send(e.ReceiptPrinted())),
+        State.ARE_YOU_THERE: lambda: (h.to_identify(), h.fire()),
+        State.CANCELLED: lambda: (h.to_identify(), h.send(e.CancelPressed())),
+        State.TIMED_OUT: lambda: (h.to_identify(), h.fire(), h.fire()),
+        State.OUT_OF_SERVICE: lambda: h.send(e.OutOfServiceSet("printer cover open")),
+        State.MAINTENANCE: lambda: h.send(e.MaintenanceEntered("technician")),
+    }
+    paths[state]()
+    assert h.state is state
+    return h
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_every_state_arms_its_timeout_and_leaves_on_it(state: State) -> None:
+    h = reach(state)
+    arm = [x for x in h.log if isinstance(x, c.ArmTimer) and x.timer is Timer.STATE][-1]
+    name = {State.TIMED_OUT: "cancelled"}.get(state, state.value)
+    assert arm.seconds == getattr(SETTINGS.timeouts, name)
+    out = h.fire()
+    assert out, f"{state} ignored its timeout"
+    if state in (State.ATTRACT, State.OUT_OF_SERVICE):
+        assert h.of(c.RequestHealthCheck, out)
+    else:
+        assert h.state is not state
+
+
+def test_accessibility_lengthens_customer_timeouts() -> None:
+    h = Harness()
+    h.to_identify()
+    out = h.send(e.AccessibilityToggled(on=True))
+    factor = SETTINGS.timeouts.accessibility_factor
+    assert h.of(c.ArmTimer, out)[0].seconds == SETTINGS.timeouts.identify * factor
+    assert h.flow.view().accessible
+
+
+def test_out_of_service_waits_for_the_customer() -> None:
+    h = Harness()
+    h.to_cash(bill(due="10"))
+    h.send(e.OutOfServiceSet("printer paper out"))
+    assert h.state is State.CASH_INSERTING
+    h.insert("10")
+    h.send(e.ReceiptPrinted())
+    h.fire()
+    assert h.state is State.OUT_OF_SERVICE
+    assert h.flow.view().out_of_service == "printer paper out"
+    h.send(e.ServiceRestored())
+    assert h.state is State.ATTRACT
+
+
+def test_maintenance_is_journaled_and_times_out() -> None:
+    h = Harness()
+    h.send(e.OutOfServiceSet("cashbox full"))
+    h.send(e.MaintenanceEntered("cash_collector"))
+    [entered] = h.journal(RecordKind.MAINTENANCE)
+    assert entered.data == {"action": "entered", "role": "cash_collector"}
+    assert entered.transaction is not None
+    h.fire()
+    assert h.state is State.OUT_OF_SERVICE
+    assert h.journal(RecordKind.MAINTENANCE)[-1].data == {"action": "timed_out"}
+
+
+def test_maintenance_not_from_a_customer_session() -> None:
+    h = Harness()
+    h.to_identify()
+    assert h.send(e.MaintenanceEntered("technician")) == []
+
+
+def test_navigation_back() -> None:
+    h = Harness()
+    h.to_method()
+    h.send(e.BackPressed())
+    assert h.state is State.BILL_SHOWN
+    h.send(e.BackPressed())
+    assert h.state is State.IDENTIFY
+    h.send(e.BackPressed())
+    assert h.state is State.CHOOSE_SERVICE
+    h.send(e.BackPressed())
+    assert (h.state, h.flow.view().outcome) == (State.CANCELLED, Outcome.CANCELLED)
+    h.send(e.ScreenTouched())
+    assert h.state is State.ATTRACT
+
+
+def test_stale_touch_is_ignored() -> None:
+    h = Harness()
+    assert h.send(e.ServiceChosen("water")) == []
+    assert h.send(e.AmountChosen(yuan("1"))) == []
+    assert h.state is State.ATTRACT
+
+
+def test_non_event_is_a_type_error() -> None:
+    with pytest.raises(TypeError):
+        Harness().flow.handle("cancel")  # type: ignore[arg-type]
+
+
+def test_dot_lists_every_state_and_edge() -> None:
+    dot = to_dot()
+    for state in State:
+        assert state.value in dot
+    assert dot.count("->") == sum(len({t for _, t in edges}) for edges in TRANSITIONS.values())
