@@ -1,6 +1,6 @@
 """Commands out of the pay flow: what the app shell must do, in order.
 
-Imperative, frozen. The shell runs a batch front to back; a ``Journal``
+Imperative, frozen. The shell runs a batch front to back; a ``JournalRecord``
 command finishes (the record is durable) before the next command starts.
 """
 
@@ -45,7 +45,7 @@ class CancelTimer(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class Journal(Command):
+class JournalRecord(Command):
     """Append a record durably; with ``transaction`` also queue it for the server."""
 
     kind: RecordKind

@@ -144,7 +144,7 @@ class PayFlow:
         self, kind: RecordKind, data: dict[str, c.JsonValue], transaction: UUID | None = None
     ) -> None:
         session = self.session.id if self.session else None
-        self._emit(c.Journal(kind, session, data, transaction))
+        self._emit(c.JournalRecord(kind, session, data, transaction))
 
     def _context(self) -> dict[str, c.JsonValue]:
         s = self.session
@@ -155,6 +155,7 @@ class PayFlow:
             "account": s.account,
             "refund_to": s.refund_to.value,
             "amount": s.amount.to_json() if s.amount else None,
+            "method": s.method.value if s.method else None,
         }
 
     def _money(self, minor: int) -> Money:

@@ -1,7 +1,7 @@
 """What the flow writes to the journal, and which records are transactions.
 
 A record is journaled durably before the command after it runs: the shell
-executes a flow's commands in order and a ``Journal`` command returns only once
+executes a flow's commands in order and a ``JournalRecord`` command returns only once
 the record is on disk. So "note stacked" is on disk before the acceptor is
 acknowledged, and "payment completed" before the receipt prints.
 """

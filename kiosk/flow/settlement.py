@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from uuid import UUID
 
 from config.settings import PaymentMethod, RefundTarget
-from kiosk.flow.commands import JsonValue, Journal
+from kiosk.flow.commands import JournalRecord, JsonValue
 from kiosk.flow.records import RecordKind
 from kiosk.money import Money
 
@@ -34,14 +34,14 @@ def payment_completed(
     excess_to: RefundTarget | None,
     details: Mapping[str, JsonValue] | None = None,
     recovered: bool = False,
-) -> Journal:
+) -> JournalRecord:
     """``amount`` pays the bill; ``tendered - amount`` (cash only) goes to ``excess_to``."""
     excess = tendered - amount
     if excess.minor < 0:
         raise ValueError("tendered is less than the payment")
     if excess.is_positive() and excess_to is None:
         raise ValueError("an excess needs a destination")
-    return Journal(
+    return JournalRecord(
         RecordKind.PAYMENT_COMPLETED,
         session,
         {
@@ -68,10 +68,10 @@ def credit_settled(
     amount: Money,
     to: RefundTarget,
     reason: str,
-) -> Journal:
+) -> JournalRecord:
     if not amount.is_positive():
         raise ValueError("a credit must be positive")
-    return Journal(
+    return JournalRecord(
         RecordKind.CREDIT_SETTLED,
         session,
         {

@@ -121,14 +121,14 @@ class Harness:
     def of(self, kind: type[C], commands: Sequence[c.Command] | None = None) -> list[C]:
         return [x for x in (self.log if commands is None else commands) if isinstance(x, kind)]
 
-    def journal(self, kind: RecordKind, commands: Sequence[c.Command] | None = None) -> list[c.Journal]:
-        return [j for j in self.of(c.Journal, commands) if j.kind is kind]
+    def journal(self, kind: RecordKind, commands: Sequence[c.Command] | None = None) -> list[c.JournalRecord]:
+        return [j for j in self.of(c.JournalRecord, commands) if j.kind is kind]
 
     def ledger(self) -> dict[UUID | None, tuple[int, int]]:
         """Per session: (fen stacked, fen accounted for by settlement records)."""
         stacked: dict[UUID | None, int] = defaultdict(int)
         settled: dict[UUID | None, int] = defaultdict(int)
-        for j in self.of(c.Journal):
+        for j in self.of(c.JournalRecord):
             if j.kind is RecordKind.NOTE_STACKED:
                 stacked[j.session] += Money.from_json(j.data["value"]).minor
             elif j.kind is RecordKind.CREDIT_SETTLED:

@@ -22,12 +22,12 @@ def test_bill_paid_in_cash_with_excess_to_account() -> None:
     assert yuan("100") in enable.denominations
 
     out = h.send(e.NoteEscrowed(yuan("100")))
-    assert [type(x) for x in out if not isinstance(x, c.Show)] == [c.Journal, c.StackNote]
+    assert [type(x) for x in out if not isinstance(x, c.Show)] == [c.JournalRecord, c.StackNote]
     assert h.flow.view().paid == Money(0)  # escrow is not credit
     assert h.flow.view().escrow == yuan("100")
 
     out = h.send(e.NoteStacked(yuan("100")))
-    assert isinstance(out[0], c.Journal) and out[0].kind is RecordKind.NOTE_STACKED
+    assert isinstance(out[0], c.JournalRecord) and out[0].kind is RecordKind.NOTE_STACKED
     assert h.flow.view().paid == yuan("100")
 
     h.insert("50")

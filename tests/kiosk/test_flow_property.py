@@ -134,5 +134,5 @@ def test_every_stacked_note_is_settled_exactly_once(prefix: str, sequence: list[
 
     for session, (stacked, settled) in h.ledger().items():
         assert stacked == settled, f"session {session}: stacked {stacked}, settled {settled}"
-    transactions = [j.transaction for j in h.of(c.Journal) if j.transaction is not None]
+    transactions = [j.transaction for j in h.of(c.JournalRecord) if j.transaction is not None]
     assert len(transactions) == len(set(transactions))

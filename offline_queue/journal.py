@@ -1,0 +1,294 @@
+"""The durable journal and outbox on SQLite.
+
+Guarantees:
+
+* every connection runs with ``journal_mode=WAL``, ``synchronous=FULL`` and
+  ``foreign_keys=ON``: when ``append`` returns, the record survives a power cut;
+* records are append-only (SQLite triggers refuse UPDATE and DELETE) and each
+  carries ``hash = sha256(seq, session, kind, at, data, prev_hash)``, chained
+  to the record before it, so ``verify`` finds any edit and names the record;
+* a record that is a transaction goes into the outbox in the *same* SQLite
+  transaction, keyed by its UUID (the idempotency key the server dedupes on);
+* one process owns a journal: sequence numbers are assigned here, and a second
+  writer fails on the primary key instead of forking the chain;
+* data is JSON without floats: money is integer minor units.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import IO, Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from offline_queue.schema import journal, outbox
+
+GENESIS = "0" * 64
+PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON")
+
+
+class JournalError(RuntimeError):
+    """The journal cannot be opened or written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    seq: int
+    session: str | None
+    kind: str
+    at: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "session": self.session,
+            "kind": self.kind,
+            "at": self.at,
+            "data": self.data,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    ok: bool
+    records: int
+    first_bad: int | None = None
+    reason: str | None = None
+
+
+def canonical(value: object) -> str:
+    """Canonical JSON; a float anywhere is refused."""
+    _refuse_floats(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _refuse_floats(value: object) -> None:
+    if isinstance(value, float):
+        raise TypeError(f"floats never go into the journal: {value!r}")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"JSON keys are strings, not {key!r}")
+            _refuse_floats(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_floats(item)
+
+
+def chain_hash(seq: int, session: str | None, kind: str, at: str, data: str, prev: str) -> str:
+    material = canonical([seq, session, kind, at, data, prev])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def _set_pragmas(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def make_engine(path: Path) -> Engine:
+    engine = create_engine(
+        f"sqlite+pysqlite:///{path}", connect_args={"check_same_thread": False}
+    )
+    event.listen(engine, "connect", _set_pragmas)
+    return engine
+
+
+def migrate(connection: Connection) -> None:
+    """Bring the schema to the newest Alembic revision."""
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("offline_queue") / "migrations")
+    )
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Journal:
+    """The kiosk's journal. Thread-safe: appends are serialized by a lock."""
+
+    def __init__(self, path: Path, clock: Callable[[], datetime] = utc_now) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._engine = make_engine(path)
+        try:
+            self._conn = self._engine.connect()
+            with self._conn.begin():
+                migrate(self._conn)
+            last = self._conn.execute(
+                select(journal.c.seq, journal.c.hash).order_by(journal.c.seq.desc()).limit(1)
+            ).first()
+            self._conn.commit()
+        except Exception as exc:
+            self._engine.dispose()
+            raise JournalError(f"{path}: cannot open the journal: {exc}") from exc
+        self._seq: int = int(last[0]) if last else 0
+        self._hash: str = str(last[1]) if last else GENESIS
+
+    def close(self) -> None:
+        self._conn.close()
+        self._engine.dispose()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
+
+    def append(
+        self,
+        kind: str,
+        session: str | None,
+        data: Mapping[str, Any],
+        transaction: str | None = None,
+    ) -> Entry:
+        """Write one record (and its outbox row) durably; return it once on disk."""
+        body = canonical(dict(data))
+        with self._lock:
+            at = self._clock().astimezone(UTC).isoformat(timespec="microseconds")
+            seq = self._seq + 1
+            digest = chain_hash(seq, session, kind, at, body, self._hash)
+            row = {
+                "seq": seq,
+                "session": session,
+                "kind": kind,
+                "at": at,
+                "data": body,
+                "prev_hash": self._hash,
+                "hash": digest,
+            }
+            try:
+                with self._conn.begin():
+                    self._conn.execute(insert(journal), row)
+                    if transaction is not None:
+                        payload = canonical(
+                            {"kind": kind, "session": session, "at": at, "data": dict(data)}
+                        )
+                        self._conn.execute(
+                            insert(outbox),
+                            {
+                                "id": transaction,
+                                "seq": seq,
+                                "kind": kind,
+                                "payload": payload,
+                                "created_at": at,
+                            },
+                        )
+            except Exception as exc:
+                raise JournalError(f"cannot append {kind} record {seq}: {exc}") from exc
+            self._seq, self._hash = seq, digest
+            previous = str(row["prev_hash"])
+        return Entry(seq, session, kind, at, json.loads(body), previous, digest)
+
+    # -- reading ------------------------------------------------------------
+    def _entries(self, query: Any) -> Iterator[Entry]:
+        with self._lock:
+            rows = self._conn.execute(query).all()
+            self._conn.commit()
+        for r in rows:
+            yield Entry(r.seq, r.session, r.kind, r.at, json.loads(r.data), r.prev_hash, r.hash)
+
+    def records(self, after: int = 0) -> Iterator[Entry]:
+        return self._entries(select(journal).where(journal.c.seq > after).order_by(journal.c.seq))
+
+    def session_records(self, sessions: Sequence[str]) -> Iterator[Entry]:
+        query = select(journal).where(journal.c.session.in_(sessions)).order_by(journal.c.seq)
+        return self._entries(query)
+
+    def last_of_kind(self, kind: str) -> int:
+        """Sequence number of the newest record of ``kind``, or 0."""
+        with self._lock:
+            value = self._conn.execute(
+                select(func.max(journal.c.seq)).where(journal.c.kind == kind)
+            ).scalar()
+            self._conn.commit()
+        return int(value or 0)
+
+    def sessions_after(self, seq: int) -> list[str]:
+        query = (
+            select(journal.c.session)
+            .where(journal.c.seq > seq, journal.c.session.is_not(None))
+            .group_by(journal.c.session)
+            .order_by(func.min(journal.c.seq))
+        )
+        with self._lock:
+            sessions = [row[0] for row in self._conn.execute(query)]
+            self._conn.commit()
+        return sessions
+
+    def outbox_count(self) -> int:
+        with self._lock:
+            value = self._conn.execute(select(func.count()).select_from(outbox)).scalar()
+            self._conn.commit()
+        return int(value or 0)
+
+    def outbox_ids(self) -> list[str]:
+        with self._lock:
+            ids = [r[0] for r in self._conn.execute(select(outbox.c.id).order_by(outbox.c.seq))]
+            self._conn.commit()
+        return ids
+
+    # -- checking and export ------------------------------------------------
+    def verify(self) -> Verdict:
+        """Walk the chain; name the first record that does not fit."""
+        previous_seq, previous_hash, count = 0, GENESIS, 0
+        query = select(journal).order_by(journal.c.seq)
+        with self._lock:
+            result = self._conn.execute(query)
+            try:
+                for r in result:
+                    count += 1
+                    reason = _check(r, previous_seq, previous_hash)
+                    if reason is not None:
+                        return Verdict(False, count, r.seq, f"record {r.seq} ({r.kind}): {reason}")
+                    previous_seq, previous_hash = r.seq, r.hash
+            finally:
+                result.close()
+                self._conn.commit()
+        return Verdict(True, count)
+
+    def export(self, out: IO[str]) -> int:
+        """Write every record as one JSON line; return how many."""
+        count = 0
+        for entry in self.records():
+            out.write(json.dumps(entry.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
+            count += 1
+        return count
+
+
+def _check(row: Any, previous_seq: int, previous_hash: str) -> str | None:
+    if row.seq != previous_seq + 1:
+        return f"sequence jumps from {previous_seq} to {row.seq} (a record is missing)"
+    if row.prev_hash != previous_hash:
+        return "does not chain to the record before it"
+    expected = chain_hash(row.seq, row.session, row.kind, row.at, row.data, row.prev_hash)
+    if row.hash != expected:
+        return "hash does not match its content (edited)"
+    return None

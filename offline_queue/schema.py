@@ -1,0 +1,49 @@
+"""Tables of the journal and the outbox (SQLAlchemy Core).
+
+The Alembic migrations in ``migrations/versions`` create exactly these; a test
+compares the two.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Table, Text
+
+metadata = MetaData()
+
+journal = Table(
+    "journal",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("session", Text, nullable=True),
+    Column("kind", Text, nullable=False),
+    Column("at", Text, nullable=False),  # ISO 8601, UTC
+    Column("data", Text, nullable=False),  # canonical JSON
+    Column("prev_hash", Text, nullable=False),
+    Column("hash", Text, nullable=False, unique=True),
+    Index("ix_journal_session", "session"),
+    Index("ix_journal_kind", "kind"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Text, primary_key=True),  # the transaction's UUID: the idempotency key
+    Column("seq", Integer, ForeignKey("journal.seq"), nullable=False, unique=True),
+    Column("kind", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", Text, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("sent_at", Text, nullable=True),
+    Column("dead", Integer, nullable=False, server_default="0"),
+    Index("ix_outbox_pending", "sent_at", "dead", "next_attempt_at"),
+)
+
+# The journal is append-only: SQLite itself refuses to change or delete a record.
+APPEND_ONLY_TRIGGERS = (
+    """CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+       BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END""",
+    """CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+       BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END""",
+)
