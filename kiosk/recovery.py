@@ -133,6 +133,7 @@ def settle(summary: SessionSummary, new_id: Callable[[], UUID]) -> list[JournalR
                     excess_to=refund_to, recovered=True,
                 )
             )  # fmt: skip
+            summary.completed = True
         else:
             to = refund_to if account else RefundTarget.VOUCHER
             out.append(
