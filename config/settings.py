@@ -16,10 +16,6 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
-from config.fees.parking import ParkingTariff
-from config.fees.property import PropertyTariff
-from config.fees.tiered import Period, Tier, TieredTariff
-
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -29,6 +25,10 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from config.fees.parking import ParkingTariff
+from config.fees.property import PropertyTariff
+from config.fees.tiered import Period, Tier, TieredTariff
 
 
 def _decimal_text(value: object) -> Decimal:

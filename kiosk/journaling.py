@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from offline_queue.journal import Entry, Journal
-
 from kiosk.flow.commands import JournalRecord
+from offline_queue.journal import Entry, Journal
 
 
 def write(journal: Journal, record: JournalRecord) -> Entry:

@@ -25,13 +25,12 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from config.settings import PaymentMethod, RefundTarget
-from offline_queue.journal import Entry, Journal
-
 from kiosk.flow.commands import JournalRecord
 from kiosk.flow.records import RecordKind
 from kiosk.flow.settlement import credit_settled, payment_completed
 from kiosk.journaling import write
 from kiosk.money import Money
+from offline_queue.journal import Entry, Journal
 
 log = logging.getLogger(__name__)
 
@@ -196,4 +195,3 @@ def _note(report: RecoveryReport, record: JournalRecord) -> None:
     elif record.kind is RecordKind.CREDIT_SETTLED and data["to"] == RefundTarget.VOUCHER.value:
         assert record.transaction is not None
         report.vouchers.append(Voucher(record.transaction, Money.from_json(data["amount"])))
-

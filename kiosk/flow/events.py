@@ -220,4 +220,3 @@ class MaintenanceEntered(Event):
 @dataclass(frozen=True, slots=True)
 class MaintenanceLeft(Event):
     pass
-

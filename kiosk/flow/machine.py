@@ -285,9 +285,9 @@ class PayFlow:
             self._enter(State.CHOOSE_SERVICE)
 
     def _on_service(self, event: e.ServiceChosen) -> None:
-        if self.state is State.CHOOSE_SERVICE and self.session:
-            if self._choose_service(self.session, event.service):
-                self._enter(State.IDENTIFY)
+        s = self.session
+        if self.state is State.CHOOSE_SERVICE and s and self._choose_service(s, event.service):
+            self._enter(State.IDENTIFY)
 
     def _identify_by(self, method: IdentifyMethod) -> bool:
         s = self.session
@@ -383,7 +383,7 @@ class PayFlow:
         s.amount = event.amount
         self._enter(State.CHOOSE_METHOD)
 
-    def _check_amount(self, s: Session, amount: Money) -> Notice | None:
+    def _check_amount(self, s: Session, amount: Money) -> Notice | None:  # noqa: PLR0911 - one return per rule
         assert s.bill is not None and s.config is not None
         if amount.currency != self._currency or not amount.is_positive():
             return Notice.AMOUNT_TOO_SMALL
@@ -688,7 +688,9 @@ class PayFlow:
         elif state is State.QR_CANCELLING:
             assert s is not None
             self._journal(
-                RecordKind.QR_UNRESOLVED, {"order_id": s.qr_order, **self._context()}, self._new_id()
+                RecordKind.QR_UNRESOLVED,
+                {"order_id": s.qr_order, **self._context()},
+                self._new_id(),
             )
             self._close(s.outcome or Outcome.TIMED_OUT)
             self._enter(State.CANCELLED)

@@ -30,7 +30,9 @@ def test_file_overrides_defaults_key_by_key(tmp_path: Path) -> None:
     assert settings.kiosk.id == "SITE-7"
     assert settings.kiosk.hotline == defaults()["kiosk"]["hotline"]
     assert settings.cash.denominations_fen == (5000, 10000)  # lists replace, sorted
-    assert settings.tariffs["parking"].build().daily_cap_fen == 4000  # kept from defaults
+    parking = settings.tariffs["parking"].build()
+    assert isinstance(parking, ParkingTariff)
+    assert parking.daily_cap_fen == 4000  # kept from defaults
 
 
 def test_merge_replaces_lists_and_merges_tables() -> None:

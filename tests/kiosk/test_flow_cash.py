@@ -14,7 +14,7 @@ def test_bill_paid_in_cash_with_excess_to_account() -> None:
     h.to_identify()
     out = h.send(e.AccountEntered("1234567890"))
     assert h.of(c.LookUpBill, out) == [c.LookUpBill("electricity", "1234567890")]
-    assert h.state is State.LOOKING_UP
+    assert h.current() is State.LOOKING_UP
     h.send(e.BillFound(bill(due="123.45")), e.AmountChosen(yuan("123.45")))
     out = h.send(e.MethodChosen(PaymentMethod.CASH))
     enable = h.of(c.EnableAcceptor, out)[0]
@@ -31,7 +31,7 @@ def test_bill_paid_in_cash_with_excess_to_account() -> None:
     assert h.flow.view().paid == yuan("100")
 
     h.insert("50")
-    assert h.state is State.COMPLETING
+    assert h.current() is State.COMPLETING
     [done] = h.journal(RecordKind.PAYMENT_COMPLETED)
     assert done.data["amount"] == yuan("123.45").to_json()
     assert done.data["tendered"] == yuan("150").to_json()
@@ -43,10 +43,10 @@ def test_bill_paid_in_cash_with_excess_to_account() -> None:
     assert not h.of(c.PrintVoucher)
 
     h.send(e.ReceiptPrinted())
-    assert h.state is State.DONE
+    assert h.current() is State.DONE
     assert h.journal(RecordKind.SESSION_CLOSED)[0].data == {"outcome": "paid"}
     h.fire()
-    assert h.state is State.ATTRACT
+    assert h.current() is State.ATTRACT
     assert h.ledger() == {done.session: (15000, 15000)}
 
 
@@ -69,7 +69,7 @@ def test_note_over_the_limit_is_returned() -> None:
     assert h.flow.view().notice is Notice.NOTE_OVER_LIMIT
     assert h.journal(RecordKind.NOTE_RETURNED)[0].data["why"] == "over_limit"
     h.insert("20", "20")
-    assert h.state is State.COMPLETING
+    assert h.current() is State.COMPLETING
 
 
 def test_session_cap_limits_cash() -> None:
@@ -93,7 +93,7 @@ def test_returned_note_is_not_credit() -> None:
     h.to_cash()
     h.send(e.NoteEscrowed(yuan("10")), e.NoteReturned(yuan("10")))
     h.send(e.CancelPressed())
-    assert h.state is State.CANCELLED
+    assert h.current() is State.CANCELLED
     assert not h.journal(RecordKind.CREDIT_SETTLED)
     assert not h.journal(RecordKind.NOTE_STACKED)
 
@@ -107,7 +107,7 @@ def test_cancel_after_stacking_credits_the_account() -> None:
     assert credit.data["amount"] == yuan("70").to_json()
     assert credit.data["to"] == "account_credit"
     assert credit.data["account"] == "1234567890"
-    assert h.state is State.CANCELLED
+    assert h.current() is State.CANCELLED
     view = h.flow.view()
     assert (view.credited, view.credited_to, view.outcome) == (
         yuan("70"),
@@ -144,19 +144,19 @@ def test_walk_away_asks_then_credits() -> None:
     h.to_cash()
     h.insert("20")
     out = h.fire()
-    assert h.state is State.ARE_YOU_THERE
+    assert h.current() is State.ARE_YOU_THERE
     assert h.of(c.DisableAcceptor, out)
     out = h.send(e.ScreenTouched())
-    assert h.state is State.CASH_INSERTING
+    assert h.current() is State.CASH_INSERTING
     assert h.of(c.EnableAcceptor, out)[0].limit == yuan("203.45")
     h.fire()
     h.fire()
-    assert h.state is State.TIMED_OUT
+    assert h.current() is State.TIMED_OUT
     [credit] = h.journal(RecordKind.CREDIT_SETTLED)
     assert credit.data["reason"] == "timed_out"
     assert h.journal(RecordKind.SESSION_CLOSED)[0].data == {"outcome": "timed_out"}
     h.fire()
-    assert h.state is State.ATTRACT
+    assert h.current() is State.ATTRACT
 
 
 def test_note_stacked_during_are_you_there_counts() -> None:
@@ -165,7 +165,7 @@ def test_note_stacked_during_are_you_there_counts() -> None:
     h.send(e.NoteEscrowed(yuan("20")))
     h.fire()  # are you there? the note is already being stacked
     h.send(e.NoteStacked(yuan("20")))
-    assert h.state is State.COMPLETING
+    assert h.current() is State.COMPLETING
     assert h.ledger()[h.journal(RecordKind.PAYMENT_COMPLETED)[0].session] == (2000, 2000)
 
 
@@ -189,7 +189,7 @@ def test_stray_note_with_no_session_gets_a_voucher() -> None:
     assert credit.data["to"] == "voucher"
     assert h.of(c.PrintVoucher)
     assert h.journal(RecordKind.SESSION_CLOSED)
-    assert h.state is State.ATTRACT
+    assert h.current() is State.ATTRACT
 
 
 def test_escrow_when_not_taking_cash_is_returned() -> None:
@@ -206,7 +206,7 @@ def test_acceptor_fault_settles_and_hides_cash() -> None:
     h.send(e.AcceptorFailed("jam in acceptor"))
     [fault] = h.journal(RecordKind.ACCEPTOR_FAULT)
     assert fault.data == {"reason": "jam in acceptor", "escrow": yuan("20").to_json()}
-    assert h.state is State.CANCELLED
+    assert h.current() is State.CANCELLED
     assert h.flow.view().notice is Notice.ACCEPTOR_FAULT
     assert h.journal(RecordKind.CREDIT_SETTLED)[0].data["amount"] == yuan("50").to_json()
     h.send(e.CancelPressed(), e.StartPressed(), e.ServiceChosen("electricity"))
@@ -228,14 +228,14 @@ def test_finish_early_refused_below_minimum_or_without_partial() -> None:
     h.to_cash(bill(due="123.45"))
     h.insert("5")
     h.send(e.CashFinishPressed())
-    assert h.state is State.CASH_INSERTING
+    assert h.current() is State.CASH_INSERTING
     assert h.flow.view().notice is Notice.INSERT_MORE
 
     gas = Harness()
     gas.to_cash(bill("gas", "123456789", "80.00"))
     gas.insert("50")
     gas.send(e.CashFinishPressed())
-    assert gas.state is State.CASH_INSERTING
+    assert gas.current() is State.CASH_INSERTING
     assert gas.flow.view().notice is Notice.INSERT_MORE
 
 
@@ -243,12 +243,12 @@ def test_back_from_cash_only_before_any_note() -> None:
     h = Harness()
     h.to_cash()
     out = h.send(e.BackPressed())
-    assert h.state is State.CHOOSE_METHOD
+    assert h.current() is State.CHOOSE_METHOD
     assert h.of(c.DisableAcceptor, out)
     h.send(e.MethodChosen(PaymentMethod.CASH))
     h.insert("10")
     h.send(e.BackPressed())
-    assert h.state is State.CASH_INSERTING
+    assert h.current() is State.CASH_INSERTING
 
 
 def test_stale_timer_is_ignored() -> None:
@@ -257,4 +257,4 @@ def test_stale_timer_is_ignored() -> None:
     stale = h.token()
     h.send(e.ScreenTouched())  # re-arms the state timer
     assert h.send(e.TimerFired(Timer.STATE, stale)) == []
-    assert h.state is State.CASH_INSERTING
+    assert h.current() is State.CASH_INSERTING

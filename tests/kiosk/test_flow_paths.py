@@ -32,7 +32,7 @@ def test_bad_account_input_is_refused_without_lookup(text: str) -> None:
     h.to_identify()
     out = h.send(e.AccountEntered(text))
     assert not h.of(c.LookUpBill, out)
-    assert h.state is State.IDENTIFY
+    assert h.current() is State.IDENTIFY
     assert h.flow.view().notice is Notice.INVALID_ACCOUNT
 
 
@@ -50,7 +50,7 @@ def test_phone_and_code() -> None:
     assert h.of(c.LookUpBillByPhone, out) == [
         c.LookUpBillByPhone("electricity", "13800138000", "123456")
     ]
-    assert h.state is State.LOOKING_UP
+    assert h.current() is State.LOOKING_UP
 
 
 def test_parking_takes_no_phone() -> None:
@@ -63,7 +63,7 @@ def test_account_card_from_attract_skips_typing() -> None:
     h = Harness()
     out = h.send(e.AccountCardRead("gas", "123456789"))
     assert h.of(c.LookUpBill, out) == [c.LookUpBill("gas", "123456789")]
-    assert h.state is State.LOOKING_UP
+    assert h.current() is State.LOOKING_UP
     assert h.journal(RecordKind.SESSION_OPENED)
 
 
@@ -72,13 +72,13 @@ def test_account_card_of_another_service() -> None:
     h.to_identify("water")
     h.send(e.AccountCardRead("gas", "123456789"))
     assert h.flow.view().notice is Notice.WRONG_CARD
-    assert h.state is State.IDENTIFY
+    assert h.current() is State.IDENTIFY
 
 
 def test_unknown_service_card_at_attract() -> None:
     h = Harness()
     h.send(e.AccountCardRead("telephone", "1"))
-    assert h.state is State.CHOOSE_SERVICE
+    assert h.current() is State.CHOOSE_SERVICE
     assert h.flow.view().notice is Notice.WRONG_CARD
 
 
@@ -94,7 +94,7 @@ def test_lookup_failures_return_to_identify(event: e.Event, notice: Notice) -> N
     h = Harness()
     h.to_identify()
     h.send(e.AccountEntered("1234567890"), event)
-    assert h.state is State.IDENTIFY
+    assert h.current() is State.IDENTIFY
     assert h.flow.view().notice is notice
 
 
@@ -103,7 +103,7 @@ def test_lookup_timeout() -> None:
     h.to_identify()
     h.send(e.AccountEntered("1234567890"))
     h.fire()
-    assert (h.state, h.flow.view().notice) == (State.IDENTIFY, Notice.SERVER_UNAVAILABLE)
+    assert (h.current(), h.flow.view().notice) == (State.IDENTIFY, Notice.SERVER_UNAVAILABLE)
 
 
 # -- amounts ---------------------------------------------------------------
@@ -131,14 +131,14 @@ def test_amount_rules(found: object, amount: str, notice: Notice | None) -> None
     h.to_bill(found)  # type: ignore[arg-type]
     h.send(e.AmountChosen(yuan(amount)))
     assert h.flow.view().notice is notice
-    assert h.state is (State.BILL_SHOWN if notice else State.CHOOSE_METHOD)
+    assert h.current() is (State.BILL_SHOWN if notice else State.CHOOSE_METHOD)
 
 
 def test_amount_in_another_currency_is_refused() -> None:
     h = Harness()
     h.to_bill()
     h.send(e.AmountChosen(Money(12345, "USD")))
-    assert h.state is State.BILL_SHOWN
+    assert h.current() is State.BILL_SHOWN
 
 
 def test_nothing_due_is_said_on_the_bill() -> None:
@@ -180,7 +180,7 @@ def test_card_approved() -> None:
     h = Harness()
     ref = card(h)
     h.send(e.CardApproved(ref, "622202******1234", "A1B2C3"))
-    assert h.state is State.COMPLETING
+    assert h.current() is State.COMPLETING
     [auth] = h.journal(RecordKind.CARD_AUTHORIZED)
     assert auth.data["masked_pan"] == "622202******1234"
     [done] = h.journal(RecordKind.PAYMENT_COMPLETED)
@@ -190,20 +190,23 @@ def test_card_approved() -> None:
 
 @pytest.mark.parametrize(
     ("event", "notice"),
-    [(e.CardDeclined("51 insufficient funds"), Notice.CARD_DECLINED), (e.CardFailed("removed"), Notice.CARD_FAILED)],
+    [
+        (e.CardDeclined("51 insufficient funds"), Notice.CARD_DECLINED),
+        (e.CardFailed("removed"), Notice.CARD_FAILED),
+    ],
 )
 def test_card_declined_or_failed_goes_back_to_methods(event: e.Event, notice: Notice) -> None:
     h = Harness()
     card(h)
     h.send(event)
-    assert (h.state, h.flow.view().notice) == (State.CHOOSE_METHOD, notice)
+    assert (h.current(), h.flow.view().notice) == (State.CHOOSE_METHOD, notice)
 
 
 def test_card_timeout_voids_and_a_late_approval_is_reversed() -> None:
     h = Harness()
     ref = card(h)
     out = h.fire()
-    assert h.state is State.TIMED_OUT
+    assert h.current() is State.TIMED_OUT
     assert h.of(c.CancelCardPayment, out) == [c.CancelCardPayment(ref)]
     assert h.journal(RecordKind.CARD_REVERSAL)[0].transaction is not None
     out = h.send(e.CardApproved(ref, "622202******1234", "A1B2C3"))
@@ -235,7 +238,7 @@ def test_qr_polls_until_paid() -> None:
     out = h.send(e.QrPending("ORD1"))
     assert h.of(c.ArmTimer, out)[0].timer is Timer.QR_POLL
     h.send(e.QrPaid("ORD1"))
-    assert h.state is State.COMPLETING
+    assert h.current() is State.COMPLETING
     assert h.journal(RecordKind.PAYMENT_COMPLETED)[0].data["details"] == {"order_id": "ORD1"}
 
 
@@ -244,9 +247,9 @@ def test_qr_cancel_is_confirmed_with_the_server() -> None:
     qr(h)
     out = h.send(e.CancelPressed())
     assert h.of(c.CancelQrOrder, out) == [c.CancelQrOrder("ORD1")]
-    assert h.state is State.QR_CANCELLING
+    assert h.current() is State.QR_CANCELLING
     h.send(e.QrCancelled("ORD1"))
-    assert h.state is State.CANCELLED
+    assert h.current() is State.CANCELLED
 
 
 def test_qr_paid_while_cancelling_is_honoured() -> None:
@@ -254,7 +257,7 @@ def test_qr_paid_while_cancelling_is_honoured() -> None:
     qr(h)
     h.fire()  # the customer walked away
     h.send(e.QrPaid("ORD1"))
-    assert h.state is State.COMPLETING
+    assert h.current() is State.COMPLETING
     assert h.journal(RecordKind.PAYMENT_COMPLETED)
 
 
@@ -265,7 +268,7 @@ def test_qr_cancel_unanswered_is_left_to_the_server() -> None:
     h.fire()
     [unresolved] = h.journal(RecordKind.QR_UNRESOLVED)
     assert unresolved.transaction is not None
-    assert h.state is State.CANCELLED
+    assert h.current() is State.CANCELLED
     out = h.send(e.QrPaid("ORD1"))  # paid after the kiosk gave up: back to the wallet
     assert h.of(c.RefundQrOrder, out) == [c.RefundQrOrder("ORD1")]
 
@@ -274,9 +277,9 @@ def test_qr_order_failure_and_late_order() -> None:
     h = Harness()
     h.to_method()
     h.send(e.MethodChosen(PaymentMethod.ALIPAY), e.QrOrderFailed("503"))
-    assert (h.state, h.flow.view().notice) == (State.CHOOSE_METHOD, Notice.QR_FAILED)
+    assert (h.current(), h.flow.view().notice) == (State.CHOOSE_METHOD, Notice.QR_FAILED)
     h.send(e.MethodChosen(PaymentMethod.ALIPAY), e.CancelPressed())
-    assert h.state is State.CANCELLED
+    assert h.current() is State.CANCELLED
     out = h.send(e.QrOrderCreated("ORD9", "https://pay.example/ORD9"))
     assert h.of(c.CancelQrOrder, out) == [c.CancelQrOrder("ORD9")]
 
@@ -298,7 +301,7 @@ def test_receipt_failure_and_printer_silence_end_in_done() -> None:
     h.to_cash(bill(due="10.00"))
     h.insert("10")
     h.send(e.ReceiptFailed("paper out"))
-    assert (h.state, h.flow.view().notice) == (State.DONE, Notice.RECEIPT_FAILED)
+    assert (h.current(), h.flow.view().notice) == (State.DONE, Notice.RECEIPT_FAILED)
     h2 = Harness()
     h2.to_cash(bill(due="10.00"))
     h2.insert("10")
@@ -309,29 +312,46 @@ def test_receipt_failure_and_printer_silence_end_in_done() -> None:
 # -- timeouts and kiosk states ---------------------------------------------
 
 
-def reach(state: State) -> Harness:
+def reach(state: State) -> Harness:  # noqa: PLR0912 - one branch per state
     h = Harness()
-    paths = {
-        State.ATTRACT: lambda: None,
-        State.CHOOSE_SERVICE: lambda: h.send(e.StartPressed()),
-        State.IDENTIFY: lambda: h.to_identify(),
-        State.LOOKING_UP: lambda: (h.to_identify(), h.send(e.AccountEntered("1234567890"))),
-        State.BILL_SHOWN: lambda: h.to_bill(),
-        State.CHOOSE_METHOD: lambda: h.to_method(),
-        State.CASH_INSERTING: lambda: h.to_cash(),
-        State.CARD_PAYING: lambda: card(h),
-        State.QR_WAITING: lambda: qr(h),
-        State.QR_CANCELLING: lambda: (qr(h), h.send(e.CancelPressed())),
-        State.COMPLETING: lambda: (h.to_cash(bill(due="10")), h.insert("10")),
-        State.DONE: lambda: (h.to_cash(bill(due="10")), h.insert("10"), h.send(e.ReceiptPrinted())),
-        State.ARE_YOU_THERE: lambda: (h.to_identify(), h.fire()),
-        State.CANCELLED: lambda: (h.to_identify(), h.send(e.CancelPressed())),
-        State.TIMED_OUT: lambda: (h.to_identify(), h.fire(), h.fire()),
-        State.OUT_OF_SERVICE: lambda: h.send(e.OutOfServiceSet("printer cover open")),
-        State.MAINTENANCE: lambda: h.send(e.MaintenanceEntered("technician")),
-    }
-    paths[state]()
-    assert h.state is state
+    if state is State.CHOOSE_SERVICE:
+        h.send(e.StartPressed())
+    elif state is State.IDENTIFY:
+        h.to_identify()
+    elif state is State.LOOKING_UP:
+        h.to_identify()
+        h.send(e.AccountEntered("1234567890"))
+    elif state is State.BILL_SHOWN:
+        h.to_bill()
+    elif state is State.CHOOSE_METHOD:
+        h.to_method()
+    elif state is State.CASH_INSERTING:
+        h.to_cash()
+    elif state is State.CARD_PAYING:
+        card(h)
+    elif state is State.QR_WAITING:
+        qr(h)
+    elif state is State.QR_CANCELLING:
+        qr(h)
+        h.send(e.CancelPressed())
+    elif state in (State.COMPLETING, State.DONE):
+        h.to_cash(bill(due="10"))
+        h.insert("10")
+        if state is State.DONE:
+            h.send(e.ReceiptPrinted())
+    elif state in (State.ARE_YOU_THERE, State.CANCELLED, State.TIMED_OUT):
+        h.to_identify()
+        if state is State.CANCELLED:
+            h.send(e.CancelPressed())
+        else:
+            h.fire()
+        if state is State.TIMED_OUT:
+            h.fire()
+    elif state is State.OUT_OF_SERVICE:
+        h.send(e.OutOfServiceSet("printer cover open"))
+    elif state is State.MAINTENANCE:
+        h.send(e.MaintenanceEntered("technician"))
+    assert h.current() is state
     return h
 
 
@@ -346,7 +366,7 @@ def test_every_state_arms_its_timeout_and_leaves_on_it(state: State) -> None:
     if state in (State.ATTRACT, State.OUT_OF_SERVICE):
         assert h.of(c.RequestHealthCheck, out)
     else:
-        assert h.state is not state
+        assert h.current() is not state
 
 
 def test_accessibility_lengthens_customer_timeouts() -> None:
@@ -362,14 +382,14 @@ def test_out_of_service_waits_for_the_customer() -> None:
     h = Harness()
     h.to_cash(bill(due="10"))
     h.send(e.OutOfServiceSet("printer paper out"))
-    assert h.state is State.CASH_INSERTING
+    assert h.current() is State.CASH_INSERTING
     h.insert("10")
     h.send(e.ReceiptPrinted())
     h.fire()
-    assert h.state is State.OUT_OF_SERVICE
+    assert h.current() is State.OUT_OF_SERVICE
     assert h.flow.view().out_of_service == "printer paper out"
     h.send(e.ServiceRestored())
-    assert h.state is State.ATTRACT
+    assert h.current() is State.ATTRACT
 
 
 def test_maintenance_is_journaled_and_times_out() -> None:
@@ -380,7 +400,7 @@ def test_maintenance_is_journaled_and_times_out() -> None:
     assert entered.data == {"action": "entered", "role": "cash_collector"}
     assert entered.transaction is not None
     h.fire()
-    assert h.state is State.OUT_OF_SERVICE
+    assert h.current() is State.OUT_OF_SERVICE
     assert h.journal(RecordKind.MAINTENANCE)[-1].data == {"action": "timed_out"}
 
 
@@ -394,22 +414,22 @@ def test_navigation_back() -> None:
     h = Harness()
     h.to_method()
     h.send(e.BackPressed())
-    assert h.state is State.BILL_SHOWN
+    assert h.current() is State.BILL_SHOWN
     h.send(e.BackPressed())
-    assert h.state is State.IDENTIFY
+    assert h.current() is State.IDENTIFY
     h.send(e.BackPressed())
-    assert h.state is State.CHOOSE_SERVICE
+    assert h.current() is State.CHOOSE_SERVICE
     h.send(e.BackPressed())
-    assert (h.state, h.flow.view().outcome) == (State.CANCELLED, Outcome.CANCELLED)
+    assert (h.current(), h.flow.view().outcome) == (State.CANCELLED, Outcome.CANCELLED)
     h.send(e.ScreenTouched())
-    assert h.state is State.ATTRACT
+    assert h.current() is State.ATTRACT
 
 
 def test_stale_touch_is_ignored() -> None:
     h = Harness()
     assert h.send(e.ServiceChosen("water")) == []
     assert h.send(e.AmountChosen(yuan("1"))) == []
-    assert h.state is State.ATTRACT
+    assert h.current() is State.ATTRACT
 
 
 def test_non_event_is_a_type_error() -> None:

@@ -20,7 +20,9 @@ FIXED = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
 
 def fill(journal: Journal, n: int = 5) -> None:
     for i in range(n):
-        journal.append("note_stacked", "s1", {"value": {"minor": 1000 * (i + 1), "currency": "CNY"}})
+        journal.append(
+            "note_stacked", "s1", {"value": {"minor": 1000 * (i + 1), "currency": "CNY"}}
+        )
 
 
 def test_pragmas_on_every_connection(tmp_path: Path) -> None:
@@ -55,7 +57,9 @@ def test_chain_survives_reopening(tmp_path: Path) -> None:
 
 def test_transaction_goes_to_the_outbox_atomically(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.db") as journal:
-        journal.append("payment_completed", "s1", {"amount": {"minor": 100, "currency": "CNY"}}, "tx-1")
+        journal.append(
+            "payment_completed", "s1", {"amount": {"minor": 100, "currency": "CNY"}}, "tx-1"
+        )
         assert journal.outbox_ids() == ["tx-1"]
         with pytest.raises(JournalError, match="cannot append"):
             journal.append("payment_completed", "s1", {"again": True}, "tx-1")
@@ -91,10 +95,14 @@ def tamper(path: Path, statement: str) -> None:
     ("statement", "reason"),
     [
         (
-            """UPDATE journal SET data = '{"value":{"currency":"CNY","minor":99900}}' WHERE seq = 3""",
+            'UPDATE journal SET data = \'{"value":{"currency":"CNY","minor":99900}}\''
+            " WHERE seq = 3",
             "record 3 (note_stacked): hash does not match its content",
         ),
-        ("DELETE FROM journal WHERE seq = 3", "record 4 (note_stacked): sequence jumps from 2 to 4"),
+        (
+            "DELETE FROM journal WHERE seq = 3",
+            "record 4 (note_stacked): sequence jumps from 2 to 4",
+        ),
         (
             "UPDATE journal SET prev_hash = hash WHERE seq = 4",
             "record 4 (note_stacked): does not chain",
@@ -141,12 +149,15 @@ def test_a_killed_writer_loses_no_acknowledged_record(tmp_path: Path) -> None:
         from offline_queue.journal import Journal
         journal = Journal(Path({str(path)!r}))
         for i in range(100000):
-            entry = journal.append("note_stacked", "s", {{"value": {{"minor": 100, "currency": "CNY"}}}})
+            value = {{"minor": 100, "currency": "CNY"}}
+            entry = journal.append("note_stacked", "s", {{"value": value}})
             print(entry.seq, flush=True)
         """
     )
     acknowledged = 0
-    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as child:
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    ) as child:
         assert child.stdout is not None
         for line in child.stdout:
             acknowledged = int(line)

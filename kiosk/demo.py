@@ -1,0 +1,326 @@
+"""``kiosk demo``: a headless, scripted run of the pay flow.
+
+It drives the real ``PayFlow`` and writes a real journal; the devices and the
+central server are stand-ins that answer each command at once (the wire-level
+simulators and the reference server arrive with their own issues). It prints
+every event, state and command, writes text receipts, simulates a power cut
+in the middle of a cash payment and recovers from it, then verifies and
+exports the journal.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import deque
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from config.fees.parking import ParkingTariff
+from config.fees.property import PropertyTariff
+from config.fees.tiered import TieredTariff
+from config.settings import PaymentMethod, Settings
+from kiosk.bills import Bill, BillLine
+from kiosk.flow import PayFlow, State, Timer
+from kiosk.flow import commands as c
+from kiosk.flow import events as e
+from kiosk.journaling import write
+from kiosk.money import FormatStyle, Language, Money
+from kiosk.recovery import recover
+from offline_queue.journal import Journal
+
+TODAY = date(2026, 11, 24)
+Step = e.Event | str  # "wait": let the state's timer run out
+
+
+def _yuan(minor: int) -> Money:
+    return Money(minor)
+
+
+def demo_bills(settings: Settings) -> dict[tuple[str, str], Bill]:
+    """What the stand-in server knows, priced with the demo city's fee tables."""
+    power = settings.tariffs["electricity"].build()
+    parking = settings.tariffs["parking"].build()
+    estate = settings.tariffs["property"].build()
+    assert isinstance(power, TieredTariff) and isinstance(parking, ParkingTariff)
+    assert isinstance(estate, PropertyTariff)
+
+    used = power.charge(Decimal(2560), Decimal(300))
+    power_lines = tuple(
+        BillLine(
+            f"10月电费 第{line.tier}档 {line.units} kWh × ¥{line.price}",
+            f"Oct electricity, tier {line.tier}: {line.units} kWh × {line.price}",
+            _yuan(line.fen),
+        )
+        for line in used.lines
+    )
+    stay = parking.fee(timedelta(hours=2, minutes=5))
+    months = estate.bill(Decimal("89.5"), [(2026, 10), (2026, 11)], TODAY)
+    estate_lines = tuple(
+        BillLine(
+            f"{m.year}年{m.month}月物业费（逾期{m.days_late}天）",
+            f"Property fee {m.year}-{m.month:02d} ({m.days_late} days late)",
+            _yuan(m.fen),
+            m.due.isoformat(),
+        )
+        for m in months.months
+    )
+    return {
+        ("electricity", "3301234567"): Bill("electricity", "3301234567", "王*华", power_lines),
+        ("electricity", "3301234568"): Bill(
+            "electricity",
+            "3301234568",
+            "陈*",
+            (),
+            prepaid=True,
+            prepaid_balance=_yuan(320),
+            usage_this_period=Decimal(2700),
+        ),
+        ("parking", "202611240815"): Bill(
+            "parking",
+            "202611240815",
+            "浙A·D1234",
+            (BillLine("停车 2小时5分", "Parking 2 h 5 min", _yuan(stay.fen)),),
+        ),
+        ("property", "101020301"): Bill("property", "101020301", "李*", estate_lines),
+    }
+
+
+SCENARIOS: list[tuple[str, list[Step]]] = [
+    (
+        "Electricity bill by keypad, paid in cash, excess to the account",
+        [
+            e.StartPressed(),
+            e.ServiceChosen("electricity"),
+            e.AccountEntered("3301234567'; DROP TABLE journal;--"),
+            e.AccountEntered("3301234567"),
+            e.AmountChosen(_yuan(16640)),
+            e.MethodChosen(PaymentMethod.CASH),
+            e.NoteEscrowed(_yuan(10000)),
+            e.NoteEscrowed(_yuan(5000)),
+            e.NoteEscrowed(_yuan(2000)),
+        ],
+    ),
+    (
+        "Prepaid electricity: account card, buy ¥100 of units by QR (WeChat Pay)",
+        [
+            e.AccountCardRead("electricity", "3301234568"),
+            e.AmountChosen(_yuan(10000)),
+            e.MethodChosen(PaymentMethod.WECHAT),
+            "wait-poll",
+        ],
+    ),
+    (
+        "Parking: the customer inserts ¥5, then cancels: a credit voucher",
+        [
+            e.StartPressed(),
+            e.ServiceChosen("parking"),
+            e.AccountEntered("202611240815"),
+            e.AmountChosen(_yuan(1000)),
+            e.MethodChosen(PaymentMethod.CASH),
+            e.NoteEscrowed(_yuan(500)),
+            e.CancelPressed(),
+            "wait",
+        ],
+    ),
+    (
+        "Property fee with late fees, customer walks away mid-payment",
+        [
+            e.StartPressed(),
+            e.ServiceChosen("property"),
+            e.AccountEntered("101020301"),
+            e.AmountChosen(_yuan(30000)),
+            e.MethodChosen(PaymentMethod.CASH),
+            e.NoteEscrowed(_yuan(10000)),
+            "wait",
+            "wait",
+            "wait",
+        ],
+    ),
+]
+
+
+class DemoShell:
+    """Runs the flow's commands: real journal, stand-in devices and server."""
+
+    def __init__(self, settings: Settings, journal: Journal, out: Path) -> None:
+        self.settings = settings
+        self.journal = journal
+        self.flow = PayFlow(settings)
+        self.bills = demo_bills(settings)
+        self.receipts = out / "receipts"
+        self.receipts.mkdir(parents=True, exist_ok=True)
+        self.answers: deque[e.Event] = deque()
+        self.tokens: dict[Timer, int] = {}
+        self.payments: dict[UUID, dict[str, Any]] = {}
+
+    def start(self) -> None:
+        self.run(self.flow.start())
+
+    def send(self, step: Step) -> None:
+        if step == "wait":
+            print("  … time passes")
+            step = e.TimerFired(Timer.STATE, self.tokens[Timer.STATE])
+        elif step == "wait-poll":
+            print("  … the customer scans the QR code and pays on the phone")
+            step = e.TimerFired(Timer.QR_POLL, self.tokens[Timer.QR_POLL])
+        assert isinstance(step, e.Event)
+        self.answers.append(step)
+        while self.answers:
+            event = self.answers.popleft()
+            print(f"  event    {_describe(event)}")
+            self.run(self.flow.handle(event))
+
+    def run(self, commands: Iterable[c.Command]) -> None:
+        for command in commands:
+            if isinstance(command, c.Show):
+                notice = f" ({command.view.notice.value})" if command.view.notice else ""
+                print(f"  state    {command.view.state.value}{notice}")
+                continue
+            print(f"  command  {_describe(command)}")
+            self.execute(command)
+
+    def execute(self, command: c.Command) -> None:
+        if isinstance(command, c.JournalRecord):
+            entry = write(self.journal, command)
+            if command.kind.value == "payment_completed" and command.transaction:
+                self.payments[command.transaction] = entry.data
+        elif isinstance(command, c.ArmTimer):
+            self.tokens[command.timer] = command.token
+        elif isinstance(command, c.LookUpBill):
+            bill = self.bills.get((command.service, command.account))
+            self.answers.append(e.BillFound(bill) if bill else e.BillNotFound())
+        elif isinstance(command, c.StackNote):
+            self.answers.append(e.NoteStacked(command.value))
+        elif isinstance(command, c.CreateQrOrder):
+            order = f"WX{command.reference[:8].upper()}"
+            self.answers.append(e.QrOrderCreated(order, f"https://pay.example.cn/qr/{order}"))
+        elif isinstance(command, c.QueryQrOrder):
+            self.answers.append(e.QrPaid(command.order_id))
+        elif isinstance(command, c.CancelQrOrder):
+            self.answers.append(e.QrCancelled(command.order_id))
+        elif isinstance(command, c.PrintReceipt):
+            path = self._receipt(command.transaction)
+            print(f"           receipt written to {path}")
+            self.answers.append(e.ReceiptPrinted())
+        elif isinstance(command, c.PrintVoucher):
+            path = self.receipts / f"voucher-{command.transaction}.txt"
+            amount = command.amount.format(Language.ZH, FormatStyle.PRINTER)
+            path.write_text(
+                f"退款凭证 CREDIT VOUCHER\n{amount}"
+                f"\n凭证号 {command.transaction}\n客服 {self.settings.kiosk.hotline}\n",
+                encoding="utf-8",
+            )
+            print(f"           voucher written to {path}")
+
+    def _receipt(self, transaction: UUID) -> Path:
+        data = self.payments[transaction]
+        money = {
+            k: Money.from_json(data[k]).format(Language.ZH, FormatStyle.PRINTER)
+            for k in ("amount", "tendered", "excess")
+        }
+        excess = Money.from_json(data["excess"])
+        kiosk = self.settings.kiosk
+        lines = [
+            kiosk.operator_name_zh,
+            f"终端 {kiosk.id}  {kiosk.location}",
+            f"业务 {data['service']}  户号 ****{str(data['account'])[-4:]}",
+            f"实缴 {money['amount']}",
+            f"方式 {data['method']}  收款 {money['tendered']}",
+        ]
+        if excess.is_positive():
+            lines.append(f"余额 {money['excess']} → {data['excess_to']}")
+        if "units" in data["details"]:
+            lines.append(f"购电 {data['details']['units']} kWh")
+        lines += [f"交易号 {transaction}", f"客服热线 {kiosk.hotline}", ""]
+        path = self.receipts / f"receipt-{transaction}.txt"
+        path.write_text("\n".join(lines), encoding="utf-8")
+        return path
+
+
+def _show(value: object) -> object:
+    if isinstance(value, Money):
+        return value.format(Language.EN)
+    if isinstance(value, Bill):
+        return f"{value.service}/{value.account} due {value.due.format(Language.EN)}"
+    if isinstance(value, frozenset):
+        return ", ".join(v.format(Language.EN) for v in sorted(value, key=lambda m: m.minor))
+    if isinstance(value, dict) and set(value) == {"minor", "currency"}:
+        return Money.from_json(value).format(Language.EN)
+    if hasattr(value, "value") and not isinstance(value, dict):
+        return value.value  # enums by their names in the journal
+    return value
+
+
+def _describe(item: object) -> str:
+    if isinstance(item, c.JournalRecord):
+        shown = {k: _show(v) for k, v in item.data.items() if v not in (None, {}, "")}
+        tx = f" tx={str(item.transaction)[:8]}" if item.transaction else ""
+        return f"Journal {item.kind.value}{tx} " + " ".join(f"{k}={v}" for k, v in shown.items())
+    if isinstance(item, c.ArmTimer):
+        return f"ArmTimer {item.timer.value} {item.seconds}s"
+    fields = getattr(item, "__dataclass_fields__", {})
+    parts = [f"{key}={_show(getattr(item, key))}" for key in fields]
+    return f"{type(item).__name__}({', '.join(parts)})"
+
+
+def run_demo(settings: Settings, out: Path) -> int:
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    db = out / "journal.db"
+    print(f"Demo kiosk {settings.kiosk.id} — journal {db}\n")
+    with Journal(db) as journal:
+        shell = DemoShell(settings, journal, out)
+        shell.start()
+        for title, steps in SCENARIOS:
+            print(f"\n== {title}")
+            for step in steps:
+                shell.send(step)
+            assert shell.flow.state in (State.ATTRACT, State.DONE, State.CANCELLED), (
+                shell.flow.state
+            )
+            if shell.flow.state is not State.ATTRACT:
+                shell.send("wait")
+
+        print("\n== Power cut while a customer pays water in cash")
+        _power_cut(settings, journal, out)
+
+        verdict = journal.verify()
+        export = out / "journal.jsonl"
+        with export.open("w", encoding="utf-8") as fh:
+            count = journal.export(fh)
+        print(
+            f"\njournal verify: {'ok' if verdict.ok else verdict.reason}, {verdict.records} records"
+        )
+        print(f"journal export: {count} records to {export}")
+        print(f"outbox: {journal.outbox_count()} transactions waiting for the central server")
+    return 0 if verdict.ok else 1
+
+
+def _power_cut(settings: Settings, journal: Journal, out: Path) -> None:
+    shell = DemoShell(settings, journal, out)
+    shell.bills[("water", "33012345")] = Bill(
+        "water", "33012345", "周*", (BillLine("10月水费", "Oct water", _yuan(8750)),)
+    )
+    shell.start()
+    for step in [
+        e.StartPressed(),
+        e.ServiceChosen("water"),
+        e.AccountEntered("33012345"),
+        e.AmountChosen(_yuan(8750)),
+        e.MethodChosen(PaymentMethod.CASH),
+        e.NoteEscrowed(_yuan(5000)),
+    ]:
+        shell.send(step)
+    print("  !! power cut: the process dies with ¥50.00 in the cashbox")
+    print("  -- restart: recovery runs before the first customer")
+    report = recover(journal)
+    for record in report.records:
+        print(f"  recovery {_describe(record)}")
+    print(
+        f"  recovery checked {report.sessions_checked} sessions, settled {report.settled_sessions}"
+    )
