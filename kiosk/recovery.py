@@ -98,7 +98,11 @@ def summarize(entries: Iterable[Entry]) -> dict[UUID, SessionSummary]:
     for entry in entries:
         if entry.session is None:
             continue
-        key = UUID(entry.session)
+        try:
+            key = UUID(entry.session)
+        except ValueError:
+            log.warning("record %d has a session id that is not a UUID; skipped", entry.seq)
+            continue
         summaries.setdefault(key, SessionSummary(key)).add(entry)
     return summaries
 

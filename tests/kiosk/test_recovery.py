@@ -144,3 +144,12 @@ def test_finished_sessions_are_left_alone(tmp_path: Path) -> None:
         report = recover(journal, ids())
     assert report.sessions_checked == 1 and report.records == []
     assert report.receipts_to_reprint == []
+
+
+def test_records_with_foreign_session_ids_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    with Journal(path) as journal:
+        journal.append("note_stacked", "not-a-uuid", {"value": {"minor": 100, "currency": "CNY"}})
+        report = recover(journal, ids())
+    assert report.sessions_checked == 0
+    assert kinds(path) == ["note_stacked", "recovery"]
