@@ -119,7 +119,7 @@ def to_dot() -> str:
     """The state diagram in Graphviz dot."""
     lines = [
         "digraph pay_flow {",
-        "  rankdir=LR;",
+        "  rankdir=TB;",
         '  node [shape=box, style="rounded,filled", fillcolor="#eef4ff", fontname="Helvetica"];',
         '  edge [fontname="Helvetica", fontsize=10];',
     ]

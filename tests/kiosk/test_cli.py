@@ -144,3 +144,10 @@ def test_installed_script_exit_code(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "timeouts.done: Input should be greater than 0" in result.stderr
+
+
+def test_readme_diagram_is_current(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/flow.dot (rendered to docs/flow.svg by `make flow-diagram`) matches the code."""
+    main(["flow", "--dot"])
+    committed = Path(__file__).parents[2] / "docs" / "flow.dot"
+    assert committed.read_text(encoding="utf-8") == capsys.readouterr().out
