@@ -143,3 +143,12 @@ def test_negative_inputs_are_refused() -> None:
         ELECTRICITY.units_for_amount(D(0), -1)
     with pytest.raises(TypeError):
         ELECTRICITY.units_for_amount(D(0), 1.5)  # type: ignore[arg-type]
+
+
+def test_monthly_tiers() -> None:
+    """Gas billed on monthly tiers: 30 m³ at ¥2.61, then ¥3.13."""
+    gas = TieredTariff("m³", Period.MONTHLY, (Tier(D(30), D("2.61")), Tier(None, D("3.13"))))
+    # 10 × 2.61 = 26.10; 15 × 3.13 = 46.95
+    assert gas.charge(D(20), D(25)).fen == 2610 + 4695
+    assert gas.advice(D(20)).units_to_next == D(10)
+    assert gas.period is Period.MONTHLY

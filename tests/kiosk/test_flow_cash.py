@@ -258,3 +258,10 @@ def test_stale_timer_is_ignored() -> None:
     h.send(e.ScreenTouched())  # re-arms the state timer
     assert h.send(e.TimerFired(Timer.STATE, stale)) == []
     assert h.current() is State.CASH_INSERTING
+
+
+def test_limit_shrinks_as_notes_are_stacked() -> None:
+    h = Harness()
+    h.to_cash(bill(due="123.45"))
+    out = h.send(e.NoteEscrowed(yuan("100")), e.NoteStacked(yuan("100")))
+    assert h.of(c.EnableAcceptor, out)[-1].limit == yuan("123.45")  # 223.45 - 100

@@ -442,3 +442,13 @@ def test_dot_lists_every_state_and_edge() -> None:
     for state in State:
         assert state.value in dot
     assert dot.count("->") == sum(len({t for _, t in edges}) for edges in TRANSITIONS.values())
+
+
+def test_card_cancelled_by_the_customer_is_voided() -> None:
+    h = Harness()
+    ref = card(h)
+    out = h.send(e.CancelPressed())
+    assert h.current() is State.CANCELLED
+    assert h.of(c.CancelCardPayment, out) == [c.CancelCardPayment(ref)]
+    [reversal] = h.journal(RecordKind.CARD_REVERSAL)
+    assert reversal.data == {"reference": ref, "reason": "cancelled"}

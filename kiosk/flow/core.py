@@ -1,0 +1,248 @@
+"""The pay flow's core: its state, plumbing and the session lifecycle.
+
+``FlowCore`` holds what every handler shares: moving between states (checked
+against ``transitions``), arming timers, journaling, and the two ways a session
+ends, ``_complete`` (a payment) and ``_end`` (no payment; cash is credited).
+The handlers live in ``cash``, ``electronic`` and ``machine``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID, uuid4
+
+from config.fees.tiered import TieredTariff
+from config.settings import PaymentMethod, RefundTarget, Settings
+from kiosk.flow import commands as c
+from kiosk.flow.records import RecordKind
+from kiosk.flow.session import Session
+from kiosk.flow.settlement import credit_settled, payment_completed
+from kiosk.flow.states import SESSION_STATES, Notice, Outcome, State, Timer
+from kiosk.flow.transitions import allowed
+from kiosk.flow.view import View
+from kiosk.money import Money
+
+_TIMEOUT_NAME = {State.TIMED_OUT: "cancelled"}
+_CUSTOMER_FACING = SESSION_STATES | {State.DONE, State.CANCELLED, State.TIMED_OUT}
+
+
+class FlowCore:
+    """State and shared steps of ``PayFlow``. Not thread-safe: feed it from one thread."""
+
+    def __init__(self, settings: Settings, new_id: Callable[[], UUID] = uuid4) -> None:
+        self._settings = settings
+        self._new_id = new_id
+        self._currency = settings.kiosk.currency
+        self.state = State.ATTRACT
+        self.session: Session | None = None
+        self._out: list[c.Command] = []
+        self._tokens: dict[Timer, int] = {}
+        self._next_token = 0
+        self._available = frozenset(PaymentMethod)
+        self._out_of_service: str | None = None
+        self._accessible = False
+        self._resume: State | None = None
+        self._notice: Notice | None = None
+
+    # -- public -------------------------------------------------------------
+    def view(self) -> View:
+        s = self.session if self.state not in (State.ATTRACT, State.MAINTENANCE) else None
+        return View(
+            state=self.state,
+            notice=self._notice,
+            service=s.service if s else None,
+            account=s.account if s else None,
+            bill=s.bill if s else None,
+            amount=s.amount if s else None,
+            paid=s.paid if s and (s.acceptor_on or s.paid) else None,
+            escrow=s.escrow if s else None,
+            method=s.method if s else None,
+            methods=self.offered_methods(),
+            qr_url=s.qr_url if s else None,
+            timeout_s=self._timeout(self.state),
+            outcome=s.outcome if s else None,
+            credited=s.credited if s else None,
+            credited_to=s.credited_to if s else None,
+            out_of_service=self._out_of_service,
+            accessible=self._accessible,
+        )
+
+    def offered_methods(self) -> tuple[PaymentMethod, ...]:
+        s = self.session
+        if s is None or s.config is None:
+            return ()
+        return tuple(m for m in s.config.methods if m in self._available)
+
+    # -- plumbing -----------------------------------------------------------
+    def _take(self) -> list[c.Command]:
+        out, self._out = self._out, []
+        return out
+
+    def _emit(self, *commands: c.Command) -> None:
+        self._out.extend(commands)
+
+    def _timeout(self, state: State) -> int:
+        name = _TIMEOUT_NAME.get(state, state.value)
+        seconds: int = getattr(self._settings.timeouts, name)
+        if self._accessible and state in _CUSTOMER_FACING:
+            seconds *= self._settings.timeouts.accessibility_factor
+        return seconds
+
+    def _arm(self, timer: Timer, seconds: int) -> None:
+        self._next_token += 1
+        self._tokens[timer] = self._next_token
+        self._emit(c.ArmTimer(timer, seconds, self._next_token))
+
+    def _show(self, notice: Notice | None = None) -> None:
+        self._notice = notice
+        self._emit(c.Show(self.view()))
+
+    def _enter(self, state: State, notice: Notice | None = None) -> None:
+        if state is not self.state and not allowed(self.state, state):
+            raise AssertionError(f"no transition {self.state.value} -> {state.value}")
+        if self.state is State.QR_WAITING and state is not State.QR_WAITING:
+            self._tokens.pop(Timer.QR_POLL, None)
+            self._emit(c.CancelTimer(Timer.QR_POLL))
+        if state is not State.ARE_YOU_THERE:
+            self._resume = None
+        self.state = state
+        self._arm(Timer.STATE, self._timeout(state))
+        self._show(notice)
+
+    def _journal(
+        self, kind: RecordKind, data: dict[str, c.JsonValue], transaction: UUID | None = None
+    ) -> None:
+        session = self.session.id if self.session else None
+        self._emit(c.JournalRecord(kind, session, data, transaction))
+
+    def _context(self) -> dict[str, c.JsonValue]:
+        s = self.session
+        if s is None:
+            return {}
+        return {
+            "service": s.service,
+            "account": s.account,
+            "refund_to": s.refund_to.value,
+            "amount": s.amount.to_json() if s.amount else None,
+            "method": s.method.value if s.method else None,
+        }
+
+    def _money(self, minor: int) -> Money:
+        return Money(minor, self._currency)
+
+    # -- session lifecycle --------------------------------------------------
+    def _open(self) -> Session:
+        self.session = Session(self._new_id(), self._currency)
+        self._journal(RecordKind.SESSION_OPENED, {"kiosk": self._settings.kiosk.id})
+        return self.session
+
+    def _choose_service(self, session: Session, service: str) -> bool:
+        config = self._settings.services.get(service)
+        if config is None or not config.enabled:
+            return False
+        session.service, session.config = service, config
+        return True
+
+    def _in_session(self) -> bool:
+        return self.state in SESSION_STATES or self.state in (
+            State.CHOOSE_METHOD,
+            State.QR_CANCELLING,
+            State.COMPLETING,
+        )
+
+    def _after_session(self) -> State:
+        return State.OUT_OF_SERVICE if self._out_of_service else State.ATTRACT
+
+    def _close(self, outcome: Outcome) -> None:
+        s = self.session
+        if s is None or s.closed:
+            return
+        s.outcome = outcome
+        s.closed = True
+        self._journal(RecordKind.SESSION_CLOSED, {"outcome": outcome.value})
+
+    def _settle_credit(self, reason: str) -> None:
+        """Cash not yet accounted for goes to the account or onto a voucher."""
+        s = self.session
+        if s is None or not s.unsettled.is_positive():
+            return
+        amount, target, transaction = s.unsettled, s.refund_to, self._new_id()
+        self._emit(
+            credit_settled(
+                s.id,
+                transaction,
+                service=s.service,
+                account=s.account,
+                amount=amount,
+                to=target,
+                reason=reason,
+            )
+        )
+        s.settled = s.paid
+        s.credited = amount if s.credited is None else s.credited + amount
+        s.credited_to = target
+        if target is RefundTarget.VOUCHER:
+            self._emit(c.PrintVoucher(transaction, amount))
+
+    def _disable_acceptor(self) -> None:
+        if self.session and self.session.acceptor_on:
+            self.session.acceptor_on = False
+            self._emit(c.DisableAcceptor())
+
+    def _end(self, outcome: Outcome, notice: Notice | None = None) -> None:
+        """End a session that did not pay: release devices, settle cash, close."""
+        s = self.session
+        assert s is not None
+        self._disable_acceptor()
+        if s.card_reference is not None and self.state is State.CARD_PAYING:
+            self._journal(
+                RecordKind.CARD_REVERSAL,
+                {"reference": s.card_reference, "reason": outcome.value},
+                self._new_id(),
+            )
+            self._emit(c.CancelCardPayment(s.card_reference))
+        self._settle_credit(outcome.value)
+        self._close(outcome)
+        target = State.TIMED_OUT if outcome is Outcome.TIMED_OUT else State.CANCELLED
+        self._enter(target, notice)
+
+    def _complete(self, amount: Money, details: dict[str, c.JsonValue]) -> None:
+        s = self.session
+        assert s is not None and s.method is not None
+        self._disable_acceptor()
+        transaction = self._new_id()
+        tendered = s.unsettled if s.method is PaymentMethod.CASH else amount
+        units = self._purchase_units(s, amount)
+        if units is not None:
+            details = details | {"units": units}
+        self._emit(
+            payment_completed(
+                s.id,
+                transaction,
+                service=s.service,
+                account=s.account,
+                method=s.method,
+                amount=amount,
+                tendered=tendered,
+                excess_to=s.refund_to,
+                details=details,
+            )
+        )
+        excess = tendered - amount
+        if s.method is PaymentMethod.CASH:
+            s.settled = s.paid
+        if excess.is_positive():
+            s.credited, s.credited_to = excess, s.refund_to
+        self._enter(State.COMPLETING)
+        self._emit(c.PrintReceipt(transaction))
+        if excess.is_positive() and s.refund_to is RefundTarget.VOUCHER:
+            self._emit(c.PrintVoucher(transaction, excess))
+        s.outcome = Outcome.PAID
+
+    def _purchase_units(self, s: Session, amount: Money) -> str | None:
+        if not s.is_purchase or s.config is None or s.config.tariff is None or s.bill is None:
+            return None
+        tariff = self._settings.tariffs[s.config.tariff].build()
+        if not isinstance(tariff, TieredTariff) or s.bill.usage_this_period is None:
+            return None
+        return str(tariff.units_for_amount(s.bill.usage_this_period, amount.minor).units)
