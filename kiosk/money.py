@@ -142,6 +142,16 @@ class Money:
 
     __rmul__ = __mul__
 
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, float):
+            raise TypeError("money never compares with floats")
+        if not isinstance(other, Money):
+            return NotImplemented
+        return self.minor == other.minor and self.currency == other.currency
+
+    def __hash__(self) -> int:
+        return hash((self.minor, self.currency))
+
     def __lt__(self, other: Money) -> bool:
         return self.minor < self._same(other).minor
 

@@ -119,6 +119,8 @@ def test_arithmetic() -> None:
         lambda: Money(100) * 1.5,  # type: ignore[operator]
         lambda: 1.5 * Money(100),  # type: ignore[operator]
         lambda: Money(100) < 1.5,  # type: ignore[operator]
+        lambda: Money(100) == 1.0,
+        lambda: Money(100) != 1.0,
         lambda: Money.of_major(1.5),  # type: ignore[arg-type]
         lambda: Money.from_decimal(1.5),  # type: ignore[arg-type]
         lambda: Money.from_json({"minor": 1.5, "currency": "CNY"}),
@@ -139,6 +141,8 @@ def test_currencies_do_not_mix() -> None:
     with pytest.raises(CurrencyMismatch):
         assert cny < usd
     assert cny != usd
+    assert cny != 100  # not money at all: simply unequal
+    assert len({Money(5), Money(5), Money(5, "USD")}) == 2
     with pytest.raises(ValueError, match="unknown currency"):
         Money(1, "XXX")
 
