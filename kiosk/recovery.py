@@ -181,7 +181,7 @@ def recover(journal: Journal, new_id: Callable[[], UUID] = uuid4) -> RecoveryRep
             },
         ),
     )
-    if report.records:
+    if report.settled_sessions:
         log.warning(
             "recovery settled %d session(s) left unfinished", report.settled_sessions,
             extra={"vouchers": len(report.vouchers)},

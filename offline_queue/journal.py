@@ -203,6 +203,16 @@ class Journal:
         query = select(journal).where(journal.c.session.in_(sessions)).order_by(journal.c.seq)
         return self._entries(query)
 
+    def latest(self, kinds: Sequence[str], limit: int = 1) -> list[Entry]:
+        """The newest records of these kinds, newest first."""
+        query = (
+            select(journal)
+            .where(journal.c.kind.in_(kinds))
+            .order_by(journal.c.seq.desc())
+            .limit(limit)
+        )
+        return list(self._entries(query))
+
     def last_of_kind(self, kind: str) -> int:
         """Sequence number of the newest record of ``kind``, or 0."""
         with self._lock:

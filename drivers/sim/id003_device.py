@@ -63,6 +63,7 @@ class Id003Device:
     silent: bool = False
     delay_s: float = 0.0
     stuck: bool = False  # the device stops moving on from its current state
+    hang_on_stack: bool = False  # the next STACK leaves it stuck in STACKING
 
     # -- the escrow code of each note ---------------------------------------
     def code_of(self, major: int) -> int:
@@ -109,7 +110,10 @@ class Id003Device:
     def power_cycle(self, note_in: str | None = None) -> None:
         """Power off and on; ``note_in``: None, "acceptor" or "stacker"."""
         with self._lock:
+            if note_in == "stacker" and self._escrow is not None:
+                self.stacked.append(self._escrow)
             self._escrow = None
+            self.stuck = False
             self.inhibited = True
             self.status = {
                 None: Status.POWER_UP,
@@ -193,6 +197,7 @@ class Id003Device:
             return encode(Status.INVALID_COMMAND)
         if cmd in (Cmd.STACK_1, Cmd.STACK_2):
             self.status, self.data = Status.STACKING, b""
+            self.stuck, self.hang_on_stack = self.hang_on_stack, False
         elif cmd == Cmd.RETURN:
             self.status, self.data = Status.RETURNING, b""
         else:

@@ -63,7 +63,10 @@ class CashHandlers(FlowCore):
         s = self.session
         if s is None:
             s = self._open()  # a note with no session at all still gets a voucher
-        self._journal(RecordKind.NOTE_STACKED, {"value": event.value.to_json(), **self._context()})
+        record: dict[str, c.JsonValue] = {"value": event.value.to_json(), **self._context()}
+        if event.credit_id is not None:
+            record["credit_id"] = event.credit_id
+        self._journal(RecordKind.NOTE_STACKED, record)
         s.paid = s.paid + event.value
         s.escrow = None
         if not self._taking_cash() or s.closed:
@@ -108,6 +111,11 @@ class CashHandlers(FlowCore):
             assert s is not None
             s.acceptor_on = False  # a failed acceptor takes no disable command
             self._end(Outcome.DEVICE_FAULT, Notice.ACCEPTOR_FAULT)
+
+    def _on_acceptor_restored(self, _: e.AcceptorRestored) -> None:
+        self._available = self._available | {PaymentMethod.CASH}
+        if self.state is State.CHOOSE_METHOD:
+            self._show(self._notice)
 
     def _on_finish(self, _: e.CashFinishPressed) -> None:
         s = self.session

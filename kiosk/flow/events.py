@@ -113,6 +113,7 @@ class NoteEscrowed(Event):
 @dataclass(frozen=True, slots=True)
 class NoteStacked(Event):
     value: Money
+    credit_id: str | None = None  # the driver's id for this credit, kept in the journal
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,11 @@ class NoteRejected(Event):
 @dataclass(frozen=True, slots=True)
 class AcceptorFailed(Event):
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptorRestored(Event):
+    """The acceptor is ready again (after a fault, a reconnect, a power-up)."""
 
 
 # -- bank card -------------------------------------------------------------

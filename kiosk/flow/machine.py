@@ -355,6 +355,7 @@ _HANDLERS: dict[type[e.Event], Callable[[PayFlow, Any], None]] = {
     e.NoteReturned: PayFlow._on_returned,
     e.NoteRejected: PayFlow._on_rejected,
     e.AcceptorFailed: PayFlow._on_acceptor_failed,
+    e.AcceptorRestored: PayFlow._on_acceptor_restored,
     e.CashFinishPressed: PayFlow._on_finish,
     e.CardApproved: PayFlow._on_card_approved,
     e.CardDeclined: PayFlow._on_card_declined,

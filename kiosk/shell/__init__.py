@@ -1,0 +1,1 @@
+"""The app shell: runs the flow, executes its commands, links the devices."""

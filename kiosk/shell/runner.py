@@ -1,0 +1,163 @@
+"""Runs the pay flow on one thread and carries out its commands.
+
+Every event, from any thread, goes through ``post``; the runner's thread
+feeds it to ``PayFlow`` and executes the commands in order: journal records
+are written durably (``kiosk.journaling``), timers become ``threading.Timer``s
+that post ``TimerFired``, acceptor commands go to the driver, and everything
+else (screens, the server, the printer) to ``services``.
+
+``post_credit`` is the credit path: its Event is set once the ``note_stacked``
+record of that note is on disk — before the rest of the batch (a receipt may
+follow) — so the acceptor can be acknowledged. The UI issue replaces this
+thread with the Qt main thread; the execution rules stay.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from drivers.acceptor import BillAcceptor
+from kiosk.flow import PayFlow, Timer
+from kiosk.flow import commands as c
+from kiosk.flow import events as e
+from kiosk.flow.records import RecordKind
+from kiosk.journaling import write
+from offline_queue.journal import Journal
+
+log = logging.getLogger(__name__)
+Services = Callable[[c.Command], None]
+
+
+@dataclass
+class _Item:
+    event: e.Event
+    durable: threading.Event | None = None  # set once a credit is on disk
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class FlowRunner:
+    def __init__(
+        self,
+        flow: PayFlow,
+        journal: Journal,
+        *,
+        acceptor: BillAcceptor | None = None,
+        services: Services | None = None,
+        time_scale: float = 1.0,
+    ) -> None:
+        self.flow = flow
+        self.journal = journal
+        self.acceptor = acceptor
+        self._services = services or (lambda command: None)
+        self._time_scale = time_scale  # the demo runs its timers faster
+        self._inbox: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._timers: dict[Timer, threading.Timer] = {}
+        self._thread = threading.Thread(target=self._run, name="flow", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        self._inbox.put(_Item(_Start()))
+
+    def stop(self) -> None:
+        self._inbox.put(None)
+        self._thread.join(timeout=5)
+        for timer in self._timers.values():
+            timer.cancel()
+
+    def post(self, event: e.Event) -> threading.Event:
+        """Queue ``event``; the returned Event is set once it has been handled."""
+        item = _Item(event)
+        self._inbox.put(item)
+        return item.done
+
+    def post_many(self, events: list[e.Event]) -> None:
+        for event in events:
+            self.post(event)
+
+    def post_credit(self, event: e.NoteStacked) -> threading.Event:
+        """Queue a stacked note; the returned Event is set once its credit is on disk."""
+        durable = threading.Event()
+        self._inbox.put(_Item(event, durable=durable))
+        return durable
+
+    def _run(self) -> None:
+        while True:
+            item = self._inbox.get()
+            if item is None:
+                return
+            try:
+                if isinstance(item.event, _Start):
+                    commands = self.flow.start()
+                else:
+                    commands = self.flow.handle(item.event)
+                for command in commands:
+                    self._execute(command, item)
+            except Exception:
+                log.exception("the flow failed on %r", item.event)
+                self._keep_the_credit(item)
+            finally:
+                item.done.set()
+
+    def _keep_the_credit(self, item: _Item) -> None:
+        """A stacked note whose handling failed is still journaled: money is never dropped."""
+        event = item.event
+        if item.durable is None or item.durable.is_set() or not isinstance(event, e.NoteStacked):
+            return
+        data: dict[str, c.JsonValue] = {
+            "value": event.value.to_json(),
+            "credit_id": event.credit_id,
+        }
+        write(self.journal, c.JournalRecord(RecordKind.NOTE_STACKED, None, data))
+        item.durable.set()
+
+    def _execute(self, command: c.Command, item: _Item) -> None:
+        if isinstance(command, c.JournalRecord):
+            write(self.journal, command)
+            if command.kind is RecordKind.NOTE_STACKED and item.durable is not None:
+                item.durable.set()
+        elif isinstance(command, c.ArmTimer):
+            self._arm(command)
+        elif isinstance(command, c.CancelTimer):
+            timer = self._timers.pop(command.timer, None)
+            if timer is not None:
+                timer.cancel()
+        elif self.acceptor is not None and self._to_acceptor(command):
+            pass
+        else:
+            self._services(command)
+
+    def _to_acceptor(self, command: c.Command) -> bool:
+        acceptor = self.acceptor
+        assert acceptor is not None
+        if isinstance(command, c.EnableAcceptor):
+            notes = frozenset(m.minor for m in command.denominations if m <= command.limit)
+            acceptor.enable(notes)
+        elif isinstance(command, c.DisableAcceptor):
+            acceptor.disable()
+        elif isinstance(command, c.StackNote):
+            acceptor.stack()
+        elif isinstance(command, c.ReturnNote):
+            acceptor.return_note()
+        else:
+            return False
+        return True
+
+    def _arm(self, command: c.ArmTimer) -> None:
+        old = self._timers.pop(command.timer, None)
+        if old is not None:
+            old.cancel()
+        fired = e.TimerFired(command.timer, command.token)
+        timer = threading.Timer(command.seconds * self._time_scale, self.post, (fired,))
+        timer.daemon = True
+        self._timers[command.timer] = timer
+        timer.start()
+
+
+class _Start(e.Event):
+    """Internal: show the first screen."""
+
+    __slots__ = ()
