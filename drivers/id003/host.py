@@ -63,6 +63,10 @@ class Request:
     def wire(self) -> bytes:
         return encode(self.cmd, self.data)
 
+    @property
+    def is_poll(self) -> bool:
+        return self.cmd == Cmd.STATUS_REQUEST
+
 
 def parse_currency_assign(data: bytes) -> tuple[ev.Denomination, ...]:
     """Blocks of [escrow code][country][base][power]; value = base × 10^power."""
