@@ -1,0 +1,1 @@
+"""ccTalk bill validators (and coin acceptors): framing, host, pyserial driver."""
