@@ -1,23 +1,133 @@
-"""``kiosk-sim``: run a device simulator standalone."""
+"""``kiosk-sim``: run a device simulator standalone.
+
+    kiosk-sim bill --protocol id003|cctalk [--checksum simple|crc16] [--no-echo]
+
+prints the pseudo-terminal's path (give it to the kiosk as the acceptor's
+port) and takes commands on standard input; ``help`` lists them.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+
+from drivers.cctalk.frames import Checksum
+from drivers.sim.cctalk_device import CcTalkDevice
+from drivers.sim.id003_device import Id003Device
+from drivers.sim.pty import PtyServer
 
 SIMULATORS = {
-    "acceptor": "bill acceptor (ID-003, ccTalk) on a pseudo-terminal",
+    "bill": "bill acceptor (ID-003 or ccTalk) on a pseudo-terminal",
     "printer": "ESC/POS receipt printer on TCP or a pseudo-terminal",
     "card": "smart cards through pcscd and the vpcd reader",
 }
+
+CCTALK_STATUS = {
+    "jam": 6,
+    "jam-stacker": 7,
+    "cashbox-full": 14,
+    "remove-cashbox": 11,
+    "restore-cashbox": 12,
+    "cheat": 8,
+    "string": 18,
+}
+
+
+def id003_commands(device: Id003Device) -> dict[str, tuple[str, Callable[[list[str]], object]]]:
+    return {
+        "insert": ("insert N: a note of N yuan", lambda a: device.insert(int(a[0]))),
+        "jam": ("jam in the acceptor", lambda a: device.jam()),
+        "jam-stacker": ("jam in the stacker", lambda a: device.jam(in_stacker=True)),
+        "cashbox-full": ("the cashbox is full", lambda a: device.cashbox_full()),
+        "remove-cashbox": ("the cashbox is pulled out", lambda a: device.remove_cashbox()),
+        "restore-cashbox": ("the cashbox is back", lambda a: device.restore_cashbox()),
+        "cheat": ("a cheat attempt", lambda a: device.cheat()),
+        "fail": ("fail [CODE]: a failure, 0xA2 by default", lambda a: device.fail(_code(a))),
+        "clear": ("clear a jam or failure", lambda a: device.clear()),
+        "power-cycle": (
+            "power-cycle [acceptor|stacker]: with a note inside",
+            lambda a: device.power_cycle(a[0] if a else None),
+        ),
+        "noise": ("garbage before the next reply", lambda a: device.noise()),
+        "corrupt": ("a bad CRC on the next reply", lambda a: device.corrupt_next()),
+        "unplug": ("stop answering", lambda a: setattr(device, "silent", True)),
+        "plug": ("answer again", lambda a: setattr(device, "silent", False)),
+        "slow": ("slow MS: delay every reply", lambda a: _slow(device, a)),
+        "status": ("show the state", lambda a: print(device.status.name, device.stacked)),
+    }
+
+
+def cctalk_commands(device: CcTalkDevice) -> dict[str, tuple[str, Callable[[list[str]], object]]]:
+    commands: dict[str, tuple[str, Callable[[list[str]], object]]] = {
+        "insert": ("insert N: a note of N yuan", lambda a: device.insert(int(a[0]))),
+        "power-cycle": ("power off and on (the counter goes to 0)", lambda a: device.power_cycle()),
+        "flood": ("flood N: N events at once (more than 5 are lost)", lambda a: device.flood(int(a[0]))),
+        "noise": ("garbage before the next reply", lambda a: device.noise()),
+        "unplug": ("stop answering", lambda a: setattr(device, "silent", True)),
+        "plug": ("answer again", lambda a: setattr(device, "silent", False)),
+        "slow": ("slow MS: delay every reply", lambda a: _slow(device, a)),
+        "status": ("show the counter and cashbox", lambda a: print(device.counter, device.stacked)),
+    }  # fmt: skip
+    for name, code in CCTALK_STATUS.items():
+        commands[name] = (f"bill event status {code}", lambda a, c=code: device.status(c))
+    return commands
+
+
+def _code(args: list[str]) -> int:
+    return int(args[0], 0) if args else 0xA2
+
+
+def _slow(device: Id003Device | CcTalkDevice, args: list[str]) -> None:
+    device.delay_s = int(args[0]) / 1000 if args else 0.0
+
+
+def serve(
+    server: PtyServer, commands: dict[str, tuple[str, Callable[[list[str]], object]]]
+) -> None:
+    print(server.path, flush=True)
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        if words[0] in ("help", "?"):
+            for name, (text, _) in sorted(commands.items()):
+                print(f"  {name:16} {text}")
+            print("  quit             stop the simulator", flush=True)
+            continue
+        if words[0] in ("quit", "exit"):
+            return
+        entry = commands.get(words[0])
+        if entry is None:
+            print(f"unknown command {words[0]!r}: try help", flush=True)
+            continue
+        try:
+            entry[1](words[1:])
+        except (ValueError, IndexError) as exc:
+            print(f"{words[0]}: {exc}", flush=True)
+        else:
+            print("ok", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kiosk-sim", description=__doc__)
     parser.add_argument("device", choices=sorted(SIMULATORS))
+    parser.add_argument("--protocol", choices=["id003", "cctalk"], default="id003")
+    parser.add_argument("--checksum", choices=[c.value for c in Checksum], default="simple")
+    parser.add_argument("--no-echo", action="store_true", help="ccTalk: no loop-back echo")
     args = parser.parse_args(argv)
-    sys.stderr.write(
-        f"kiosk-sim {args.device}: not yet available "
-        f"(the {SIMULATORS[args.device]} simulator lands with its driver issue)\n"
-    )
-    return 3
+    if args.device != "bill":
+        sys.stderr.write(
+            f"kiosk-sim {args.device}: not yet available "
+            f"(the {SIMULATORS[args.device]} simulator lands with its driver issue)\n"
+        )
+        return 3
+    if args.protocol == "id003":
+        device = Id003Device()
+        with PtyServer(device) as server:
+            serve(server, id003_commands(device))
+    else:
+        cctalk = CcTalkDevice(checksum=Checksum(args.checksum), echo=not args.no_echo)
+        with PtyServer(cctalk) as server:
+            serve(server, cctalk_commands(cctalk))
+    return 0
