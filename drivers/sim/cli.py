@@ -62,7 +62,7 @@ def cctalk_commands(device: CcTalkDevice) -> dict[str, tuple[str, Callable[[list
     commands: dict[str, tuple[str, Callable[[list[str]], object]]] = {
         "insert": ("insert N: a note of N yuan", lambda a: device.insert(int(a[0]))),
         "power-cycle": ("power off and on (the counter goes to 0)", lambda a: device.power_cycle()),
-        "flood": ("flood N: N events at once (more than 5 are lost)", lambda a: device.flood(int(a[0]))),
+        "flood": ("flood N: N events at once (over 5 are lost)", lambda a: device.flood(int(a[0]))),
         "noise": ("garbage before the next reply", lambda a: device.noise()),
         "unplug": ("stop answering", lambda a: setattr(device, "silent", True)),
         "plug": ("answer again", lambda a: setattr(device, "silent", False)),
@@ -70,8 +70,12 @@ def cctalk_commands(device: CcTalkDevice) -> dict[str, tuple[str, Callable[[list
         "status": ("show the counter and cashbox", lambda a: print(device.counter, device.stacked)),
     }  # fmt: skip
     for name, code in CCTALK_STATUS.items():
-        commands[name] = (f"bill event status {code}", lambda a, c=code: device.status(c))
+        commands[name] = (f"bill event status {code}", _status(device, code))
     return commands
+
+
+def _status(device: CcTalkDevice, code: int) -> Callable[[list[str]], object]:
+    return lambda args: device.status(code)
 
 
 def _code(args: list[str]) -> int:

@@ -52,7 +52,7 @@ def test_simulator_from_the_command_line(protocol: str) -> None:
             driver.enable(NOTES)
             sim.stdin.write("help\n")
             sim.stdin.flush()
-            listing = []
+            listing: list[str] = []
             while not listing or "quit" not in listing[-1]:
                 listing.append(sim.stdout.readline())
             assert any(line.split()[0] == "insert" for line in listing)
