@@ -132,6 +132,26 @@ class CashSection(_Strict):
         return tuple(sorted(value))
 
 
+class AcceptorSection(_Strict):
+    """The bill acceptor. ``port = "sim"`` runs the built-in simulator on a pty."""
+
+    protocol: Literal["id003", "cctalk", "none"] = "id003"
+    port: str = Field(default="sim", min_length=1)
+    poll_interval_ms: Annotated[int, Field(strict=True, ge=50, le=1000)] = 150
+    reply_timeout_ms: Annotated[int, Field(strict=True, ge=20, le=2000)] = 200
+    watchdog_s: Annotated[int, Field(strict=True, ge=5, le=600)] = 60
+    cctalk_address: Annotated[int, Field(strict=True, ge=2, le=255)] = 40
+    cctalk_checksum: Literal["simple", "crc16"] = "simple"
+    cctalk_echo: bool = True
+
+    @field_validator("port")
+    @classmethod
+    def _device_path(cls, value: str) -> str:
+        if value != "sim" and not value.startswith("/dev/"):
+            raise ValueError('a device path under /dev/ (e.g. /dev/kiosk-bill), or "sim"')
+        return value
+
+
 class ServiceSection(_Strict):
     name_zh: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
@@ -233,6 +253,7 @@ class Settings(_Strict):
     paths: PathsSection
     timeouts: Timeouts
     cash: CashSection
+    acceptor: AcceptorSection = Field(default_factory=AcceptorSection)
     services: dict[str, ServiceSection] = Field(min_length=1)
     tariffs: dict[str, TariffSection] = Field(default_factory=dict)
 

@@ -79,3 +79,26 @@ def test_bad_files_name_the_key_and_reason(tmp_path: Path, text: str, message: s
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         load_settings(tmp_path / "absent.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[acceptor]\nprotocol = "mdb"\n',
+            r"acceptor\.protocol: Input should be 'id003', 'cctalk'",
+        ),
+        ('[acceptor]\nport = "COM3"\n', r"acceptor\.port: a device path under /dev/"),
+        ("[acceptor]\npoll_interval_ms = 10\n", r"acceptor\.poll_interval_ms: .*greater than"),
+    ],
+)
+def test_bad_acceptor_settings(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(path)
+
+
+def test_acceptor_defaults_run_the_simulator() -> None:
+    acceptor = load_settings().acceptor
+    assert (acceptor.protocol, acceptor.port) == ("id003", "sim")

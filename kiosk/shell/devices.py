@@ -1,0 +1,90 @@
+"""Build the bill acceptor that the settings name, wired to the flow.
+
+``port = "sim"`` starts the matching simulator on a pseudo-terminal first, and
+the real driver opens that — the demo and the tests run the same code a site
+runs. A ccTalk driver resumes after the last counter the journal credited.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from config.settings import AcceptorSection
+from drivers.acceptor import BillAcceptor
+from drivers.cctalk.driver import CcTalkDriver
+from drivers.cctalk.frames import Checksum
+from drivers.cctalk.host import CcTalkHost
+from drivers.id003.driver import Id003Driver
+from drivers.id003.host import Id003Host
+from drivers.sim.cctalk_device import CcTalkDevice
+from drivers.sim.id003_device import Id003Device
+from drivers.sim.pty import PtyServer
+from kiosk.flow.records import RecordKind
+from kiosk.shell.acceptor_link import AcceptorLink
+from offline_queue.journal import Journal
+
+CCTALK_PREFIX = "cctalk:"
+
+
+@dataclass
+class Acceptor:
+    driver: BillAcceptor
+    simulator: PtyServer | None  # when the settings say port = "sim"
+
+    def stop(self) -> None:
+        self.driver.stop()
+        if self.simulator is not None:
+            self.simulator.stop()
+
+
+def last_cctalk_counter(journal: Journal) -> int | None:
+    """The event counter of the newest ccTalk credit in the journal."""
+    for entry in journal.latest([RecordKind.NOTE_STACKED.value], limit=20):
+        credit_id = str(entry.data.get("credit_id") or "")
+        if credit_id.startswith(CCTALK_PREFIX):
+            return int(credit_id.split(":")[1])
+    return None
+
+
+def build_acceptor(
+    settings: AcceptorSection, link: AcceptorLink, journal: Journal
+) -> Acceptor | None:
+    if settings.protocol == "none":
+        return None
+    simulator: PtyServer | None = None
+    port = settings.port
+    run = uuid.uuid4().hex[:8]  # credit ids stay unique across restarts
+    poll, reply = settings.poll_interval_ms / 1000, settings.reply_timeout_ms / 1000
+    driver: BillAcceptor
+    if settings.protocol == "id003":
+        if port == "sim":
+            simulator = PtyServer(Id003Device()).start()
+            port = simulator.path
+        host = Id003Host(credit_prefix=f"id003-{run}", watchdog_s=settings.watchdog_s)
+        driver = Id003Driver(
+            port, link.on_event, link.credit, host=host, poll_interval_s=poll, reply_timeout_s=reply
+        )
+    else:
+        checksum = Checksum(settings.cctalk_checksum)
+        if port == "sim":
+            device = CcTalkDevice(checksum=checksum, echo=settings.cctalk_echo)
+            simulator = PtyServer(device).start()
+            port = simulator.path
+        cctalk = CcTalkHost(
+            address=settings.cctalk_address,
+            checksum=checksum,
+            resume_counter=last_cctalk_counter(journal),
+            credit_prefix=run,
+        )
+        driver = CcTalkDriver(
+            port,
+            link.on_event,
+            link.credit,
+            host=cctalk,
+            echo=settings.cctalk_echo,
+            poll_interval_s=poll,
+            reply_timeout_s=reply,
+        )
+    driver.start()
+    return Acceptor(driver, simulator)
