@@ -11,18 +11,22 @@ exports the journal.
 from __future__ import annotations
 
 import shutil
+import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 from config.fees.parking import ParkingTariff
 from config.fees.property import PropertyTariff
 from config.fees.tiered import TieredTariff
 from config.settings import PaymentMethod, Settings
+from drivers.acceptor import AcceptorEvent
+from drivers.sim.cctalk_device import CcTalkDevice
+from drivers.sim.id003_device import Id003Device
+from drivers.sim.pty import PtyServer
 from kiosk.bills import Bill, BillLine
 from kiosk.flow import PayFlow, State, Timer
 from kiosk.flow import commands as c
@@ -30,6 +34,9 @@ from kiosk.flow import events as e
 from kiosk.journaling import write
 from kiosk.money import FormatStyle, Language, Money
 from kiosk.recovery import recover
+from kiosk.shell.acceptor_link import AcceptorLink
+from kiosk.shell.devices import build_acceptor
+from kiosk.shell.runner import FlowRunner
 from offline_queue.journal import Journal
 
 TODAY = date(2026, 11, 24)
@@ -154,8 +161,8 @@ class DemoShell:
         self.receipts = out / "receipts"
         self.receipts.mkdir(parents=True, exist_ok=True)
         self.answers: deque[e.Event] = deque()
+        self.reply: Callable[[e.Event], object] = self.answers.append
         self.tokens: dict[Timer, int] = {}
-        self.payments: dict[UUID, dict[str, Any]] = {}
 
     def start(self) -> None:
         self.run(self.flow.start())
@@ -176,36 +183,43 @@ class DemoShell:
 
     def run(self, commands: Iterable[c.Command]) -> None:
         for command in commands:
-            if isinstance(command, c.Show):
-                notice = f" ({command.view.notice.value})" if command.view.notice else ""
-                print(f"  state    {command.view.state.value}{notice}")
-                continue
+            self.observe(command)
+            if not isinstance(command, c.Show):
+                self.execute(command)
+
+    def observe(self, command: c.Command) -> None:
+        if isinstance(command, c.Show):
+            notice = f" ({command.view.notice.value})" if command.view.notice else ""
+            print(f"  state    {command.view.state.value}{notice}")
+        else:
             print(f"  command  {_describe(command)}")
+
+    def service(self, command: c.Command) -> None:
+        """The stand-in server and printer, for commands the runner does not run itself."""
+        if not isinstance(command, c.Show):
             self.execute(command)
 
     def execute(self, command: c.Command) -> None:
         if isinstance(command, c.JournalRecord):
-            entry = write(self.journal, command)
-            if command.kind.value == "payment_completed" and command.transaction:
-                self.payments[command.transaction] = entry.data
+            write(self.journal, command)
         elif isinstance(command, c.ArmTimer):
             self.tokens[command.timer] = command.token
         elif isinstance(command, c.LookUpBill):
             bill = self.bills.get((command.service, command.account))
-            self.answers.append(e.BillFound(bill) if bill else e.BillNotFound())
+            self.reply(e.BillFound(bill) if bill else e.BillNotFound())
         elif isinstance(command, c.StackNote):
-            self.answers.append(e.NoteStacked(command.value))
+            self.reply(e.NoteStacked(command.value))
         elif isinstance(command, c.CreateQrOrder):
             order = f"WX{command.reference[:8].upper()}"
-            self.answers.append(e.QrOrderCreated(order, f"https://pay.example.cn/qr/{order}"))
+            self.reply(e.QrOrderCreated(order, f"https://pay.example.cn/qr/{order}"))
         elif isinstance(command, c.QueryQrOrder):
-            self.answers.append(e.QrPaid(command.order_id))
+            self.reply(e.QrPaid(command.order_id))
         elif isinstance(command, c.CancelQrOrder):
-            self.answers.append(e.QrCancelled(command.order_id))
+            self.reply(e.QrCancelled(command.order_id))
         elif isinstance(command, c.PrintReceipt):
             path = self._receipt(command.transaction)
             print(f"           receipt written to {path}")
-            self.answers.append(e.ReceiptPrinted())
+            self.reply(e.ReceiptPrinted())
         elif isinstance(command, c.PrintVoucher):
             path = self.receipts / f"voucher-{command.transaction}.txt"
             amount = command.amount.format(Language.ZH, FormatStyle.PRINTER)
@@ -217,7 +231,9 @@ class DemoShell:
             print(f"           voucher written to {path}")
 
     def _receipt(self, transaction: UUID) -> Path:
-        data = self.payments[transaction]
+        entry = self.journal.transaction(str(transaction))
+        assert entry is not None, f"no journal record for {transaction}"
+        data = entry.data
         money = {
             k: Money.from_json(data[k]).format(Language.ZH, FormatStyle.PRINTER)
             for k in ("amount", "tendered", "excess")
@@ -289,6 +305,9 @@ def run_demo(settings: Settings, out: Path) -> int:
         print("\n== Power cut while a customer pays water in cash")
         _power_cut(settings, journal, out)
 
+        print("\n== Electricity bill paid with notes through the ID-003 simulator")
+        _notes_through_the_acceptor(settings, journal, out)
+
         verdict = journal.verify()
         export = out / "journal.jsonl"
         with export.open("w", encoding="utf-8") as fh:
@@ -324,3 +343,52 @@ def _power_cut(settings: Settings, journal: Journal, out: Path) -> None:
     print(
         f"  recovery checked {report.sessions_checked} sessions, settled {report.settled_sessions}"
     )
+
+
+def _notes_through_the_acceptor(settings: Settings, journal: Journal, out: Path) -> None:
+    """The real driver, over a pseudo-terminal, against the simulated acceptor."""
+    shell = DemoShell(settings, journal, out)
+    runner = FlowRunner(PayFlow(settings), journal, services=shell.service, observer=shell.observe)
+    shell.reply = runner.post
+    link = AcceptorLink(runner, journal)
+
+    def listen(event: AcceptorEvent) -> None:
+        print(f"  acceptor {_describe(event)}")
+        link.on_event(event)
+
+    acceptor = build_acceptor(settings.acceptor, listen, link.credit, journal)
+    if acceptor is None or not isinstance(acceptor.simulator, PtyServer):
+        print('  no simulated acceptor configured (acceptor.port is not "sim"): skipped')
+        return
+    device = acceptor.simulator.device
+    assert isinstance(device, Id003Device | CcTalkDevice)
+    runner.acceptor = acceptor.driver
+    runner.start()
+    try:
+        print(f"  simulator on {acceptor.simulator.path} ({settings.acceptor.protocol})")
+        _wait(lambda: acceptor.driver.device_info() is not None, "the acceptor to be ready")
+        for event in (
+            e.StartPressed(),
+            e.ServiceChosen("electricity"),
+            e.AccountEntered("3301234567"),
+        ):
+            runner.post(event).wait(5)
+        _wait(lambda: runner.flow.state is State.BILL_SHOWN, "the bill")
+        runner.post(e.AmountChosen(_yuan(16640))).wait(5)
+        runner.post(e.MethodChosen(PaymentMethod.CASH)).wait(5)
+        for major in (100, 50, 20):
+            print(f"  customer inserts a ¥{major} note")
+            device.insert(major)
+            _wait(lambda: major in device.stacked, f"the ¥{major} note")  # noqa: B023
+        _wait(lambda: runner.flow.state is State.DONE, "the receipt")
+    finally:
+        acceptor.stop()
+        runner.stop()
+
+
+def _wait(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"demo: gave up waiting for {what}")
+        time.sleep(0.02)

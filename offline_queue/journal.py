@@ -213,6 +213,15 @@ class Journal:
         )
         return list(self._entries(query))
 
+    def transaction(self, transaction: str) -> Entry | None:
+        """The record that carries ``transaction`` (an outbox id)."""
+        query = (
+            select(journal)
+            .join(outbox, outbox.c.seq == journal.c.seq)
+            .where(outbox.c.id == transaction)
+        )
+        return next(self._entries(query), None)
+
     def last_of_kind(self, kind: str) -> int:
         """Sequence number of the newest record of ``kind``, or 0."""
         with self._lock:

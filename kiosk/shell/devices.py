@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from config.settings import AcceptorSection
-from drivers.acceptor import BillAcceptor
+from drivers.acceptor import BillAcceptor, CreditSink, Listener
 from drivers.cctalk.driver import CcTalkDriver
 from drivers.cctalk.frames import Checksum
 from drivers.cctalk.host import CcTalkHost
@@ -21,7 +21,6 @@ from drivers.sim.cctalk_device import CcTalkDevice
 from drivers.sim.id003_device import Id003Device
 from drivers.sim.pty import PtyServer
 from kiosk.flow.records import RecordKind
-from kiosk.shell.acceptor_link import AcceptorLink
 from offline_queue.journal import Journal
 
 CCTALK_PREFIX = "cctalk:"
@@ -48,8 +47,9 @@ def last_cctalk_counter(journal: Journal) -> int | None:
 
 
 def build_acceptor(
-    settings: AcceptorSection, link: AcceptorLink, journal: Journal
+    settings: AcceptorSection, listener: Listener, credit: CreditSink, journal: Journal
 ) -> Acceptor | None:
+    """The driver the settings name, started; events to ``listener``, credits to ``credit``."""
     if settings.protocol == "none":
         return None
     simulator: PtyServer | None = None
@@ -63,7 +63,7 @@ def build_acceptor(
             port = simulator.path
         host = Id003Host(credit_prefix=f"id003-{run}", watchdog_s=settings.watchdog_s)
         driver = Id003Driver(
-            port, link.on_event, link.credit, host=host, poll_interval_s=poll, reply_timeout_s=reply
+            port, listener, credit, host=host, poll_interval_s=poll, reply_timeout_s=reply
         )
     else:
         checksum = Checksum(settings.cctalk_checksum)
@@ -79,8 +79,8 @@ def build_acceptor(
         )
         driver = CcTalkDriver(
             port,
-            link.on_event,
-            link.credit,
+            listener,
+            credit,
             host=cctalk,
             echo=settings.cctalk_echo,
             poll_interval_s=poll,

@@ -47,12 +47,14 @@ class FlowRunner:
         *,
         acceptor: BillAcceptor | None = None,
         services: Services | None = None,
+        observer: Services | None = None,
         time_scale: float = 1.0,
     ) -> None:
         self.flow = flow
         self.journal = journal
         self.acceptor = acceptor
         self._services = services or (lambda command: None)
+        self._observer = observer  # sees every command before it runs (the demo prints them)
         self._time_scale = time_scale  # the demo runs its timers faster
         self._inbox: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._timers: dict[Timer, threading.Timer] = {}
@@ -115,6 +117,8 @@ class FlowRunner:
         item.durable.set()
 
     def _execute(self, command: c.Command, item: _Item) -> None:
+        if self._observer is not None:
+            self._observer(command)
         if isinstance(command, c.JournalRecord):
             write(self.journal, command)
             if command.kind is RecordKind.NOTE_STACKED and item.durable is not None:

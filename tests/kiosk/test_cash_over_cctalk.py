@@ -35,7 +35,9 @@ def boot(path: Path, port: str) -> tuple[Journal, FlowRunner, Acceptor]:
     recover(journal)
     runner = FlowRunner(PayFlow(SETTINGS), journal)
     link = AcceptorLink(runner, journal)
-    acceptor = build_acceptor(AcceptorSection(protocol="cctalk", port=port, **FAST), link, journal)
+    acceptor = build_acceptor(
+        AcceptorSection(protocol="cctalk", port=port, **FAST), link.on_event, link.credit, journal
+    )
     assert acceptor is not None
     runner.acceptor = acceptor.driver
     runner.start()
@@ -95,7 +97,10 @@ def test_sim_port_starts_the_simulator(tmp_path: Path) -> None:
         runner = FlowRunner(PayFlow(SETTINGS), journal)
         link = AcceptorLink(runner, journal)
         acceptor = build_acceptor(
-            AcceptorSection(protocol="cctalk", port="sim", **FAST), link, journal
+            AcceptorSection(protocol="cctalk", port="sim", **FAST),
+            link.on_event,
+            link.credit,
+            journal,
         )
         assert acceptor is not None and acceptor.simulator is not None
         try:
@@ -108,4 +113,7 @@ def test_no_acceptor_fitted(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.db") as journal:
         runner = FlowRunner(PayFlow(SETTINGS), journal)
         link = AcceptorLink(runner, journal)
-        assert build_acceptor(AcceptorSection(protocol="none"), link, journal) is None
+        assert (
+            build_acceptor(AcceptorSection(protocol="none"), link.on_event, link.credit, journal)
+            is None
+        )

@@ -127,10 +127,13 @@ def test_demo_runs_the_flow_end_to_end(tmp_path: Path, capsys: pytest.CaptureFix
     assert "journal verify: ok" in text
     assert "recovery checked" in text and "credit_settled" in text
     receipts = sorted(p.name.split("-")[0] for p in (out / "receipts").iterdir())
-    assert receipts == ["receipt", "receipt", "voucher"]
+    assert receipts == ["receipt", "receipt", "receipt", "voucher"]
+    assert "simulator on /dev/pts/" in text  # notes went through the real ID-003 driver
     with Journal(out / "journal.db") as journal:
         assert journal.verify().ok
-        assert journal.outbox_count() == 5
+        assert journal.outbox_count() == 6
+        credits = [r.data.get("credit_id") for r in journal.records() if r.kind == "note_stacked"]
+    assert sum(1 for c in credits if str(c).startswith("id003-")) == 3
 
 
 def test_installed_script_exit_code(tmp_path: Path) -> None:
