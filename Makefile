@@ -30,6 +30,7 @@ unit: venv
 
 bench: system venv
 	$(BIN)/python bench/journal.py
+	$(BIN)/python bench/bill_acceptor.py
 
 # Render the pay-flow state diagram that the README shows.
 flow-diagram: system venv
