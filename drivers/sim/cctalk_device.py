@@ -43,6 +43,7 @@ class CcTalkDevice:
     silent: bool = False
     delay_s: float = 0.0
     master_enabled: bool = False
+    fault_code: int = 0  # what a self-check (header 232) reports
     inhibit_mask: int = 0
     counter: int = 0
     stacked: list[int] = field(default_factory=list)
@@ -120,7 +121,7 @@ class CcTalkDevice:
         if header in _IDENTITY:
             return _IDENTITY[header]
         if header == Header.SELF_CHECK:
-            return b"\x00"
+            return bytes([self.fault_code])
         if header == Header.BILL_ID and data:
             index = data[0] - 1
             if 0 <= index < len(self.notes_major):

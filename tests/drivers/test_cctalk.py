@@ -321,3 +321,9 @@ def test_adapter_without_echo() -> None:
     with rig(CcTalkDevice(echo=False), start=False) as r:
         r.start(echo=False)
         r.wait_for(ev.Ready)
+
+
+@pytest.mark.parametrize(("code", "text"), [(38, "fault on stacker"), (45, "stacker full")])
+def test_self_check_fault_codes(code: int, text: str) -> None:
+    with rig(CcTalkDevice(fault_code=code)) as r:
+        assert r.wait_for(ev.Failed) == ev.Failed(code, text)
