@@ -109,7 +109,6 @@ class CashHandlers(FlowCore):
         )
         if self._taking_cash():
             assert s is not None
-            s.acceptor_on = False  # a failed acceptor takes no disable command
             self._end(Outcome.DEVICE_FAULT, Notice.ACCEPTOR_FAULT)
 
     def _on_acceptor_restored(self, _: e.AcceptorRestored) -> None:

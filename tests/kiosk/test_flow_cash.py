@@ -203,7 +203,8 @@ def test_acceptor_fault_settles_and_hides_cash() -> None:
     h.to_cash()
     h.insert("50")
     h.send(e.NoteEscrowed(yuan("20")))
-    h.send(e.AcceptorFailed("jam in acceptor"))
+    out = h.send(e.AcceptorFailed("jam in acceptor"))
+    assert h.of(c.DisableAcceptor, out)  # inhibited once it recovers, until a session wants it
     [fault] = h.journal(RecordKind.ACCEPTOR_FAULT)
     assert fault.data == {"reason": "jam in acceptor", "escrow": yuan("20").to_json()}
     assert h.current() is State.CANCELLED
