@@ -218,19 +218,31 @@ def test_inhibited_and_invalid_bills_are_rejected() -> None:
         assert r.wait_for(ev.Rejected).reason == "invalid bill (validation fail)"
 
 
-@pytest.mark.parametrize(
-    ("code", "expected"),
-    [
-        (6, ev.Jammed(ev.Where.ACCEPTOR)),
-        (7, ev.Jammed(ev.Where.STACKER)),
-        (14, ev.CashboxFull()),
-        (11, ev.CashboxRemoved()),
-        (12, ev.CashboxRestored()),
-        (8, ev.CheatDetected("bill pulled backwards")),
-        (18, ev.CheatDetected("string fraud detected")),
-        (13, ev.Failed(13, "stacker faulty")),
-    ],
-)
+TABLE_7: dict[int, ev.AcceptorEvent] = {
+    2: ev.Rejected("invalid bill (validation fail)", 2),
+    3: ev.Rejected("invalid bill (transport problem)", 3),
+    4: ev.Rejected("inhibited bill (serial)", 4),
+    5: ev.Rejected("inhibited bill (DIP switches)", 5),
+    6: ev.Jammed(ev.Where.ACCEPTOR),
+    7: ev.Jammed(ev.Where.STACKER),
+    8: ev.CheatDetected("bill pulled backwards"),
+    9: ev.CheatDetected("bill tamper"),
+    10: ev.FaultCleared(),
+    11: ev.CashboxRemoved(),
+    12: ev.CashboxRestored(),
+    13: ev.Failed(13, "stacker faulty"),
+    14: ev.CashboxFull(),
+    15: ev.Jammed(ev.Where.STACKER),
+    16: ev.Jammed(ev.Where.ACCEPTOR),
+    17: ev.CheatDetected("opto fraud detected"),
+    18: ev.CheatDetected("string fraud detected"),
+    19: ev.Failed(19, "anti-string mechanism faulty"),
+    20: ev.Rejected("barcode detected", 20),
+    21: ev.Failed(21, "unknown bill type stacked"),
+}
+
+
+@pytest.mark.parametrize(("code", "expected"), sorted(TABLE_7.items()))
 def test_status_events(code: int, expected: ev.AcceptorEvent) -> None:
     with rig() as r:
         r.wait_for(ev.Ready)
