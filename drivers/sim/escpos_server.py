@@ -52,7 +52,8 @@ class EscposServer:
     def __init__(self, device: EscposDevice, host: str = "127.0.0.1", port: int = 9100) -> None:
         self.device = device
         self._server = _Server((host, port), device)
-        self.host, self.port = self._server.server_address[0], self._server.server_address[1]
+        self.host: str = str(self._server.server_address[0])
+        self.port: int = int(self._server.server_address[1])
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self) -> EscposServer:
