@@ -63,6 +63,7 @@ class FlowCore:
             outcome=s.outcome if s else None,
             credited=s.credited if s else None,
             credited_to=s.credited_to if s else None,
+            transaction=str(s.transaction) if s and s.transaction else None,
             out_of_service=self._out_of_service,
             accessible=self._accessible,
         )
@@ -212,9 +213,7 @@ class FlowCore:
         self._disable_acceptor()
         transaction = self._new_id()
         tendered = s.unsettled if s.method is PaymentMethod.CASH else amount
-        units = self._purchase_units(s, amount)
-        if units is not None:
-            details = details | {"units": units}
+        details = details | self._receipt_details(s, amount)
         self._emit(
             payment_completed(
                 s.id,
@@ -233,16 +232,42 @@ class FlowCore:
             s.settled = s.paid
         if excess.is_positive():
             s.credited, s.credited_to = excess, s.refund_to
+        s.transaction = transaction
         self._enter(State.COMPLETING)
         self._emit(c.PrintReceipt(transaction))
         if excess.is_positive() and s.refund_to is RefundTarget.VOUCHER:
             self._emit(c.PrintVoucher(transaction, excess))
         s.outcome = Outcome.PAID
 
-    def _purchase_units(self, s: Session, amount: Money) -> str | None:
-        if not s.is_purchase or s.config is None or s.config.tariff is None or s.bill is None:
+    def _receipt_details(self, s: Session, amount: Money) -> dict[str, c.JsonValue]:
+        """What the receipt needs besides the payment: the bill, and for a purchase
+        the units bought and their tier breakdown."""
+        bill = s.bill
+        if bill is None:
+            return {}
+        out: dict[str, c.JsonValue] = {
+            "bill": {
+                "holder": bill.holder,
+                "lines": [
+                    {"zh": line.label_zh, "en": line.label_en, "amount": line.amount.to_json()}
+                    for line in bill.lines
+                ],
+                "discount": bill.discount.to_json() if bill.discount else None,
+            }
+        }
+        tariff = self._tariff(s)
+        if bill.is_purchase and tariff is not None and bill.usage_this_period is not None:
+            bought = tariff.units_for_amount(bill.usage_this_period, amount.minor)
+            out["units"] = str(bought.units)
+            out["unit"] = tariff.unit
+            out["tiers"] = [
+                {"tier": t.tier, "units": str(t.units), "price": str(t.price), "fen": t.fen}
+                for t in bought.lines
+            ]
+        return out
+
+    def _tariff(self, s: Session) -> TieredTariff | None:
+        if s.config is None or s.config.tariff is None:
             return None
         tariff = self._settings.tariffs[s.config.tariff].build()
-        if not isinstance(tariff, TieredTariff) or s.bill.usage_this_period is None:
-            return None
-        return str(tariff.units_for_amount(s.bill.usage_this_period, amount.minor).units)
+        return tariff if isinstance(tariff, TieredTariff) else None

@@ -34,6 +34,7 @@ class Session:
     credited: Money | None = None
     credited_to: RefundTarget | None = None
     closed: bool = False
+    transaction: UUID | None = None  # the payment's, once completed (receipt, e-receipt)
 
     def __post_init__(self) -> None:
         self.paid = Money.zero(self.currency)

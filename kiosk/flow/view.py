@@ -27,5 +27,6 @@ class View:
     outcome: Outcome | None = None
     credited: Money | None = None  # cash credited after a cancel or as excess
     credited_to: RefundTarget | None = None
+    transaction: str | None = None  # the payment's id: the receipt and e-receipt link
     out_of_service: str | None = None
     accessible: bool = False

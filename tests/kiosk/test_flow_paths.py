@@ -162,7 +162,13 @@ def test_prepaid_purchase_records_units() -> None:
     h.to_cash(purchase_bill(), yuan("100"))
     h.insert("100")
     [done] = h.journal(RecordKind.PAYMENT_COMPLETED)
-    assert done.data["details"] == {"units": "175.17"}  # worked in tests/config/test_tiered.py
+    details = done.data["details"]
+    assert details["units"] == "175.17"  # worked in tests/config/test_tiered.py
+    assert details["unit"] == "kWh"
+    assert details["tiers"] == [
+        {"tier": 1, "units": "60", "price": "0.538", "fen": 3228},
+        {"tier": 2, "units": "115.17", "price": "0.588", "fen": 6772},
+    ]
 
 
 # -- card ------------------------------------------------------------------
@@ -239,7 +245,9 @@ def test_qr_polls_until_paid() -> None:
     assert h.of(c.ArmTimer, out)[0].timer is Timer.QR_POLL
     h.send(e.QrPaid("ORD1"))
     assert h.current() is State.COMPLETING
-    assert h.journal(RecordKind.PAYMENT_COMPLETED)[0].data["details"] == {"order_id": "ORD1"}
+    details = h.journal(RecordKind.PAYMENT_COMPLETED)[0].data["details"]
+    assert details["order_id"] == "ORD1"
+    assert details["bill"]["lines"][0]["amount"] == yuan("123.45").to_json()
 
 
 def test_qr_cancel_is_confirmed_with_the_server() -> None:
