@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint types layers unit system venv bench flow-diagram clean
+.PHONY: demo test check lint types layers unit system venv bench flow-diagram docs-receipts clean
 
 demo: system venv
 	$(BIN)/kiosk demo
@@ -36,6 +36,13 @@ bench: system venv
 flow-diagram: system venv
 	$(BIN)/kiosk flow --dot > docs/flow.dot
 	dot -Tsvg docs/flow.dot -o docs/flow.svg
+
+# Render the sample receipts the README shows (zh and en, 58 and 80 mm).
+docs-receipts: system venv
+	for lang in zh en; do for paper in 58 80; do \
+	  rm -rf var/sample && $(BIN)/kiosk receipt sample --lang $$lang --paper $$paper --out var/sample \
+	  && mv var/sample/printed-001.png docs/receipt-$$lang-$$paper.png || exit 1; \
+	done; done
 
 system:
 	@sh packaging/dev/install-system-packages.sh

@@ -15,6 +15,7 @@ import enum
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -87,9 +88,24 @@ class KioskSection(_Strict):
     operator_name_zh: str = Field(min_length=1)
     operator_name_en: str = Field(min_length=1)
     location: str = Field(min_length=1)
+    location_en: str | None = None  # for English receipts and screens; else ``location``
     hotline: str = Field(min_length=3, pattern=r"^[0-9 +()-]+$")
     default_language: Literal["zh", "en"] = "zh"
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    timezone: str = "Asia/Shanghai"
+    # Where a receipt can be checked and fetched again; {transaction} is its id.
+    receipt_url: str = Field(
+        default="https://pay.demo-city.cn/r/{transaction}", pattern=r"^https://.*\{transaction\}"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
 
 
 class PathsSection(_Strict):
@@ -150,6 +166,22 @@ class AcceptorSection(_Strict):
         if value != "sim" and not value.startswith("/dev/"):
             raise ValueError('a device path under /dev/ (e.g. /dev/kiosk-bill), or "sim"')
         return value
+
+
+class PrinterSection(_Strict):
+    """The receipt printer. ``connection = "sim"`` runs the built-in simulator."""
+
+    connection: Literal["sim", "network", "serial", "usb"] = "sim"
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(strict=True, ge=1, le=65535)] = 9100
+    device: str = Field(default="/dev/kiosk-printer", pattern=r"^/dev/")
+    baudrate: Annotated[int, Field(strict=True, ge=1200, le=921600)] = 9600
+    usb_vendor: Annotated[int, Field(strict=True, ge=0, le=0xFFFF)] = 0x0416
+    usb_product: Annotated[int, Field(strict=True, ge=0, le=0xFFFF)] = 0x5011
+    profile: str = Field(default="TM-T20II", min_length=1)  # a python-escpos profile
+    paper_mm: Literal[58, 80] = 80
+    cjk: Literal["native", "raster"] = "native"
+    status_timeout_ms: Annotated[int, Field(strict=True, ge=100, le=10000)] = 1000
 
 
 class ServiceSection(_Strict):
@@ -254,6 +286,7 @@ class Settings(_Strict):
     timeouts: Timeouts
     cash: CashSection
     acceptor: AcceptorSection = Field(default_factory=AcceptorSection)
+    printer: PrinterSection = Field(default_factory=PrinterSection)
     services: dict[str, ServiceSection] = Field(min_length=1)
     tariffs: dict[str, TariffSection] = Field(default_factory=dict)
 

@@ -3,6 +3,8 @@
     kiosk [--config FILE] config check FILE
     kiosk flow --dot
     kiosk [--config FILE] journal verify|export|recover [--db PATH]
+    kiosk [--config FILE] receipt sample --lang zh|en [--paper 58|80]
+    kiosk [--config FILE] receipt reprint TRANSACTION
     kiosk demo
     kiosk run            (the touch UI: not yet available)
 
@@ -40,6 +42,20 @@ def _parser() -> argparse.ArgumentParser:
     journal.add_argument("action", choices=["verify", "export", "recover"])
     journal.add_argument("--db", type=Path, help="journal file (default: data_dir/journal.db)")
     journal.add_argument("--out", type=Path, help="export: write here instead of stdout")
+
+    receipt = sub.add_parser("receipt", help="receipts").add_subparsers(
+        dest="action", required=True
+    )
+    sample = receipt.add_parser("sample", help="print a sample receipt to the configured printer")
+    sample.add_argument("--lang", choices=["zh", "en"], default="zh")
+    sample.add_argument("--paper", type=int, choices=[58, 80], help="override printer.paper_mm")
+    sample.add_argument("--out", type=Path, default=Path("var/receipts"),
+                        help="where the simulated printer writes its PNGs")  # fmt: skip
+    reprint = receipt.add_parser("reprint", help="print a payment's receipt again")
+    reprint.add_argument("transaction")
+    reprint.add_argument("--lang", choices=["zh", "en"], default="zh")
+    reprint.add_argument("--db", type=Path, help="journal file (default: data_dir/journal.db)")
+    reprint.add_argument("--out", type=Path, default=Path("var/receipts"))
 
     demo = sub.add_parser("demo", help="headless scripted run of the pay flow")
     demo.add_argument("--out", type=Path, default=Path("var/demo"), help="demo output folder")
@@ -105,16 +121,54 @@ def _journal(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _receipt(args: argparse.Namespace) -> int:
+    from kiosk.money import Language
+    from kiosk.receipt import receipt, sample_payment
+    from kiosk.shell.printing import build_printer, print_payment
+    from offline_queue.journal import Journal
+
+    settings = _settings(args.config)
+    section = settings.printer
+    if getattr(args, "paper", None):
+        section = section.model_copy(update={"paper_mm": args.paper})
+    printing = build_printer(section, args.out)
+    lang = Language(args.lang)
+    try:
+        if args.action == "sample":
+            data, at, transaction = sample_payment()
+            result = printing.printer.print(receipt(settings, data, at, transaction, lang))
+        else:
+            db = args.db or Path(settings.paths.data_dir) / "journal.db"
+            with Journal(db) as journal:
+                found = print_payment(printing.printer, journal, settings, args.transaction, lang)
+            if found is None:
+                print(f"no payment {args.transaction} in {db}", file=sys.stderr)
+                return EXIT_BAD_INPUT
+            result = found
+    finally:
+        printing.stop()
+    if not result.printed:
+        print(f"not printed: {result.error}", file=sys.stderr)
+        return EXIT_FAILED
+    where = f" (PNG in {args.out})" if section.connection == "sim" else ""
+    print(f"printed, printer {result.after.value if result.after else 'ok'}{where}")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "config": lambda args: _config_check(args.file),
+    "flow": _flow,
+    "journal": _journal,
+    "receipt": _receipt,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
     try:
-        if args.command == "config":
-            return _config_check(args.file)
-        if args.command == "flow":
-            return _flow(args)
-        if args.command == "journal":
-            return _journal(args)
+        if args.command in COMMANDS:
+            return int(COMMANDS[args.command](args))
         if args.command == "demo":
             from kiosk.demo import run_demo
 

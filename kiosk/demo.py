@@ -17,13 +17,13 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from uuid import UUID
 
 from config.fees.parking import ParkingTariff
 from config.fees.property import PropertyTariff
 from config.fees.tiered import TieredTariff
 from config.settings import PaymentMethod, Settings
 from drivers.acceptor import AcceptorEvent
+from drivers.printer.printer import ReceiptPrinter
 from drivers.sim.cctalk_device import CcTalkDevice
 from drivers.sim.id003_device import Id003Device
 from drivers.sim.pty import PtyServer
@@ -32,10 +32,12 @@ from kiosk.flow import PayFlow, State, Timer
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.journaling import write
-from kiosk.money import FormatStyle, Language, Money
+from kiosk.money import Language, Money
+from kiosk.receipt import voucher
 from kiosk.recovery import recover
 from kiosk.shell.acceptor_link import AcceptorLink
 from kiosk.shell.devices import build_acceptor
+from kiosk.shell.printing import Printer, ReceiptService, build_printer, print_payment
 from kiosk.shell.runner import FlowRunner
 from offline_queue.journal import Journal
 
@@ -153,13 +155,14 @@ SCENARIOS: list[tuple[str, list[Step]]] = [
 class DemoShell:
     """Runs the flow's commands: real journal, stand-in devices and server."""
 
-    def __init__(self, settings: Settings, journal: Journal, out: Path) -> None:
+    def __init__(
+        self, settings: Settings, journal: Journal, out: Path, printer: ReceiptPrinter
+    ) -> None:
         self.settings = settings
         self.journal = journal
         self.flow = PayFlow(settings)
         self.bills = demo_bills(settings)
-        self.receipts = out / "receipts"
-        self.receipts.mkdir(parents=True, exist_ok=True)
+        self.printer = printer
         self.answers: deque[e.Event] = deque()
         self.reply: Callable[[e.Event], object] = self.answers.append
         self.tokens: dict[Timer, int] = {}
@@ -217,44 +220,26 @@ class DemoShell:
         elif isinstance(command, c.CancelQrOrder):
             self.reply(e.QrCancelled(command.order_id))
         elif isinstance(command, c.PrintReceipt):
-            path = self._receipt(command.transaction)
-            print(f"           receipt written to {path}")
-            self.reply(e.ReceiptPrinted())
+            self._print_receipt(str(command.transaction))
         elif isinstance(command, c.PrintVoucher):
-            path = self.receipts / f"voucher-{command.transaction}.txt"
-            amount = command.amount.format(Language.ZH, FormatStyle.PRINTER)
-            path.write_text(
-                f"退款凭证 CREDIT VOUCHER\n{amount}"
-                f"\n凭证号 {command.transaction}\n客服 {self.settings.kiosk.hotline}\n",
-                encoding="utf-8",
-            )
-            print(f"           voucher written to {path}")
+            entry = self.journal.transaction(str(command.transaction))
+            document = voucher(
+                self.settings, command.amount, entry.at if entry else "", str(command.transaction),
+                Language.ZH,
+            )  # fmt: skip
+            result = self.printer.print(document)
+            print(f"           voucher {'printed' if result.printed else 'NOT printed'}")
 
-    def _receipt(self, transaction: UUID) -> Path:
-        entry = self.journal.transaction(str(transaction))
-        assert entry is not None, f"no journal record for {transaction}"
-        data = entry.data
-        money = {
-            k: Money.from_json(data[k]).format(Language.ZH, FormatStyle.PRINTER)
-            for k in ("amount", "tendered", "excess")
-        }
-        excess = Money.from_json(data["excess"])
-        kiosk = self.settings.kiosk
-        lines = [
-            kiosk.operator_name_zh,
-            f"终端 {kiosk.id}  {kiosk.location}",
-            f"业务 {data['service']}  户号 ****{str(data['account'])[-4:]}",
-            f"实缴 {money['amount']}",
-            f"方式 {data['method']}  收款 {money['tendered']}",
-        ]
-        if excess.is_positive():
-            lines.append(f"余额 {money['excess']} → {data['excess_to']}")
-        if "units" in data["details"]:
-            lines.append(f"购电 {data['details']['units']} kWh")
-        lines += [f"交易号 {transaction}", f"客服热线 {kiosk.hotline}", ""]
-        path = self.receipts / f"receipt-{transaction}.txt"
-        path.write_text("\n".join(lines), encoding="utf-8")
-        return path
+    def _print_receipt(self, transaction: str) -> None:
+        result = print_payment(self.printer, self.journal, self.settings, transaction, Language.ZH)
+        if result is not None and result.printed:
+            print(f"           receipt printed ({result.after.value if result.after else ''})")
+            self.reply(e.ReceiptPrinted())
+            return
+        reason = (result.error if result else None) or "no such payment"
+        url = self.settings.kiosk.receipt_url.format(transaction=transaction)
+        print(f"           receipt NOT printed ({reason}): the screen offers the e-receipt {url}")
+        self.reply(e.ReceiptFailed(reason))
 
 
 def _show(value: object) -> object:
@@ -289,8 +274,9 @@ def run_demo(settings: Settings, out: Path) -> int:
     out.mkdir(parents=True)
     db = out / "journal.db"
     print(f"Demo kiosk {settings.kiosk.id} — journal {db}\n")
+    printing = build_printer(settings.printer, out / "receipts")
     with Journal(db) as journal:
-        shell = DemoShell(settings, journal, out)
+        shell = DemoShell(settings, journal, out, printing.printer)
         shell.start()
         for title, steps in SCENARIOS:
             print(f"\n== {title}")
@@ -302,11 +288,15 @@ def run_demo(settings: Settings, out: Path) -> int:
             if shell.flow.state is not State.ATTRACT:
                 shell.send("wait")
 
+        print("\n== Parking paid by Alipay while the printer is out of paper")
+        _paper_out(shell, printing)
+
         print("\n== Power cut while a customer pays water in cash")
-        _power_cut(settings, journal, out)
+        _power_cut(settings, journal, out, printing.printer)
 
         print("\n== Electricity bill paid with notes through the ID-003 simulator")
-        _notes_through_the_acceptor(settings, journal, out)
+        _notes_through_the_acceptor(settings, journal, out, printing.printer)
+        printing.stop()
 
         verdict = journal.verify()
         export = out / "journal.jsonl"
@@ -320,8 +310,32 @@ def run_demo(settings: Settings, out: Path) -> int:
     return 0 if verdict.ok else 1
 
 
-def _power_cut(settings: Settings, journal: Journal, out: Path) -> None:
-    shell = DemoShell(settings, journal, out)
+def _paper_out(shell: DemoShell, printing: Printer) -> None:
+    device = printing.simulator.device if printing.simulator else None
+    if device is None:
+        print("  a real printer is configured: skipped (it cannot be told to run out of paper)")
+        return
+    device.paper_out = True
+    for step in (
+        e.StartPressed(),
+        e.ServiceChosen("parking"),
+        e.AccountEntered("202611240815"),
+        e.AmountChosen(_yuan(1000)),
+        e.MethodChosen(PaymentMethod.ALIPAY),
+        "wait-poll",
+    ):
+        shell.send(step)
+    transaction = shell.flow.view().transaction
+    shell.send("wait")
+    print("  -- a technician reloads the paper and reprints the receipt from the journal")
+    device.paper_out = False
+    assert transaction is not None
+    result = print_payment(shell.printer, shell.journal, shell.settings, transaction, Language.ZH)
+    print(f"  reprint: {'printed' if result and result.printed else 'failed'}")
+
+
+def _power_cut(settings: Settings, journal: Journal, out: Path, printer: ReceiptPrinter) -> None:
+    shell = DemoShell(settings, journal, out, printer)
     shell.bills[("water", "33012345")] = Bill(
         "water", "33012345", "周*", (BillLine("10月水费", "Oct water", _yuan(8750)),)
     )
@@ -345,10 +359,19 @@ def _power_cut(settings: Settings, journal: Journal, out: Path) -> None:
     )
 
 
-def _notes_through_the_acceptor(settings: Settings, journal: Journal, out: Path) -> None:
+def _notes_through_the_acceptor(
+    settings: Settings, journal: Journal, out: Path, printer: ReceiptPrinter
+) -> None:
     """The real driver, over a pseudo-terminal, against the simulated acceptor."""
-    shell = DemoShell(settings, journal, out)
-    runner = FlowRunner(PayFlow(settings), journal, services=shell.service, observer=shell.observe)
+    shell = DemoShell(settings, journal, out, printer)
+    receipts: list[ReceiptService] = []
+
+    def services(command: c.Command) -> None:
+        if not receipts[0].submit(command):  # printing runs on the printer's thread
+            shell.service(command)
+
+    runner = FlowRunner(PayFlow(settings), journal, services=services, observer=shell.observe)
+    receipts.append(ReceiptService(printer, journal, settings, runner.post))
     shell.reply = runner.post
     link = AcceptorLink(runner, journal)
 
@@ -384,6 +407,7 @@ def _notes_through_the_acceptor(settings: Settings, journal: Journal, out: Path)
     finally:
         acceptor.stop()
         runner.stop()
+        receipts[0].stop()
 
 
 def _wait(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:

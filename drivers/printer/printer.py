@@ -124,9 +124,10 @@ class ReceiptPrinter:
             p._raw(FS_CHINESE_ON)
         for block in document.blocks:
             if isinstance(block, Text):
-                p.set(align=block.align.value, bold=block.bold, double_height=block.large,
-                      double_width=block.large, normal_textsize=not block.large)  # fmt: skip
-                columns = self.columns // 2 if block.large else self.columns
+                large = block.large and cells(block.text) <= self.columns // 2  # else: no wrap
+                p.set(align=block.align.value, bold=block.bold, double_height=large,
+                      double_width=large, normal_textsize=not large)  # fmt: skip
+                columns = self.columns // 2 if large else self.columns
                 self._lines(p, fit(block.text, columns))
             elif isinstance(block, Row):
                 p.set(align="left", bold=block.bold, normal_textsize=True)

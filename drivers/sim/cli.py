@@ -1,6 +1,7 @@
 """``kiosk-sim``: run a device simulator standalone.
 
     kiosk-sim bill --protocol id003|cctalk [--checksum simple|crc16] [--no-echo]
+    kiosk-sim printer [--port 9100 | --pty] [--out DIR] [--paper 58|80]
 
 prints the pseudo-terminal's path (give it to the kiosk as the acceptor's
 port) and takes commands on standard input; ``help`` lists them.
@@ -11,9 +12,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from drivers.cctalk.frames import Checksum
+from drivers.sim import receipt_png
 from drivers.sim.cctalk_device import CcTalkDevice
+from drivers.sim.escpos_device import EscposDevice, Receipt
+from drivers.sim.escpos_server import EscposServer
 from drivers.sim.id003_device import Id003Device
 from drivers.sim.pty import PtyServer
 
@@ -86,10 +91,8 @@ def _slow(device: Id003Device | CcTalkDevice, args: list[str]) -> None:
     device.delay_s = int(args[0]) / 1000 if args else 0.0
 
 
-def serve(
-    server: PtyServer, commands: dict[str, tuple[str, Callable[[list[str]], object]]]
-) -> None:
-    print(server.path, flush=True)
+def serve(address: str, commands: dict[str, tuple[str, Callable[[list[str]], object]]]) -> None:
+    print(address, flush=True)
     for line in sys.stdin:
         words = line.split()
         if not words:
@@ -113,14 +116,60 @@ def serve(
             print("ok", flush=True)
 
 
+def printer_commands(device: EscposDevice) -> dict[str, tuple[str, Callable[[list[str]], object]]]:
+    def setter(name: str, value: bool) -> Callable[[list[str]], object]:
+        return lambda args: setattr(device, name, value)
+
+    return {
+        "paper-out": ("the roll is empty", setter("paper_out", True)),
+        "paper-in": ("a new roll", setter("paper_out", False)),
+        "paper-low": ("the roll is near its end", setter("paper_near_end", True)),
+        "paper-ok": ("the roll is not near its end", setter("paper_near_end", False)),
+        "cover-open": ("open the cover", setter("cover_open", True)),
+        "cover-close": ("close the cover", setter("cover_open", False)),
+        "unplug": ("stop answering", setter("silent", True)),
+        "plug": ("answer again", setter("silent", False)),
+        "runs-out": ("runs-out N: the paper ends after N more lines", lambda a: setattr(
+            device, "paper_runs_out_after", int(a[0]))),
+        "status": ("show the state and receipts printed", lambda a: print(
+            device.status.health.value, len(device.receipts), "receipts")),
+    }  # fmt: skip
+
+
+def _printer(args: argparse.Namespace) -> int:
+    device = EscposDevice()
+    width = 384 if args.paper == 58 else 576
+    counter = iter(range(1, 1_000_000))
+
+    def saved(receipt: Receipt) -> None:
+        path = receipt_png.save(receipt, args.out / f"receipt-{next(counter):03d}.png", width)
+        print(f"receipt printed: {path}", flush=True)
+
+    device.on_receipt = saved
+    if args.pty:
+        with PtyServer(device) as server:
+            serve(server.path, printer_commands(device))
+    else:
+        with EscposServer(device, port=args.port) as tcp:
+            serve(f"{tcp.host}:{tcp.port}", printer_commands(device))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kiosk-sim", description=__doc__)
     parser.add_argument("device", choices=sorted(SIMULATORS))
     parser.add_argument("--protocol", choices=["id003", "cctalk"], default="id003")
     parser.add_argument("--checksum", choices=[c.value for c in Checksum], default="simple")
     parser.add_argument("--no-echo", action="store_true", help="ccTalk: no loop-back echo")
+    parser.add_argument("--port", type=int, default=9100, help="printer: TCP port")
+    parser.add_argument("--pty", action="store_true", help="printer: on a pty, not TCP")
+    parser.add_argument("--out", type=Path, default=Path("var/printed"),
+                        help="printer: folder for the PNG of each receipt")  # fmt: skip
+    parser.add_argument("--paper", type=int, choices=[58, 80], default=80)
     args = parser.parse_args(argv)
-    if args.device != "bill":
+    if args.device == "printer":
+        return _printer(args)
+    if args.device == "card":
         sys.stderr.write(
             f"kiosk-sim {args.device}: not yet available "
             f"(the {SIMULATORS[args.device]} simulator lands with its driver issue)\n"
@@ -129,9 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.protocol == "id003":
         device = Id003Device()
         with PtyServer(device) as server:
-            serve(server, id003_commands(device))
+            serve(server.path, id003_commands(device))
     else:
         cctalk = CcTalkDevice(checksum=Checksum(args.checksum), echo=not args.no_echo)
         with PtyServer(cctalk) as server:
-            serve(server, cctalk_commands(cctalk))
+            serve(server.path, cctalk_commands(cctalk))
     return 0

@@ -63,13 +63,13 @@ def _text(line: Line, path: str) -> Image.Image:
     width = max(1, cells(line.text)) * cell_w
     image = Image.new("L", (width, cell_h), 255)
     draw = ImageDraw.Draw(image)
-    font = ImageFont.truetype(path, size=int(cell_h * 0.9), index=1)
+    font = ImageFont.truetype(path, size=int(cell_h * 0.8), index=1)
     x = 0
     for ch in line.text:
         span = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        draw.text((x, int(cell_h * 0.05)), ch, font=font, fill=0)
+        draw.text((x, 0), ch, font=font, fill=0)
         if line.bold:
-            draw.text((x + 1, int(cell_h * 0.05)), ch, font=font, fill=0)
+            draw.text((x + 1, 0), ch, font=font, fill=0)
         x += span * cell_w
     return image
 

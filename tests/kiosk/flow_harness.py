@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from config.loader import load_settings
@@ -138,3 +138,8 @@ class Harness:
             elif j.kind is RecordKind.PAYMENT_COMPLETED and j.data["method"] == "cash":
                 settled[j.session] += Money.from_json(j.data["tendered"]).minor
         return {key: (stacked[key], settled[key]) for key in stacked.keys() | settled.keys()}
+
+
+def details(record: c.JournalRecord) -> dict[str, Any]:
+    """A payment record's details, typed for tests that look inside."""
+    return cast(dict[str, Any], record.data["details"])

@@ -6,7 +6,7 @@ from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow.records import RecordKind
 from kiosk.money import Money
-from tests.kiosk.flow_harness import Harness, bill, yuan
+from tests.kiosk.flow_harness import Harness, bill, details, yuan
 
 
 def test_bill_paid_in_cash_with_excess_to_account() -> None:
@@ -221,7 +221,7 @@ def test_finish_early_pays_part_where_allowed() -> None:
     h.send(e.CashFinishPressed())
     [done] = h.journal(RecordKind.PAYMENT_COMPLETED)
     assert done.data["amount"] == yuan("50").to_json()
-    assert done.data["details"]["partial"] is True
+    assert details(done)["partial"] is True
 
 
 def test_finish_early_refused_below_minimum_or_without_partial() -> None:

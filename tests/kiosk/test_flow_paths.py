@@ -9,7 +9,15 @@ from kiosk.flow import events as e
 from kiosk.flow.records import RecordKind
 from kiosk.flow.transitions import TRANSITIONS, to_dot
 from kiosk.money import Money
-from tests.kiosk.flow_harness import SETTINGS, Harness, bill, coupon_bill, purchase_bill, yuan
+from tests.kiosk.flow_harness import (
+    SETTINGS,
+    Harness,
+    bill,
+    coupon_bill,
+    details,
+    purchase_bill,
+    yuan,
+)
 
 # -- identification --------------------------------------------------------
 
@@ -162,10 +170,10 @@ def test_prepaid_purchase_records_units() -> None:
     h.to_cash(purchase_bill(), yuan("100"))
     h.insert("100")
     [done] = h.journal(RecordKind.PAYMENT_COMPLETED)
-    details = done.data["details"]
-    assert details["units"] == "175.17"  # worked in tests/config/test_tiered.py
-    assert details["unit"] == "kWh"
-    assert details["tiers"] == [
+    bought = details(done)
+    assert bought["units"] == "175.17"  # worked in tests/config/test_tiered.py
+    assert bought["unit"] == "kWh"
+    assert bought["tiers"] == [
         {"tier": 1, "units": "60", "price": "0.538", "fen": 3228},
         {"tier": 2, "units": "115.17", "price": "0.588", "fen": 6772},
     ]
@@ -245,9 +253,9 @@ def test_qr_polls_until_paid() -> None:
     assert h.of(c.ArmTimer, out)[0].timer is Timer.QR_POLL
     h.send(e.QrPaid("ORD1"))
     assert h.current() is State.COMPLETING
-    details = h.journal(RecordKind.PAYMENT_COMPLETED)[0].data["details"]
-    assert details["order_id"] == "ORD1"
-    assert details["bill"]["lines"][0]["amount"] == yuan("123.45").to_json()
+    paid = details(h.journal(RecordKind.PAYMENT_COMPLETED)[0])
+    assert paid["order_id"] == "ORD1"
+    assert paid["bill"]["lines"][0]["amount"] == yuan("123.45").to_json()
 
 
 def test_qr_cancel_is_confirmed_with_the_server() -> None:

@@ -1,0 +1,179 @@
+"""Receipts out of the journal and onto paper, off the flow's thread.
+
+``build_printer`` makes the ReceiptPrinter the settings name (``sim`` starts
+the simulator on a local TCP port and keeps a PNG of every receipt). A
+``ReceiptService`` prints on its own thread and answers the flow with
+``ReceiptPrinted`` or ``ReceiptFailed``; a failed receipt stays in the journal
+and can be reprinted (``reprint``).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from config.settings import PrinterSection, Settings
+from drivers.printer.printer import CjkMode, PrintResult, ReceiptPrinter
+from drivers.sim import receipt_png
+from drivers.sim.escpos_device import EscposDevice, Receipt
+from drivers.sim.escpos_server import EscposServer
+from kiosk.flow import commands as c
+from kiosk.flow import events as e
+from kiosk.money import Language
+from kiosk.receipt import receipt, voucher
+from offline_queue.journal import Journal
+
+log = logging.getLogger(__name__)
+COLUMNS = {58: 32, 80: 48}
+WIDTH_PX = {58: 384, 80: 576}
+
+
+@dataclass
+class Printer:
+    printer: ReceiptPrinter
+    simulator: EscposServer | None = None
+
+    def stop(self) -> None:
+        if self.simulator is not None:
+            self.simulator.stop()
+
+
+def build_printer(section: PrinterSection, png_folder: Path | None = None) -> Printer:
+    timeout = section.status_timeout_ms / 1000
+    simulator: EscposServer | None = None
+    connect: Callable[[], object]
+    if section.connection == "sim":
+        device = EscposDevice()
+        if png_folder is not None:
+            device.on_receipt = _png_writer(png_folder, WIDTH_PX[section.paper_mm])
+        simulator = EscposServer(device, port=0).start()
+        host, port = simulator.host, simulator.port
+        connect = lambda: _network(host, port, timeout, section.profile)  # noqa: E731
+    elif section.connection == "network":
+        connect = lambda: _network(section.host, section.port, timeout, section.profile)  # noqa: E731
+    elif section.connection == "serial":
+        connect = lambda: _serial(section, timeout)  # noqa: E731
+    else:
+        connect = lambda: _usb(section, timeout)  # noqa: E731
+    printer = ReceiptPrinter(
+        connect,  # type: ignore[arg-type]
+        columns=COLUMNS[section.paper_mm],
+        width_px=WIDTH_PX[section.paper_mm],
+        cjk=CjkMode(section.cjk),
+    )
+    return Printer(printer, simulator)
+
+
+def _network(host: str, port: int, timeout: float, profile: str) -> object:
+    from escpos.printer import Network  # noqa: PLC0415 - opens a socket when made
+
+    return Network(host, port, timeout=timeout, profile=profile)
+
+
+def _serial(section: PrinterSection, timeout: float) -> object:
+    from escpos.printer import Serial  # noqa: PLC0415
+
+    return Serial(
+        section.device, baudrate=section.baudrate, timeout=timeout, profile=section.profile
+    )
+
+
+def _usb(section: PrinterSection, timeout: float) -> object:
+    from escpos.printer import Usb  # noqa: PLC0415 - needs pyusb, only for USB printers
+
+    return Usb(section.usb_vendor, section.usb_product, timeout=int(timeout * 1000),
+               profile=section.profile)  # fmt: skip
+
+
+def _png_writer(folder: Path, width_px: int) -> Callable[[Receipt], None]:
+    counter = iter(range(1, 1_000_000))
+
+    def write(printed: Receipt) -> None:
+        path = receipt_png.save(printed, folder / f"printed-{next(counter):03d}.png", width_px)
+        log.info("simulated printer: receipt rendered to %s", path)
+
+    return write
+
+
+def document_for(
+    journal: Journal, settings: Settings, transaction: str, lang: Language
+) -> object | None:
+    entry = journal.transaction(transaction)
+    if entry is None:
+        return None
+    if entry.kind == "payment_completed":
+        return receipt(settings, entry.data, entry.at, transaction, lang)
+    return None
+
+
+def print_payment(
+    printer: ReceiptPrinter, journal: Journal, settings: Settings, transaction: str,
+    lang: Language,
+) -> PrintResult | None:  # fmt: skip
+    entry = journal.transaction(transaction)
+    if entry is None or entry.kind != "payment_completed":
+        return None
+    return printer.print(receipt(settings, entry.data, entry.at, transaction, lang))
+
+
+class ReceiptService:
+    """Prints on its own thread; posts the outcome back to the flow."""
+
+    def __init__(
+        self,
+        printer: ReceiptPrinter,
+        journal: Journal,
+        settings: Settings,
+        post: Callable[[e.Event], object],
+        lang: Language = Language.ZH,
+    ) -> None:
+        self._printer = printer
+        self._journal = journal
+        self._settings = settings
+        self._post = post
+        self.lang = lang
+        self._jobs: queue.SimpleQueue[c.Command | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="printer", daemon=True)
+        self._thread.start()
+
+    def submit(self, command: c.Command) -> bool:
+        if isinstance(command, c.PrintReceipt | c.PrintVoucher):
+            self._jobs.put(command)
+            return True
+        return False
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                self._print(job)
+            except Exception as exc:
+                log.exception("printing %r failed", job)
+                if isinstance(job, c.PrintReceipt):
+                    self._post(e.ReceiptFailed(f"printing failed: {exc}"))
+
+    def _print(self, job: c.Command) -> None:
+        if isinstance(job, c.PrintReceipt):
+            result = print_payment(
+                self._printer, self._journal, self._settings, str(job.transaction), self.lang
+            )
+            if result is not None and result.printed:
+                self._post(e.ReceiptPrinted())
+            else:
+                reason = (result.error if result else None) or "no such payment"
+                self._post(e.ReceiptFailed(reason))
+        elif isinstance(job, c.PrintVoucher):
+            entry = self._journal.transaction(str(job.transaction))
+            at = entry.at if entry else ""
+            result = self._printer.print(
+                voucher(self._settings, job.amount, at, str(job.transaction), self.lang)
+            )
+            if not result.printed:
+                log.warning("voucher %s not printed: %s", job.transaction, result.error)
