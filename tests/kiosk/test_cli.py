@@ -126,12 +126,15 @@ def test_demo_runs_the_flow_end_to_end(tmp_path: Path, capsys: pytest.CaptureFix
     text = capsys.readouterr().out
     assert "journal verify: ok" in text
     assert "recovery checked" in text and "credit_settled" in text
-    receipts = sorted(p.name.split("-")[0] for p in (out / "receipts").iterdir())
-    assert receipts == ["receipt", "receipt", "receipt", "voucher"]
+    # receipts, the parking voucher and a reprint, printed through the simulated printer
+    pngs = sorted(p.name for p in (out / "receipts").iterdir())
+    assert pngs == [f"printed-00{n}.png" for n in range(1, 6)]
+    assert "the screen offers the e-receipt https://pay.demo-city.cn/r/" in text
     assert "simulator on /dev/pts/" in text  # notes went through the real ID-003 driver
     with Journal(out / "journal.db") as journal:
         assert journal.verify().ok
-        assert journal.outbox_count() == 6
+        assert journal.outbox_count() == 7
+        assert len(journal.latest(["receipt_failed"], limit=5)) == 1
         credits = [r.data.get("credit_id") for r in journal.records() if r.kind == "note_stacked"]
     assert sum(1 for c in credits if str(c).startswith("id003-")) == 3
 
