@@ -100,7 +100,8 @@ def wait_receipts(device: EscposDevice, count: int = 1) -> None:
 
 
 def decode_qr(path: Path) -> list[str]:
-    return [r.text for r in zxingcpp.read_barcodes(Image.open(path))]
+    with Image.open(path) as image:
+        return [r.text for r in zxingcpp.read_barcodes(image)]
 
 
 def test_print_over_tcp_and_read_the_qr_back(tmp_path: Path) -> None:
