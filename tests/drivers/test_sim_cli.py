@@ -8,10 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from escpos.printer import Network
 
 from drivers import acceptor as ev
 from drivers.cctalk.driver import CcTalkDriver
 from drivers.id003.driver import Id003Driver
+from drivers.printer.document import Document, Text
+from drivers.printer.printer import ReceiptPrinter
+from drivers.printer.status import Health
 from tests.drivers.id003_rig import NOTES
 
 
@@ -70,3 +74,25 @@ def test_simulator_from_the_command_line(protocol: str) -> None:
         finally:
             driver.stop()
         assert sim.wait(timeout=5) == 0
+
+
+def test_printer_simulator_from_the_command_line(tmp_path: Path) -> None:
+    with subprocess.Popen(
+        [script(), "printer", "--port", "0", "--out", str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as sim:
+        assert sim.stdin is not None and sim.stdout is not None
+        host, port = sim.stdout.readline().strip().rsplit(":", 1)
+        printer = ReceiptPrinter(lambda: Network(host, int(port), timeout=1))
+        assert printer.print(Document((Text("你好 hello"),))).printed
+        assert sim.stdout.readline().startswith("receipt printed: ")
+        sim.stdin.write("paper-out\n")
+        sim.stdin.flush()
+        assert sim.stdout.readline().strip() == "ok"
+        assert printer.status().health is Health.PAPER_OUT
+        sim.stdin.write("quit\n")
+        sim.stdin.flush()
+        assert sim.wait(timeout=5) == 0
+    assert len(list(tmp_path.glob("receipt-*.png"))) == 1
