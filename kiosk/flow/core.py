@@ -43,6 +43,8 @@ class FlowCore:
         self._accessible = False
         self._resume: State | None = None
         self._notice: Notice | None = None
+        self._printing = True  # receipts are printed; off: the e-receipt is the receipt
+        self._paper_low = False
 
     # -- public -------------------------------------------------------------
     def view(self) -> View:
@@ -65,6 +67,8 @@ class FlowCore:
             credited_to=s.credited_to if s else None,
             transaction=str(s.transaction) if s and s.transaction else None,
             out_of_service=self._out_of_service,
+            printing=self._printing,
+            paper_low=self._paper_low,
             accessible=self._accessible,
         )
 
@@ -234,8 +238,13 @@ class FlowCore:
             s.credited, s.credited_to = excess, s.refund_to
         s.transaction = transaction
         self._enter(State.COMPLETING)
-        self._emit(c.PrintReceipt(transaction))
-        if excess.is_positive() and s.refund_to is RefundTarget.VOUCHER:
+        if self._printing:
+            self._emit(c.PrintReceipt(transaction))
+        else:  # paper out, cover open or no answer: the e-receipt is the receipt
+            self._journal(RecordKind.RECEIPT_FAILED, {"reason": "printing is off"})
+            self._close(Outcome.PAID)
+            self._enter(State.DONE, Notice.RECEIPT_FAILED)
+        if excess.is_positive() and s.refund_to is RefundTarget.VOUCHER and self._printing:
             self._emit(c.PrintVoucher(transaction, excess))
         s.outcome = Outcome.PAID
 

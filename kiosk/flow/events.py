@@ -194,6 +194,14 @@ class ReceiptFailed(Event):
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class PrinterChanged(Event):
+    """The printer's state changed: can it print, is the paper low."""
+
+    printing: bool
+    paper_low: bool = False
+
+
 # -- kiosk -----------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class TimerFired(Event):

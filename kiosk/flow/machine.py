@@ -311,6 +311,11 @@ class PayFlow(CashHandlers, ElectronicHandlers):
         if self.state is State.CHOOSE_METHOD:
             self._show(self._notice)
 
+    def _on_printer(self, event: e.PrinterChanged) -> None:
+        self._printing, self._paper_low = event.printing, event.paper_low
+        if self.state in (State.ATTRACT, State.CHOOSE_METHOD, State.BILL_SHOWN):
+            self._show(self._notice)
+
     def _on_out_of_service(self, event: e.OutOfServiceSet) -> None:
         self._out_of_service = event.reason
         if self.state is State.ATTRACT:
@@ -374,6 +379,7 @@ _HANDLERS: dict[type[e.Event], Callable[[PayFlow, Any], None]] = {
     e.TimerFired: PayFlow._on_timer,
     e.MethodsAvailable: PayFlow._on_available,
     e.OutOfServiceSet: PayFlow._on_out_of_service,
+    e.PrinterChanged: PayFlow._on_printer,
     e.ServiceRestored: PayFlow._on_restored,
     e.MaintenanceEntered: PayFlow._on_maintenance,
     e.MaintenanceLeft: PayFlow._on_maintenance_left,

@@ -75,7 +75,7 @@ TRANSITIONS: dict[State, tuple[tuple[str, State], ...]] = {
         ("cancelled", S.CANCELLED),
         ("timeout: unresolved", S.CANCELLED),
     ),
-    S.COMPLETING: (("receipt printed / failed / timeout", S.DONE),),
+    S.COMPLETING: (("receipt printed / failed / timeout / printing off", S.DONE),),
     S.DONE: (
         ("timeout / finish", S.ATTRACT),
         ("timeout, out of service pending", S.OUT_OF_SERVICE),

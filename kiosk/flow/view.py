@@ -30,3 +30,5 @@ class View:
     transaction: str | None = None  # the payment's id: the receipt and e-receipt link
     out_of_service: str | None = None
     accessible: bool = False
+    printing: bool = True  # False: receipts are e-receipts until the printer is back
+    paper_low: bool = False

@@ -137,13 +137,15 @@ class ReceiptService:
         self._post = post
         self.lang = lang
         self._jobs: queue.SimpleQueue[c.Command | None] = queue.SimpleQueue()
+        self._reported: tuple[bool, bool] | None = None
         self._thread = threading.Thread(target=self._run, name="printer", daemon=True)
         self._thread.start()
 
     def submit(self, command: c.Command) -> bool:
-        if isinstance(command, c.PrintReceipt | c.PrintVoucher):
+        """Take the commands that are the printer's: print jobs and health checks."""
+        if isinstance(command, c.PrintReceipt | c.PrintVoucher | c.RequestHealthCheck):
             self._jobs.put(command)
-            return True
+            return command.__class__ is not c.RequestHealthCheck  # others check too
         return False
 
     def stop(self) -> None:
@@ -159,7 +161,25 @@ class ReceiptService:
                 if isinstance(job, c.PrintReceipt):
                     self._post(e.ReceiptFailed(f"printing failed: {exc}"))
 
+    def _report(self) -> None:
+        """Tell the flow when printing goes off or on, or the paper runs low."""
+        status = self._printer.last_status
+        if status is None:
+            return
+        state = (status.health.can_print, status.paper_near_end)
+        if state != self._reported:
+            self._reported = state
+            self._post(e.PrinterChanged(*state))
+
     def _print(self, job: c.Command) -> None:
+        if isinstance(job, c.RequestHealthCheck):
+            self._printer.status()
+            self._report()
+            return
+        self._print_job(job)
+        self._report()
+
+    def _print_job(self, job: c.Command) -> None:
         if isinstance(job, c.PrintReceipt):
             result = print_payment(
                 self._printer, self._journal, self._settings, str(job.transaction), self.lang

@@ -468,3 +468,18 @@ def test_card_cancelled_by_the_customer_is_voided() -> None:
     assert h.of(c.CancelCardPayment, out) == [c.CancelCardPayment(ref)]
     [reversal] = h.journal(RecordKind.CARD_REVERSAL)
     assert reversal.data == {"reference": ref, "reason": "cancelled"}
+
+
+def test_printing_off_makes_the_e_receipt_the_receipt() -> None:
+    h = Harness()
+    h.send(e.PrinterChanged(printing=False, paper_low=False))
+    assert not h.flow.view().printing
+    h.to_cash(bill(due="10"))
+    h.insert("10")
+    assert h.current() is State.DONE
+    assert h.flow.view().notice is Notice.RECEIPT_FAILED
+    assert h.flow.view().transaction is not None
+    assert not h.of(c.PrintReceipt)
+    assert h.journal(RecordKind.RECEIPT_FAILED)[0].data == {"reason": "printing is off"}
+    h.send(e.PrinterChanged(printing=True, paper_low=True))
+    assert h.flow.view().paper_low

@@ -181,3 +181,36 @@ def test_print_commands_go_to_the_service_others_do_not(tmp_path: Path) -> None:
             service.stop()
     finally:
         printing.stop()
+
+
+def test_the_service_reports_printing_off_and_back_on(tmp_path: Path) -> None:
+    printing = build_printer(PrinterSection(connection="sim", status_timeout_ms=300), None)
+    assert printing.simulator is not None
+    device: EscposDevice = printing.simulator.device
+    posted: list[e.Event] = []
+    try:
+        with Journal(tmp_path / "j.db") as journal:
+            service = ReceiptService(printing.printer, journal, SETTINGS, posted.append)
+            device.paper_out = True
+            service.submit(c.RequestHealthCheck())
+            wait_until(lambda: e.PrinterChanged(False, True) in posted)
+            device.paper_out = False
+            device.paper_near_end = True
+            service.submit(c.RequestHealthCheck())
+            wait_until(lambda: posted[-1] == e.PrinterChanged(True, True))
+            service.stop()
+    finally:
+        printing.stop()
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        PrinterSection(connection="usb", usb_vendor=0x0416, usb_product=0x5011),
+        PrinterSection(connection="serial", device="/dev/kiosk-printer-absent"),
+    ],
+)
+def test_a_printer_that_is_not_there_is_no_answer(section: PrinterSection) -> None:
+    printing = build_printer(section)
+    result = printing.printer.print(Document((Text("x"),)))
+    assert not result.printed and result.before.value == "no_answer"
