@@ -179,7 +179,7 @@ class PrinterSection(_Strict):
     usb_vendor: Annotated[int, Field(strict=True, ge=0, le=0xFFFF)] = 0x0416
     usb_product: Annotated[int, Field(strict=True, ge=0, le=0xFFFF)] = 0x5011
     profile: str = Field(default="TM-T20II", min_length=1)  # a python-escpos profile
-    paper_mm: Literal[58, 80] = 80
+    paper_mm: Literal[58, 80] | None = None  # None: the profile's media width decides
     cjk: Literal["native", "raster"] = "native"
     status_timeout_ms: Annotated[int, Field(strict=True, ge=100, le=10000)] = 1000
 

@@ -28,8 +28,8 @@ from kiosk.receipt import receipt, voucher
 from offline_queue.journal import Journal
 
 log = logging.getLogger(__name__)
-COLUMNS = {58: 32, 80: 48}
 WIDTH_PX = {58: 384, 80: 576}
+DOTS_PER_COLUMN = 12  # font A
 
 
 @dataclass
@@ -42,14 +42,26 @@ class Printer:
             self.simulator.stop()
 
 
+def paper_width_px(section: PrinterSection) -> int:
+    """Dots across the paper: ``paper_mm`` if set, else the profile's media width."""
+    if section.paper_mm is not None:
+        return WIDTH_PX[section.paper_mm]
+    from escpos.capabilities import get_profile  # noqa: PLC0415 - loads the profile database
+
+    pixels = get_profile(section.profile).profile_data.get("media", {}).get("width", {})
+    value = pixels.get("pixels")
+    return int(value) if isinstance(value, int) else WIDTH_PX[80]
+
+
 def build_printer(section: PrinterSection, png_folder: Path | None = None) -> Printer:
     timeout = section.status_timeout_ms / 1000
+    width_px = paper_width_px(section)
     simulator: EscposServer | None = None
     connect: Callable[[], object]
     if section.connection == "sim":
         device = EscposDevice()
         if png_folder is not None:
-            device.on_receipt = _png_writer(png_folder, WIDTH_PX[section.paper_mm])
+            device.on_receipt = _png_writer(png_folder, width_px)
         simulator = EscposServer(device, port=0).start()
         host, port = simulator.host, simulator.port
         connect = lambda: _network(host, port, timeout, section.profile)  # noqa: E731
@@ -61,8 +73,8 @@ def build_printer(section: PrinterSection, png_folder: Path | None = None) -> Pr
         connect = lambda: _usb(section, timeout)  # noqa: E731
     printer = ReceiptPrinter(
         connect,  # type: ignore[arg-type]
-        columns=COLUMNS[section.paper_mm],
-        width_px=WIDTH_PX[section.paper_mm],
+        columns=width_px // DOTS_PER_COLUMN,
+        width_px=width_px,
         cjk=CjkMode(section.cjk),
     )
     return Printer(printer, simulator)

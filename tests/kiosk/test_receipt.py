@@ -19,7 +19,7 @@ from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.money import Language, Money
 from kiosk.receipt import mask_account, receipt, sample_payment, voucher
-from kiosk.shell.printing import ReceiptService, build_printer, print_payment
+from kiosk.shell.printing import ReceiptService, build_printer, paper_width_px, print_payment
 from kiosk.shell.runner import FlowRunner
 from offline_queue.journal import Journal
 from tests.kiosk.flow_harness import SETTINGS, bill, yuan
@@ -214,3 +214,16 @@ def test_a_printer_that_is_not_there_is_no_answer(section: PrinterSection) -> No
     printing = build_printer(section)
     result = printing.printer.print(Document((Text("x"),)))
     assert not result.printed and result.before.value == "no_answer"
+
+
+@pytest.mark.parametrize(
+    ("section", "dots"),
+    [
+        (PrinterSection(profile="TM-T20II"), 576),  # 80 mm paper, 48 columns
+        (PrinterSection(profile="ZJ-5870"), 384),  # 58 mm paper, 32 columns
+        (PrinterSection(profile="default"), 576),  # no width in the profile
+        (PrinterSection(profile="TM-T20II", paper_mm=58), 384),
+    ],
+)
+def test_width_comes_from_the_profile(section: PrinterSection, dots: int) -> None:
+    assert paper_width_px(section) == dots
