@@ -82,14 +82,16 @@ class _Words:
         return Money.from_json(data).format(self.lang, FormatStyle.PRINTER)
 
 
-def _header(settings: Settings, w: _Words, at: str, title: str) -> list[Block]:
+def _header(
+    settings: Settings, w: _Words, at: str, title: str, *, loud: bool = False
+) -> list[Block]:
     kiosk = settings.kiosk
     local = datetime.fromisoformat(at).astimezone(ZoneInfo(kiosk.timezone))
     operator = kiosk.operator_name_zh if w.lang is Language.ZH else kiosk.operator_name_en
     place = kiosk.location if w.lang is Language.ZH else kiosk.location_en or kiosk.location
     return [
         Text(operator, bold=True, large=w.lang is Language.ZH, align=Align.CENTER),
-        Text(title, bold=True, align=Align.CENTER),
+        Text(title, bold=True, large=loud, align=Align.CENTER),
         Rule(),
         Row(w("kiosk"), kiosk.id),
         Text(f"{w('place')} {place}"),
@@ -189,7 +191,7 @@ def voucher(
 ) -> Document:
     """A credit voucher for cash the kiosk keeps for the customer."""
     w = _Words(lang)
-    blocks = _header(settings, w, at, w("voucher"))
+    blocks = _header(settings, w, at, w("voucher"), loud=True)
     blocks += [
         Text(w("voucher_amount"), align=Align.CENTER),
         Text(amount.format(lang, FormatStyle.PRINTER), bold=True, large=True, align=Align.CENTER),
