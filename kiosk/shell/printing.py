@@ -72,7 +72,7 @@ def build_printer(section: PrinterSection, png_folder: Path | None = None) -> Pr
     else:
         connect = lambda: _usb(section, timeout)  # noqa: E731
     printer = ReceiptPrinter(
-        connect,  # type: ignore[arg-type]
+        connect,
         columns=width_px // DOTS_PER_COLUMN,
         width_px=width_px,
         cjk=CjkMode(section.cjk),

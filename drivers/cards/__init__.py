@@ -1,0 +1,1 @@
+"""Smart cards over PC/SC: APDUs, BER-TLV, the account IC card and EMV bank cards."""

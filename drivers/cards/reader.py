@@ -1,0 +1,158 @@
+"""PC/SC readers through pyscard, with typed errors.
+
+* ``PcscReader.session()`` connects to the card and yields a ``Transmit`` that
+  raises ``CardRemoved`` when the card is pulled mid-transaction, ``MuteCard``
+  when it does not answer, and ``CardError`` for anything else PC/SC reports;
+  ``NoReader`` when there is no reader (or no pcscd).
+* ``CardWatcher`` reports cards inserted and removed, from pyscard's one
+  monitoring thread, to a listener.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from drivers.cards.apdu import CardError, CardRemoved, MuteCard, NoReader, Transmit
+
+log = logging.getLogger(__name__)
+REMOVED = {0x80100069, 0x8010000C, 0x80100068}  # removed, no smartcard, reset
+MUTE = {0x80100066, 0x80100016, 0x8010000A}  # unresponsive, not transacted, timeout
+
+
+@dataclass(frozen=True, slots=True)
+class CardInserted:
+    reader: str
+    atr: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class CardPulled:
+    reader: str
+
+
+def reader_names() -> list[str]:
+    from smartcard.Exceptions import ListReadersException  # noqa: PLC0415
+    from smartcard.System import readers  # noqa: PLC0415 - pyscard loads libpcsclite
+
+    try:
+        return [str(r) for r in readers()]
+    except ListReadersException as exc:
+        raise NoReader(f"cannot list PC/SC readers (is pcscd running?): {exc}") from None
+
+
+class PcscReader:
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name  # a prefix of the reader's name; None: the first reader
+
+    def _reader(self) -> Any:
+        from smartcard.System import readers  # noqa: PLC0415
+
+        try:
+            found = [r for r in readers() if self.name is None or str(r).startswith(self.name)]
+        except Exception as exc:
+            raise NoReader(f"cannot list PC/SC readers (is pcscd running?): {exc}") from None
+        if not found:
+            raise NoReader(f"no PC/SC reader {self.name or ''}".rstrip() + " is connected")
+        return found[0]
+
+    @contextmanager
+    def session(self) -> Iterator[Transmit]:
+        from smartcard.Exceptions import CardConnectionException, NoCardException  # noqa: PLC0415
+
+        connection = self._reader().createConnection()
+        try:
+            connection.connect()
+        except NoCardException:
+            raise CardRemoved("no card in the reader") from None
+        except CardConnectionException as exc:
+            raise _typed(exc, "connecting to the card") from None
+
+        def transmit(apdu: list[int]) -> tuple[list[int], int, int]:
+            doing = f"sending {bytes(apdu[:4]).hex()}"
+            try:
+                data, sw1, sw2 = connection.transmit(apdu)
+            except CardConnectionException as exc:
+                typed = _typed(exc, doing)
+                if type(typed) is CardError:  # no answer: pulled out, or mute?
+                    typed = _pulled_or_mute(connection, doing)
+                raise typed from None
+            return list(data), int(sw1), int(sw2)
+
+        try:
+            yield transmit
+        finally:
+            for step in ("disconnect", "release"):
+                try:
+                    getattr(connection, step, lambda: None)()
+                except Exception as exc:  # the card may be gone already
+                    log.debug("%s: %s", step, exc)
+
+    def atr(self) -> bytes | None:
+        """The ATR of the card in the reader, or None."""
+        try:
+            with self.session():
+                pass
+        except CardRemoved:
+            return None
+        connection = self._reader().createConnection()
+        connection.connect()
+        try:
+            return bytes(connection.getATR())
+        finally:
+            connection.disconnect()
+
+
+def _pulled_or_mute(connection: Any, doing: str) -> CardError:
+    """A command that got no answer: if the card can be reached again it is mute."""
+    from smartcard.Exceptions import CardConnectionException, NoCardException  # noqa: PLC0415
+
+    try:
+        connection.reconnect()
+    except (NoCardException, CardConnectionException):
+        return CardRemoved(f"the card was removed while {doing}")
+    return MuteCard(f"the card does not answer ({doing})")
+
+
+def _typed(exc: Exception, doing: str) -> CardError:
+    code = getattr(exc, "hresult", None)
+    code = code & 0xFFFFFFFF if isinstance(code, int) else None
+    if code in REMOVED:
+        return CardRemoved(f"the card was removed while {doing}")
+    if code in MUTE:
+        return MuteCard(f"the card does not answer ({doing})")
+    return CardError(f"PC/SC error while {doing}: {exc}")
+
+
+class CardWatcher:
+    """Cards inserted and pulled out, reported to ``listener``."""
+
+    def __init__(self, listener: Callable[[CardInserted | CardPulled], None]) -> None:
+        from smartcard.CardMonitoring import CardMonitor, CardObserver  # noqa: PLC0415
+
+        watcher = self
+
+        class _Observer(CardObserver):  # type: ignore[misc]  # pyscard is untyped
+            def update(self, observable: object, changes: tuple[list[Any], list[Any]]) -> None:
+                added, removed = changes
+                for card in removed:
+                    watcher._emit(CardPulled(str(card.reader)))
+                for card in added:
+                    watcher._emit(CardInserted(str(card.reader), bytes(card.atr)))
+
+        self._listener = listener
+        self._monitor = CardMonitor()
+        self._observer = _Observer()
+        self._monitor.addObserver(self._observer)
+
+    def _emit(self, event: CardInserted | CardPulled) -> None:
+        try:
+            self._listener(event)
+        except Exception:
+            log.exception("card listener failed on %r", event)
+
+    def stop(self) -> None:
+        self._monitor.deleteObserver(self._observer)

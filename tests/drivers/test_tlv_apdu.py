@@ -1,0 +1,120 @@
+"""BER-TLV and the APDU exchange, sans-I/O, with fuzzing."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from drivers.cards import tlv
+from drivers.cards.apdu import CardError, Response, exchange
+
+FCI = bytes.fromhex("6F1A840E325041592E5359532E4444463031A508BF0C05610350016100")
+
+
+def test_parse_nested_fci() -> None:
+    [fci] = tlv.parse(FCI)
+    assert fci.tag == 0x6F and fci.constructed
+    assert tlv.find([fci], 0x84) is not None
+    assert tlv.find([fci], 0x84).value == b"2PAY.SYS.DDF01"  # type: ignore[union-attr]
+    assert tlv.find([fci], 0xBF0C) is not None  # a two-byte tag
+    assert tlv.find([fci], 0x50).value == b"a"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("data", "tag", "length"),
+    [
+        (bytes([0x5A, 0x81, 0x02, 1, 2]), 0x5A, 2),  # long form, one byte
+        (bytes([0x5A, 0x82, 0x00, 0x02, 1, 2]), 0x5A, 2),  # long form, two bytes
+        (bytes([0x00, 0x00, 0x9F, 0x02, 0x01, 9, 0xFF]), 0x9F02, 1),  # padding around
+        (bytes([0xDF, 0x81, 0x01, 0x00]), 0xDF8101, 0),  # three-byte tag
+    ],
+)
+def test_lengths_tags_and_padding(data: bytes, tag: int, length: int) -> None:
+    [item] = tlv.parse(data)
+    assert (item.tag, len(item.value)) == (tag, length)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (bytes([0x5A, 0x05, 1, 2]), "5 bytes announced, 2 left"),
+        (bytes([0x5A]), "length expected"),
+        (bytes([0x9F]), "tag runs past the end"),
+        (bytes([0x5A, 0x80]), "unsupported length form"),
+        (bytes([0x5A, 0x84, 0, 0, 0, 1, 0]), "unsupported length form"),
+        (bytes([0xDF, 0x81, 0x81, 0x01, 0x00]), "longer than 3 bytes"),
+        (bytes([0x5A, 0x82, 0x01]), "length runs past the end"),
+    ],
+)
+def test_malformed_tlv_is_a_clear_error(data: bytes, reason: str) -> None:
+    with pytest.raises(tlv.TlvError, match=reason):
+        tlv.parse(data)
+
+
+def test_too_deep() -> None:
+    data = b"\x01"
+    for _ in range(12):
+        data = tlv.encode(0x70, data)
+    with pytest.raises(tlv.TlvError, match="deeper"):
+        tlv.parse(data)
+
+
+def test_encode_round_trip_and_dol() -> None:
+    for size in (0, 1, 127, 128, 255, 256, 1000):
+        [item] = tlv.parse(tlv.encode(0x9F38, bytes(size)))
+        assert (item.tag, len(item.value)) == (0x9F38, size)
+    assert tlv.dol(bytes.fromhex("9F02069F1A025F2A029A039C019F3704")) == (
+        (0x9F02, 6), (0x9F1A, 2), (0x5F2A, 2), (0x9A, 3), (0x9C, 1), (0x9F37, 4),
+    )  # fmt: skip
+
+
+@given(st.binary(max_size=300))
+def test_fuzz_random_bytes(data: bytes) -> None:
+    try:
+        items = tlv.parse(data)
+    except tlv.TlvError:
+        return
+    for item in tlv.walk(items):
+        assert isinstance(item.value, bytes)
+
+
+@given(st.integers(0, 2**16), st.integers(1, 255))
+def test_fuzz_mutated_fci(position: int, flip: int) -> None:
+    data = bytearray(FCI)
+    data[position % len(data)] ^= flip
+    try:
+        tlv.parse(bytes(data))
+    except tlv.TlvError:
+        pass
+
+
+class Card:
+    """A transmit function that answers from a script."""
+
+    def __init__(self, answers: list[tuple[bytes, int, int]]) -> None:
+        self.answers = answers
+        self.sent: list[bytes] = []
+
+    def __call__(self, apdu: list[int]) -> tuple[list[int], int, int]:
+        self.sent.append(bytes(apdu))
+        data, sw1, sw2 = self.answers.pop(0)
+        return list(data), sw1, sw2
+
+
+def test_61xx_is_followed_with_get_response() -> None:
+    card = Card([(b"\x01\x02", 0x61, 0x03), (b"\x03\x04\x05", 0x90, 0x00)])
+    assert exchange(card, bytes.fromhex("00B2010C00")) == Response(b"\x01\x02\x03\x04\x05", 0x9000)
+    assert card.sent[1] == bytes.fromhex("00C0000003")
+
+
+def test_6cxx_is_sent_again_with_the_right_le() -> None:
+    card = Card([(b"", 0x6C, 0x10), (bytes(16), 0x90, 0x00)])
+    assert exchange(card, bytes.fromhex("00B0000000")).data == bytes(16)
+    assert card.sent[1] == bytes.fromhex("00B0000010")
+
+
+def test_endless_61xx_is_refused() -> None:
+    card = Card([(b"", 0x61, 0x01)] * 40)
+    with pytest.raises(CardError, match="keeps asking"):
+        exchange(card, bytes.fromhex("00B2010C00"))
