@@ -184,6 +184,17 @@ class PrinterSection(_Strict):
     status_timeout_ms: Annotated[int, Field(strict=True, ge=100, le=10000)] = 1000
 
 
+class CardReaderSection(_Strict):
+    """The PC/SC reader for account IC cards and bank cards."""
+
+    enabled: bool = True
+    reader: str = ""  # a prefix of the reader's name; "" takes the first reader
+    # The utility's key for the account card's purchase MAC, as hex. A secret:
+    # set it in the site's file; the demo value below is for the simulator only.
+    account_key_hex: str = Field(default="", pattern=r"^([0-9a-fA-F]{2}){0,64}$")
+    insert_timeout_s: Annotated[int, Field(strict=True, ge=5, le=300)] = 60
+
+
 class ServiceSection(_Strict):
     name_zh: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
@@ -287,6 +298,7 @@ class Settings(_Strict):
     cash: CashSection
     acceptor: AcceptorSection = Field(default_factory=AcceptorSection)
     printer: PrinterSection = Field(default_factory=PrinterSection)
+    card_reader: CardReaderSection = Field(default_factory=CardReaderSection)
     services: dict[str, ServiceSection] = Field(min_length=1)
     tariffs: dict[str, TariffSection] = Field(default_factory=dict)
 

@@ -4,13 +4,14 @@
   raises ``CardRemoved`` when the card is pulled mid-transaction, ``MuteCard``
   when it does not answer, and ``CardError`` for anything else PC/SC reports;
   ``NoReader`` when there is no reader (or no pcscd).
-* ``CardWatcher`` reports cards inserted and removed, from pyscard's one
-  monitoring thread, to a listener.
+* ``CardWatcher`` reports cards inserted and removed, from its one owner
+  thread, to a listener.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -128,25 +129,78 @@ def _typed(exc: Exception, doing: str) -> CardError:
 
 
 class CardWatcher:
-    """Cards inserted and pulled out, reported to ``listener``."""
+    """Cards inserted and pulled out, reported to ``listener`` from one owner thread.
 
-    def __init__(self, listener: Callable[[CardInserted | CardPulled], None]) -> None:
-        from smartcard.CardMonitoring import CardMonitor, CardObserver  # noqa: PLC0415
+    It asks PC/SC for the readers' states (SCardGetStatusChange, which touches
+    no card) and keeps its own context, made again whenever pcscd went away.
+    """
 
-        watcher = self
-
-        class _Observer(CardObserver):  # type: ignore[misc]  # pyscard is untyped
-            def update(self, observable: object, changes: tuple[list[Any], list[Any]]) -> None:
-                added, removed = changes
-                for card in removed:
-                    watcher._emit(CardPulled(str(card.reader)))
-                for card in added:
-                    watcher._emit(CardInserted(str(card.reader), bytes(card.atr)))
-
+    def __init__(
+        self,
+        listener: Callable[[CardInserted | CardPulled], None],
+        reader: str | None = None,
+        interval_s: float = 0.3,
+    ) -> None:
         self._listener = listener
-        self._monitor = CardMonitor()
-        self._observer = _Observer()
-        self._monitor.addObserver(self._observer)
+        self._reader = reader
+        self._interval = interval_s
+        self._stop = threading.Event()
+        self._present: dict[str, bytes] = {}
+        self._thread = threading.Thread(target=self._run, name="card watcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        from smartcard import scard  # noqa: PLC0415
+
+        context = None
+        while not self._stop.is_set():
+            if context is None:
+                result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+                if result != scard.SCARD_S_SUCCESS:
+                    context = None
+                    self._stop.wait(1.0)
+                    continue
+            try:
+                now = self._poll(scard, context)
+            except _ContextLost:
+                scard.SCardReleaseContext(context)
+                context = None
+                continue
+            self._report(now)
+            self._stop.wait(self._interval)
+        if context is not None:
+            scard.SCardReleaseContext(context)
+
+    def _poll(self, scard: Any, context: Any) -> dict[str, bytes]:
+        result, names = scard.SCardListReaders(context, [])
+        if result != scard.SCARD_S_SUCCESS:
+            if result & 0xFFFFFFFF == 0x8010002E:  # no readers
+                return {}
+            raise _ContextLost
+        names = [n for n in names if self._reader is None or n.startswith(self._reader)]
+        if not names:
+            return {}
+        query = [(name, scard.SCARD_STATE_UNAWARE) for name in names]
+        result, states = scard.SCardGetStatusChange(context, 0, query)
+        if result != scard.SCARD_S_SUCCESS:
+            raise _ContextLost
+        return {
+            name: bytes(atr)
+            for name, state, atr in states
+            if state & scard.SCARD_STATE_PRESENT and not state & scard.SCARD_STATE_MUTE
+        }
+
+    def _report(self, now: dict[str, bytes]) -> None:
+        for name in self._present.keys() - now.keys():
+            self._emit(CardPulled(name))
+        for name, atr in now.items():
+            if name not in self._present:
+                self._emit(CardInserted(name, atr))
+        self._present = now
 
     def _emit(self, event: CardInserted | CardPulled) -> None:
         try:
@@ -154,5 +208,6 @@ class CardWatcher:
         except Exception:
             log.exception("card listener failed on %r", event)
 
-    def stop(self) -> None:
-        self._monitor.deleteObserver(self._observer)
+
+class _ContextLost(Exception):
+    """pcscd went away or restarted: make a new context."""

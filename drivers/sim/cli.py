@@ -2,6 +2,7 @@
 
     kiosk-sim bill --protocol id003|cctalk [--checksum simple|crc16] [--no-echo]
     kiosk-sim printer [--port 9100 | --pty] [--out DIR] [--paper 58|80]
+    kiosk-sim card [insert account 1234567890 | insert unionpay | insert visa | ...]
 
 prints the pseudo-terminal's path (give it to the kiosk as the acceptor's
 port) and takes commands on standard input; ``help`` lists them.
@@ -21,6 +22,16 @@ from drivers.sim.escpos_device import EscposDevice, Receipt
 from drivers.sim.escpos_server import EscposServer
 from drivers.sim.id003_device import Id003Device
 from drivers.sim.pty import PtyServer
+from drivers.sim.vicc import (
+    UNIONPAY,
+    VISA,
+    AccountCard,
+    EmvCard,
+    UnknownCard,
+    VirtualCard,
+    VpcdSlot,
+)
+from drivers.sim.vicc import MuteCard as MuteVirtualCard
 
 SIMULATORS = {
     "bill": "bill acceptor (ID-003 or ccTalk) on a pseudo-terminal",
@@ -155,6 +166,63 @@ def _printer(args: argparse.Namespace) -> int:
     return 0
 
 
+CARDS = {
+    "account": "account [NUMBER] [SERVICE]: an account IC card",
+    "unionpay": "a UnionPay debit card (EMV test data)",
+    "visa": "a Visa debit card (EMV test data)",
+    "unknown": "a card with no known application",
+    "mute": "a card that does not answer",
+}
+
+
+def _make_card(words: list[str]) -> VirtualCard:
+    kind = words[0] if words else ""
+    if kind == "account":
+        number = words[1] if len(words) > 1 else "1234567890"
+        service = words[2] if len(words) > 2 else "electricity"
+        return AccountCard(account=number, service=service)
+    if kind in ("unionpay", "visa"):
+        return EmvCard(profile=UNIONPAY if kind == "unionpay" else VISA)
+    if kind == "unknown":
+        return UnknownCard()
+    if kind == "mute":
+        return MuteVirtualCard()
+    raise ValueError(f"no card {kind!r}: {', '.join(CARDS)}")
+
+
+def _cards(words: list[str], slot_number: int) -> int:
+    slot = VpcdSlot(slot_number)
+
+    def insert(args: list[str]) -> None:
+        try:
+            slot.insert(_make_card(args))
+        except OSError as exc:
+            raise ValueError(
+                f"vpcd is not listening on port {slot.port} (is pcscd running?): {exc}"
+            ) from None
+
+    commands: dict[str, tuple[str, Callable[[list[str]], object]]] = {
+        "insert": ("insert KIND [...]: " + "; ".join(CARDS.values()), insert),
+        "remove": ("pull the card out", lambda a: slot.remove()),
+        "pull-after": ("pull-after N: the card leaves after N more commands", lambda a: setattr(
+            slot.card, "pull_after", slot.commands + int(a[0]))),
+    }  # fmt: skip
+    if words:
+        if words[0] != "insert":
+            print(f"unknown command {words[0]!r}: try insert", file=sys.stderr)
+            return 2
+        try:
+            insert(words[1:])
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+    try:
+        serve(f"vpcd slot {slot_number} (port {slot.port})", commands)
+    finally:
+        slot.remove()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kiosk-sim", description=__doc__)
     parser.add_argument("device", choices=sorted(SIMULATORS))
@@ -166,15 +234,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("var/printed"),
                         help="printer: folder for the PNG of each receipt")  # fmt: skip
     parser.add_argument("--paper", type=int, choices=[58, 80], default=80)
+    parser.add_argument("--slot", type=int, choices=[0, 1], default=0, help="card: vpcd slot")
+    parser.add_argument("words", nargs="*", help="card: a first command, e.g. insert unionpay")
     args = parser.parse_args(argv)
     if args.device == "printer":
         return _printer(args)
     if args.device == "card":
-        sys.stderr.write(
-            f"kiosk-sim {args.device}: not yet available "
-            f"(the {SIMULATORS[args.device]} simulator lands with its driver issue)\n"
-        )
-        return 3
+        return _cards(args.words, args.slot)
     if args.protocol == "id003":
         device = Id003Device()
         with PtyServer(device) as server:

@@ -114,10 +114,11 @@ def test_journal_recover(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 def test_features_not_landed_say_so(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run"]) == 3
-    assert sim_main(["card"]) == 3
+    assert sim_main(["card", "insert", "nothing"]) == 2
     assert central_main([]) == 3
     err = capsys.readouterr().err
-    assert err.count("not yet available") == 3
+    assert err.count("not yet available") == 2
+    assert "no card 'nothing'" in err
 
 
 def test_demo_runs_the_flow_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

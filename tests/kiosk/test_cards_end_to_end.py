@@ -1,0 +1,147 @@
+"""A customer identified by the account card, and a bank-card payment, end to
+end through the real pcscd, the pay flow, the journal and the printer — and
+the full PAN nowhere afterwards."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from config.settings import PaymentMethod, PrinterSection
+from drivers.cards.reader import CardInserted, CardPulled, CardWatcher, PcscReader
+from drivers.sim.escpos_device import EscposDevice
+from drivers.sim.vicc import UNIONPAY, AccountCard, EmvCard, EmvProfile, VpcdSlot
+from kiosk.flow import Notice, PayFlow, State
+from kiosk.flow import commands as c
+from kiosk.flow import events as e
+from kiosk.shell.cards import CardService, SandboxAcquirer
+from kiosk.shell.printing import ReceiptService, build_printer
+from kiosk.shell.runner import FlowRunner
+from offline_queue.journal import Journal
+from tests.kiosk.flow_harness import SETTINGS, bill, yuan
+
+PAN = UNIONPAY.pan
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+class Kiosk:
+    def __init__(self, path: Path, reader: str) -> None:
+        self.journal = Journal(path)
+        self.printing = build_printer(PrinterSection(connection="sim"), None)
+        assert self.printing.simulator is not None
+        self.printer_device: EscposDevice = self.printing.simulator.device
+        self.commands: list[c.Command] = []
+        self.runner = FlowRunner(PayFlow(SETTINGS), self.journal, services=self._service)
+        self.receipts = ReceiptService(
+            self.printing.printer, self.journal, SETTINGS, self.runner.post
+        )
+        self.cards = CardService(
+            PcscReader(reader), self.runner.post, SandboxAcquirer(), insert_timeout_s=20
+        )
+        self.runner.start()
+
+    def _service(self, command: c.Command) -> None:
+        self.commands.append(command)
+        if not self.receipts.submit(command):
+            self.cards.submit(command)
+
+    def stop(self) -> None:
+        self.runner.stop()
+        self.cards.stop()
+        self.receipts.stop()
+        self.printing.stop()
+        self.journal.close()
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path, pcscd: str) -> Iterator[Kiosk]:
+    k = Kiosk(tmp_path / "journal.db", pcscd)
+    yield k
+    k.stop()
+
+
+@pytest.fixture
+def slot(pcscd: str) -> Iterator[VpcdSlot]:
+    s = VpcdSlot(0)
+    yield s
+    s.remove()
+
+
+def to_card_payment(k: Kiosk) -> None:
+    for event in (
+        e.StartPressed(),
+        e.ServiceChosen("electricity"),
+        e.AccountEntered("1234567890"),
+        e.BillFound(bill(due="123.45")),
+        e.AmountChosen(yuan("123.45")),
+        e.MethodChosen(PaymentMethod.CARD),
+    ):
+        k.runner.post(event).wait(2)
+    assert k.runner.flow.state is State.CARD_PAYING
+
+
+def test_account_card_identifies_the_customer(kiosk: Kiosk, slot: VpcdSlot) -> None:
+    def on_card(event: CardInserted | CardPulled) -> None:
+        if isinstance(event, CardInserted):
+            kiosk.cards.card_inserted()
+
+    watcher = CardWatcher(on_card)
+    try:
+        slot.insert(AccountCard(account="3301234568", service="electricity"))
+        wait_until(lambda: kiosk.runner.flow.state is State.LOOKING_UP)
+    finally:
+        watcher.stop()
+    assert c.LookUpBill("electricity", "3301234568") in kiosk.commands
+
+
+def test_bank_card_payment_and_no_pan_anywhere(
+    kiosk: Kiosk, slot: VpcdSlot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    to_card_payment(kiosk)
+    slot.insert(EmvCard())
+    wait_until(lambda: kiosk.runner.flow.state is State.DONE)
+    [done] = kiosk.journal.latest(["payment_completed"])
+    assert done.data["method"] == "card"
+    assert done.data["details"]["masked_pan"] == "622202*********0123"
+    wait_until(lambda: bool(kiosk.printer_device.receipts))
+    printed = kiosk.printer_device.receipts[-1].text
+    assert "622202*********0123" in printed
+    # the PAN-leak check: journal file, logs, printed receipt
+    kiosk.journal.close()
+    journal_bytes = b"".join(p.read_bytes() for p in tmp_path.glob("journal.db*"))
+    assert PAN.encode() not in journal_bytes
+    assert PAN not in caplog.text
+    assert PAN not in printed
+    kiosk.journal = Journal(tmp_path / "journal.db")  # for the fixture's close
+
+
+@pytest.mark.parametrize(
+    ("profile", "notice"),
+    [
+        (EmvProfile(UNIONPAY.aid, "UnionPay Debit", "6222020000000002", "281231"),
+         Notice.CARD_DECLINED),
+        (EmvProfile(UNIONPAY.aid, "UnionPay Debit", "6222020000000003", "281231"),
+         Notice.CARD_FAILED),
+    ],
+)  # fmt: skip
+def test_declined_and_acquirer_timeout(
+    kiosk: Kiosk, slot: VpcdSlot, profile: EmvProfile, notice: Notice
+) -> None:
+    to_card_payment(kiosk)
+    slot.insert(EmvCard(profile=profile))
+    wait_until(lambda: kiosk.runner.flow.state is State.CHOOSE_METHOD)
+    assert kiosk.runner.flow.view().notice is notice
+    assert kiosk.journal.latest(["payment_completed"]) == []
