@@ -93,18 +93,22 @@ class PcscReader:
                     log.debug("%s: %s", step, exc)
 
     def atr(self) -> bytes | None:
-        """The ATR of the card in the reader, or None."""
-        try:
-            with self.session():
-                pass
-        except CardRemoved:
-            return None
+        """The ATR of a usable card in the reader; None while there is none (or the
+        card is still being powered)."""
+        from smartcard.Exceptions import CardConnectionException, NoCardException  # noqa: PLC0415
+
         connection = self._reader().createConnection()
-        connection.connect()
         try:
+            connection.connect()
             return bytes(connection.getATR())
+        except (NoCardException, CardConnectionException):
+            return None
         finally:
-            connection.disconnect()
+            for step in ("disconnect", "release"):
+                try:
+                    getattr(connection, step, lambda: None)()
+                except Exception as exc:
+                    log.debug("%s: %s", step, exc)
 
 
 def _pulled_or_mute(connection: Any, doing: str) -> CardError:

@@ -133,6 +133,16 @@ class RefundQrOrder(Command):
     order_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class LoadAccountCard(Command):
+    """Write a prepaid purchase to the customer's account card, read it back, verify."""
+
+    transaction: UUID
+    account: str
+    units: str
+    amount: Money
+
+
 # -- printer ---------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class PrintReceipt(Command):

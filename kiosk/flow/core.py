@@ -237,6 +237,9 @@ class FlowCore:
         if excess.is_positive():
             s.credited, s.credited_to = excess, s.refund_to
         s.transaction = transaction
+        units = details.get("units")
+        if s.is_purchase and s.by_card and s.account and isinstance(units, str):
+            self._emit(c.LoadAccountCard(transaction, s.account, units, amount))
         self._enter(State.COMPLETING)
         if self._printing:
             self._emit(c.PrintReceipt(transaction))

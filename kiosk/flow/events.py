@@ -88,6 +88,18 @@ class AccountCardRead(Event):
     account: str
 
 
+@dataclass(frozen=True, slots=True)
+class AccountCardLoaded(Event):
+    transaction: str
+    sequence: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccountCardLoadFailed(Event):
+    transaction: str
+    reason: str
+
+
 # -- central server --------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class BillFound(Event):

@@ -94,6 +94,7 @@ class PayFlow(CashHandlers, ElectronicHandlers):
     def _on_card(self, event: e.AccountCardRead) -> None:
         if self.state is State.ATTRACT:
             session = self._open()
+            session.by_card = True
             if not self._choose_service(session, event.service):
                 self._enter(State.CHOOSE_SERVICE, Notice.WRONG_CARD)
                 return
@@ -103,6 +104,7 @@ class PayFlow(CashHandlers, ElectronicHandlers):
             if event.service != self.session.service:
                 self._show(Notice.WRONG_CARD)
             else:
+                self.session.by_card = True
                 self._look_up(event.account)
 
     def _on_phone(self, event: e.PhoneEntered) -> None:
@@ -206,7 +208,8 @@ class PayFlow(CashHandlers, ElectronicHandlers):
         if self.state is State.COMPLETING:
             self._journal(RecordKind.RECEIPT_PRINTED, {})
             self._close(Outcome.PAID)
-            self._enter(State.DONE)
+            s = self.session
+            self._enter(State.DONE, Notice.CARD_NOT_LOADED if s and s.card_not_loaded else None)
 
     def _on_print_failed(self, event: e.ReceiptFailed) -> None:
         if self.state is State.COMPLETING:
@@ -216,6 +219,24 @@ class PayFlow(CashHandlers, ElectronicHandlers):
         self._journal(RecordKind.RECEIPT_FAILED, {"reason": reason})
         self._close(Outcome.PAID)
         self._enter(State.DONE, Notice.RECEIPT_FAILED)
+
+    # -- the account card ---------------------------------------------------
+    def _on_card_loaded(self, event: e.AccountCardLoaded) -> None:
+        self._journal(
+            RecordKind.CARD_LOADED, {"transaction": event.transaction, "sequence": event.sequence}
+        )
+
+    def _on_card_load_failed(self, event: e.AccountCardLoadFailed) -> None:
+        """The purchase stays journaled; the server reissues it to the card."""
+        self._journal(
+            RecordKind.CARD_LOAD_FAILED,
+            {"transaction": event.transaction, "reason": event.reason, **self._context()},
+            self._new_id(),
+        )
+        if self.session is not None:
+            self.session.card_not_loaded = True
+        if self.state is State.DONE:
+            self._show(Notice.CARD_NOT_LOADED)
 
     # -- navigation ---------------------------------------------------------
     def _on_back(self, _: e.BackPressed) -> None:
@@ -370,6 +391,8 @@ _HANDLERS: dict[type[e.Event], Callable[[PayFlow, Any], None]] = {
     e.QrPending: PayFlow._on_qr_pending,
     e.QrPaid: PayFlow._on_qr_paid,
     e.QrCancelled: PayFlow._on_qr_cancelled,
+    e.AccountCardLoaded: PayFlow._on_card_loaded,
+    e.AccountCardLoadFailed: PayFlow._on_card_load_failed,
     e.ReceiptPrinted: PayFlow._on_printed,
     e.ReceiptFailed: PayFlow._on_print_failed,
     e.BackPressed: PayFlow._on_back,

@@ -25,6 +25,8 @@ class RecordKind(enum.Enum):
     QR_UNRESOLVED = "qr_unresolved"
     PAYMENT_COMPLETED = "payment_completed"
     CREDIT_SETTLED = "credit_settled"
+    CARD_LOADED = "card_loaded"
+    CARD_LOAD_FAILED = "card_load_failed"
     RECEIPT_PRINTED = "receipt_printed"
     RECEIPT_FAILED = "receipt_failed"
     SESSION_CLOSED = "session_closed"
@@ -41,6 +43,7 @@ TRANSACTION_KINDS = frozenset(
         RecordKind.CARD_REVERSAL,
         RecordKind.QR_REFUND,
         RecordKind.QR_UNRESOLVED,
+        RecordKind.CARD_LOAD_FAILED,  # the server reissues the purchase
         RecordKind.MAINTENANCE,
     }
 )

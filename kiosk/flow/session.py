@@ -35,6 +35,8 @@ class Session:
     credited_to: RefundTarget | None = None
     closed: bool = False
     transaction: UUID | None = None  # the payment's, once completed (receipt, e-receipt)
+    by_card: bool = False  # identified by inserting the account card
+    card_not_loaded: bool = False  # a prepaid purchase could not be written to the card
 
     def __post_init__(self) -> None:
         self.paid = Money.zero(self.currency)

@@ -75,6 +75,7 @@ class Notice(enum.Enum):
     CARD_FAILED = "card_failed"
     QR_FAILED = "qr_failed"
     RECEIPT_FAILED = "receipt_failed"
+    CARD_NOT_LOADED = "card_not_loaded"  # the purchase is recorded; it will be reissued
 
 
 class Outcome(enum.Enum):

@@ -44,8 +44,10 @@ class CardService:
         post: Callable[[e.Event], object],
         authorize: Authorize,
         *,
+        account_key: bytes = b"",
         insert_timeout_s: float = 60.0,
     ) -> None:
+        self._key = account_key  # from config, never from code
         self._reader = reader
         self._post = post
         self._authorize = authorize
@@ -61,6 +63,9 @@ class CardService:
             return True
         if isinstance(command, c.CancelCardPayment):
             self._cancelled.add(command.reference)
+            return True
+        if isinstance(command, c.LoadAccountCard):
+            self._jobs.put(command)
             return True
         return False
 
@@ -79,6 +84,8 @@ class CardService:
                     self._identify()
                 elif isinstance(job, c.StartCardPayment):
                     self._pay(job)
+                elif isinstance(job, c.LoadAccountCard):
+                    self._load(job)
             except Exception:
                 log.exception("card job failed")
 
@@ -90,6 +97,28 @@ class CardService:
             log.info("inserted card is not an account card: %s", type(exc).__name__)
             return
         self._post(e.AccountCardRead(identity.service, identity.account))
+
+    def _load(self, job: c.LoadAccountCard) -> None:
+        """Write the purchase, read it back, verify; only then is it on the card."""
+        tx = str(job.transaction)
+        if not self._key:
+            self._post(e.AccountCardLoadFailed(tx, "no account card key configured"))
+            return
+        try:
+            with self._reader.session() as transmit:
+                identity = account.read_identity(transmit)
+                if identity.account != job.account:
+                    raise CardError("a different account's card is in the reader")
+                last = account.read_purchase(transmit, self._key, job.account)
+                purchase = account.Purchase(
+                    (last.sequence if last else 0) + 1, job.units, job.amount.minor
+                )
+                account.write_purchase(transmit, self._key, job.account, purchase)
+        except CardError as exc:
+            log.warning("purchase %s not loaded to the card: %s", tx, exc)
+            self._post(e.AccountCardLoadFailed(tx, f"{type(exc).__name__}: {exc}"))
+            return
+        self._post(e.AccountCardLoaded(tx, purchase.sequence))
 
     def _pay(self, job: c.StartCardPayment) -> None:
         deadline = time.monotonic() + self._timeout

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from config.settings import PaymentMethod, PrinterSection
+from drivers.cards import account
 from drivers.cards.reader import CardInserted, CardPulled, CardWatcher, PcscReader
 from drivers.sim.escpos_device import EscposDevice
 from drivers.sim.vicc import UNIONPAY, AccountCard, EmvCard, EmvProfile, VpcdSlot
@@ -22,7 +23,9 @@ from kiosk.shell.cards import CardService, SandboxAcquirer
 from kiosk.shell.printing import ReceiptService, build_printer
 from kiosk.shell.runner import FlowRunner
 from offline_queue.journal import Journal
-from tests.kiosk.flow_harness import SETTINGS, bill, yuan
+from tests.kiosk.flow_harness import SETTINGS, bill, purchase_bill, yuan
+
+KEY = bytes.fromhex(SETTINGS.card_reader.account_key_hex)
 
 PAN = UNIONPAY.pan
 
@@ -37,7 +40,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
 
 
 class Kiosk:
-    def __init__(self, path: Path, reader: str) -> None:
+    def __init__(self, path: Path, reader: str, account_key: bytes = b"") -> None:
         self.journal = Journal(path)
         self.printing = build_printer(PrinterSection(connection="sim"), None)
         assert self.printing.simulator is not None
@@ -48,7 +51,11 @@ class Kiosk:
             self.printing.printer, self.journal, SETTINGS, self.runner.post
         )
         self.cards = CardService(
-            PcscReader(reader), self.runner.post, SandboxAcquirer(), insert_timeout_s=20
+            PcscReader(reader),
+            self.runner.post,
+            SandboxAcquirer(),
+            account_key=account_key,
+            insert_timeout_s=20,
         )
         self.runner.start()
 
@@ -145,3 +152,36 @@ def test_declined_and_acquirer_timeout(
     wait_until(lambda: kiosk.runner.flow.state is State.CHOOSE_METHOD)
     assert kiosk.runner.flow.view().notice is notice
     assert kiosk.journal.latest(["payment_completed"]) == []
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_prepaid_purchase_written_to_the_account_card(
+    tmp_path: Path, pcscd: str, slot: VpcdSlot, fails: bool
+) -> None:
+    k = Kiosk(tmp_path / "journal.db", pcscd, account_key=KEY)
+    card = AccountCard(account="1234567890", service="electricity", fail_writes=fails)
+    try:
+        slot.insert(card)
+        wait_until(lambda: PcscReader(pcscd).atr() is not None)  # pcscd has seen it
+        k.runner.post(e.AccountCardRead("electricity", "1234567890")).wait(2)
+        for event in (
+            e.BillFound(purchase_bill()),
+            e.AmountChosen(yuan("100")),
+            e.MethodChosen(PaymentMethod.WECHAT),
+            e.QrOrderCreated("WX7", "https://p/WX7"),
+            e.QrPaid("WX7"),
+        ):
+            k.runner.post(event).wait(2)
+        kind = "card_load_failed" if fails else "card_loaded"
+        wait_until(lambda: bool(k.journal.latest([kind])))
+        if fails:
+            assert (
+                k.journal.latest(["card_load_failed"])[0]
+                .data["reason"]
+                .startswith("PurchaseNotVerified")
+            )
+        else:
+            stored = account.decode_purchase(KEY, "1234567890", bytes(card.purchase))
+            assert stored == account.Purchase(1, "175.17", 10000)
+    finally:
+        k.stop()

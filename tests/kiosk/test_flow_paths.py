@@ -483,3 +483,38 @@ def test_printing_off_makes_the_e_receipt_the_receipt() -> None:
     assert h.journal(RecordKind.RECEIPT_FAILED)[0].data == {"reason": "printing is off"}
     h.send(e.PrinterChanged(printing=True, paper_low=True))
     assert h.flow.view().paper_low
+
+
+def test_prepaid_purchase_by_account_card_is_loaded_to_the_card() -> None:
+    h = Harness()
+    h.send(e.AccountCardRead("electricity", "1234567890"), e.BillFound(purchase_bill()))
+    h.send(e.AmountChosen(yuan("100")), e.MethodChosen(PaymentMethod.CASH))
+    h.insert("100")
+    [done] = h.journal(RecordKind.PAYMENT_COMPLETED)
+    [load] = h.of(c.LoadAccountCard)
+    assert (load.transaction, load.account, load.units, load.amount) == (
+        done.transaction, "1234567890", "175.17", yuan("100"),
+    )  # fmt: skip
+    h.send(e.AccountCardLoadFailed(str(done.transaction), "CardRemoved"))
+    [failed] = h.journal(RecordKind.CARD_LOAD_FAILED)
+    assert failed.transaction is not None  # the server reissues it
+    h.send(e.ReceiptPrinted())
+    assert (h.current(), h.flow.view().notice) == (State.DONE, Notice.CARD_NOT_LOADED)
+
+
+def test_a_loaded_card_is_journaled() -> None:
+    h = Harness()
+    h.send(e.AccountCardRead("electricity", "1234567890"), e.BillFound(purchase_bill()))
+    h.send(e.AmountChosen(yuan("100")), e.MethodChosen(PaymentMethod.CASH))
+    h.insert("100")
+    tx = str(h.journal(RecordKind.PAYMENT_COMPLETED)[0].transaction)
+    h.send(e.AccountCardLoaded(tx, 8), e.ReceiptPrinted())
+    assert h.journal(RecordKind.CARD_LOADED)[0].data == {"transaction": tx, "sequence": 8}
+    assert h.flow.view().notice is None
+
+
+def test_purchase_by_keypad_writes_no_card() -> None:
+    h = Harness()
+    h.to_cash(purchase_bill(), yuan("100"))
+    h.insert("100")
+    assert not h.of(c.LoadAccountCard)
