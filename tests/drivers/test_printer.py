@@ -166,7 +166,7 @@ def test_python_escpos_own_api_renders(tmp_path: Path) -> None:
         p.qr("IMG-QR", size=4, native=False)
         p.cut()
         p.close()
-    wait_receipts(device)
+        wait_receipts(device)  # before the server stops
     receipt = device.receipts[0]
     assert receipt.text.splitlines()[:2] == ["RECEIPT", "Total: 12.30"]
     assert receipt.qr_codes == ["https://example.cn/q"]

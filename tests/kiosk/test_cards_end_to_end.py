@@ -15,7 +15,7 @@ from config.settings import PaymentMethod, PrinterSection
 from drivers.cards import account
 from drivers.cards.reader import CardInserted, CardPulled, CardWatcher, PcscReader
 from drivers.sim.escpos_device import EscposDevice
-from drivers.sim.vicc import UNIONPAY, AccountCard, EmvCard, EmvProfile, VpcdSlot
+from drivers.sim.vicc import UNIONPAY, AccountCard, EmvCard, EmvProfile, VirtualCard, VpcdSlot
 from kiosk.flow import Notice, PayFlow, State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
@@ -30,7 +30,7 @@ KEY = bytes.fromhex(SETTINGS.card_reader.account_key_hex)
 PAN = UNIONPAY.pan
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -79,9 +79,22 @@ def kiosk(tmp_path: Path, pcscd: str) -> Iterator[Kiosk]:
     k.stop()
 
 
+class Slot(VpcdSlot):
+    """A vpcd slot that waits for pcscd to see it empty before a card goes in."""
+
+    def __init__(self, reader: str) -> None:
+        super().__init__(0)
+        self.reader = PcscReader(reader)
+
+    def insert(self, card: VirtualCard, timeout: float = 5.0) -> None:
+        self.remove()
+        wait_until(lambda: self.reader.atr() is None)
+        super().insert(card, timeout)
+
+
 @pytest.fixture
-def slot(pcscd: str) -> Iterator[VpcdSlot]:
-    s = VpcdSlot(0)
+def slot(pcscd: str) -> Iterator[Slot]:
+    s = Slot(pcscd)
     yield s
     s.remove()
 
@@ -99,7 +112,7 @@ def to_card_payment(k: Kiosk) -> None:
     assert k.runner.flow.state is State.CARD_PAYING
 
 
-def test_account_card_identifies_the_customer(kiosk: Kiosk, slot: VpcdSlot) -> None:
+def test_account_card_identifies_the_customer(kiosk: Kiosk, slot: Slot) -> None:
     def on_card(event: CardInserted | CardPulled) -> None:
         if isinstance(event, CardInserted):
             kiosk.cards.card_inserted()
@@ -114,7 +127,7 @@ def test_account_card_identifies_the_customer(kiosk: Kiosk, slot: VpcdSlot) -> N
 
 
 def test_bank_card_payment_and_no_pan_anywhere(
-    kiosk: Kiosk, slot: VpcdSlot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    kiosk: Kiosk, slot: Slot, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     to_card_payment(kiosk)
@@ -145,7 +158,7 @@ def test_bank_card_payment_and_no_pan_anywhere(
     ],
 )  # fmt: skip
 def test_declined_and_acquirer_timeout(
-    kiosk: Kiosk, slot: VpcdSlot, profile: EmvProfile, notice: Notice
+    kiosk: Kiosk, slot: Slot, profile: EmvProfile, notice: Notice
 ) -> None:
     to_card_payment(kiosk)
     slot.insert(EmvCard(profile=profile))
@@ -156,7 +169,7 @@ def test_declined_and_acquirer_timeout(
 
 @pytest.mark.parametrize("fails", [False, True])
 def test_prepaid_purchase_written_to_the_account_card(
-    tmp_path: Path, pcscd: str, slot: VpcdSlot, fails: bool
+    tmp_path: Path, pcscd: str, slot: Slot, fails: bool
 ) -> None:
     k = Kiosk(tmp_path / "journal.db", pcscd, account_key=KEY)
     card = AccountCard(account="1234567890", service="electricity", fail_writes=fails)
