@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from drivers.cards.apdu import CardError, CardRemoved, MuteCard, NoReader, Trans
 log = logging.getLogger(__name__)
 REMOVED = {0x80100069, 0x8010000C, 0x80100068}  # removed, no smartcard, reset
 MUTE = {0x80100066, 0x80100016, 0x8010000A}  # unresponsive, not transacted, timeout
+SETTLING = {0x80100067, 0x80100068}  # unpowered, reset: a card still settling
+SETTLE_TRIES = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +68,17 @@ class PcscReader:
         from smartcard.Exceptions import CardConnectionException, NoCardException  # noqa: PLC0415
 
         connection = self._reader().createConnection()
-        try:
-            connection.connect()
-        except NoCardException:
-            raise CardRemoved("no card in the reader") from None
-        except CardConnectionException as exc:
-            raise _typed(exc, "connecting to the card") from None
+        for attempt in range(SETTLE_TRIES):
+            try:
+                connection.connect()
+                break
+            except NoCardException:
+                raise CardRemoved("no card in the reader") from None
+            except CardConnectionException as exc:
+                code = (getattr(exc, "hresult", 0) or 0) & 0xFFFFFFFF
+                if code not in SETTLING or attempt == SETTLE_TRIES - 1:
+                    raise _typed(exc, "connecting to the card") from None
+                time.sleep(0.1)  # a card just inserted is still being powered
 
         def transmit(apdu: list[int]) -> tuple[list[int], int, int]:
             doing = f"sending {bytes(apdu[:4]).hex()}"

@@ -132,7 +132,10 @@ def test_bank_card_payment_and_no_pan_anywhere(
     caplog.set_level(logging.DEBUG)
     to_card_payment(kiosk)
     slot.insert(EmvCard())
-    wait_until(lambda: kiosk.runner.flow.state is State.DONE)
+    try:
+        wait_until(lambda: kiosk.runner.flow.state is State.DONE)
+    except AssertionError:
+        raise AssertionError(f"{kiosk.runner.flow.view()} {kiosk.commands[-5:]}") from None
     [done] = kiosk.journal.latest(["payment_completed"])
     assert done.data["method"] == "card"
     assert done.data["details"]["masked_pan"] == "622202*********0123"
