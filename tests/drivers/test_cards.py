@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import queue
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from drivers.cards import account, emv
-from drivers.cards.apdu import CardError, CardRemoved, MuteCard, NoReader
+from drivers.cards.apdu import CardError, CardRemoved, MuteCard, NoReader, StatusWordError
 from drivers.cards.reader import CardInserted, CardPulled, CardWatcher, PcscReader
 from drivers.sim.vicc import (
     VISA,
@@ -133,6 +136,13 @@ def test_card_with_no_known_application(slot: VpcdSlot, reader: PcscReader) -> N
         emv.read(transmit, TERMINAL)
 
 
+def test_unexpected_status_word_is_named(slot: VpcdSlot, reader: PcscReader) -> None:
+    insert(slot, reader, UnknownCard())
+    with reader.session() as transmit, pytest.raises(StatusWordError, match="6A82") as error:
+        account.read_identity(transmit)  # not an account card
+    assert error.value.sw == 0x6A82
+
+
 def test_mute_card(slot: VpcdSlot, reader: PcscReader) -> None:
     insert(slot, reader, MuteVirtualCard())
     with reader.session() as transmit, pytest.raises(MuteCard, match="does not answer"):
@@ -199,3 +209,24 @@ def test_card_pulled_mid_read(fresh_slot: VpcdSlot, last_reader: PcscReader) -> 
     insert(fresh_slot, last_reader, card)
     with last_reader.session() as transmit, pytest.raises(CardRemoved):
         emv.read(transmit, TERMINAL)
+
+
+def test_kiosk_sim_card_from_the_command_line(pcscd: str) -> None:
+    script = Path(sys.executable).with_name("kiosk-sim")
+    if not script.exists():
+        pytest.skip(f"console script not installed next to {sys.executable}")
+    reader = PcscReader(pcscd)
+    with subprocess.Popen(
+        [str(script), "card", "insert", "account", "3301234568"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    ) as sim:  # fmt: skip
+        assert sim.stdin is not None and sim.stdout is not None
+        assert "vpcd slot 0" in sim.stdout.readline()
+        deadline = time.monotonic() + 15
+        while reader.atr() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with reader.session() as transmit:
+            assert account.read_identity(transmit).account == "3301234568"
+        sim.stdin.write("remove\nquit\n")
+        sim.stdin.flush()
+        assert sim.wait(timeout=10) == 0
