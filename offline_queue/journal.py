@@ -243,6 +243,48 @@ class Journal:
             self._conn.commit()
         return sessions
 
+    # -- the outbox, for the sync worker -------------------------------------
+    def outbox_pending(self, limit: int) -> list[tuple[str, str, dict[str, Any]]]:
+        """Up to ``limit`` transactions not yet sent and not dead: (id, kind, payload)."""
+        query = (
+            select(outbox.c.id, outbox.c.kind, outbox.c.payload)
+            .where(outbox.c.sent_at.is_(None), outbox.c.dead == 0)
+            .order_by(outbox.c.seq)
+            .limit(limit)
+        )
+        with self._lock:
+            rows = self._conn.execute(query).all()
+            self._conn.commit()
+        return [(r.id, r.kind, json.loads(r.payload)) for r in rows]
+
+    def outbox_mark(self, ids: Sequence[str], *, sent: bool, error: str | None = None) -> None:
+        """Sent (the server has them), or dead (rejected: kept, with the reason)."""
+        if not ids:
+            return
+        at = self._clock().astimezone(UTC).isoformat(timespec="microseconds")
+        values: dict[str, Any] = {"sent_at": at} if sent else {"dead": 1, "last_error": error}
+        with self._lock, self._conn.begin():
+            self._conn.execute(outbox.update().where(outbox.c.id.in_(list(ids))).values(**values))
+
+    def outbox_attempted(self, ids: Sequence[str], error: str) -> None:
+        with self._lock, self._conn.begin():
+            self._conn.execute(
+                outbox.update()
+                .where(outbox.c.id.in_(list(ids)))
+                .values(attempts=outbox.c.attempts + 1, last_error=error)
+            )
+
+    def outbox_counts(self) -> dict[str, int]:
+        query = select(
+            func.count().filter(outbox.c.sent_at.is_(None), outbox.c.dead == 0),
+            func.count().filter(outbox.c.sent_at.is_not(None)),
+            func.count().filter(outbox.c.dead == 1),
+        )
+        with self._lock:
+            pending, sent, dead = self._conn.execute(query).one()
+            self._conn.commit()
+        return {"pending": int(pending), "sent": int(sent), "dead": int(dead)}
+
     def outbox_count(self) -> int:
         with self._lock:
             value = self._conn.execute(select(func.count()).select_from(outbox)).scalar()

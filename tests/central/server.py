@@ -1,0 +1,56 @@
+"""The reference central server on loopback, for tests: uvicorn, a real SQLite file."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from central.app import create_app, new_enrollment_code
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Central:
+    url: str
+    app: FastAPI
+
+    def enroll(self, kiosk_id: str = "K-1") -> str:
+        import requests  # noqa: PLC0415
+
+        code = new_enrollment_code(self.app.state.engine, kiosk_id)
+        response = requests.post(f"{self.url}/api/v1/enroll", json={"code": code}, timeout=5)
+        response.raise_for_status()
+        return str(response.json()["token"])
+
+
+@contextmanager
+def running(database: Path, port: int | None = None) -> Iterator[Central]:
+    app = create_app(f"sqlite:///{database}")
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield Central(f"http://127.0.0.1:{port}", app)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        app.state.engine.dispose()
