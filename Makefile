@@ -29,8 +29,9 @@ unit: venv
 	$(BIN)/pytest -q
 
 bench: system venv
-	$(BIN)/python bench/journal.py
+	PYTHONPATH=. $(BIN)/python bench/journal.py
 	$(BIN)/python bench/bill_acceptor.py
+	PYTHONPATH=. $(BIN)/python bench/sync.py
 
 # Render the pay-flow state diagram that the README shows.
 flow-diagram: system venv

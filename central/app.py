@@ -104,21 +104,33 @@ def create_app(database_url: str = "sqlite:///var/central.db") -> FastAPI:
 
     @app.post(f"{API}/transactions/batch", response_model=BatchResult)
     def upload(batch: Batch, kiosk: Kiosk) -> BatchResult:
-        stored: list[str] = []
-        duplicates: list[str] = []
-        for item in batch.transactions:
-            try:
-                with engine.begin() as conn:
-                    conn.execute(
-                        insert(transactions).values(
-                            id=item.id, kiosk_id=kiosk, kind=item.kind,
-                            payload=json.dumps(item.payload, sort_keys=True),
-                        )
-                    )  # fmt: skip
-                stored.append(item.id)
-            except IntegrityError:
-                duplicates.append(item.id)
-        return BatchResult(stored=stored, duplicates=duplicates)
+        """Store each transaction once: one database transaction for the batch,
+        item by item only if another upload of the same ids raced this one."""
+        ids = list(dict.fromkeys(item.id for item in batch.transactions))
+        rows = [
+            {"id": item.id, "kiosk_id": kiosk, "kind": item.kind,
+             "payload": json.dumps(item.payload, sort_keys=True)}
+            for item in {item.id: item for item in batch.transactions}.values()
+        ]  # fmt: skip
+        try:
+            with engine.begin() as conn:
+                known = set(
+                    conn.scalars(select(transactions.c.id).where(transactions.c.id.in_(ids)))
+                )
+                new = [row for row in rows if row["id"] not in known]
+                if new:
+                    conn.execute(insert(transactions), new)
+        except IntegrityError:
+            known = set()
+            for row in rows:
+                try:
+                    with engine.begin() as conn:
+                        conn.execute(insert(transactions), row)
+                except IntegrityError:
+                    known.add(row["id"])
+        return BatchResult(
+            stored=[i for i in ids if i not in known], duplicates=[i for i in ids if i in known]
+        )
 
     @app.post(f"{API}/heartbeat", status_code=204)
     def heartbeat(body: Heartbeat, kiosk: Kiosk) -> None:

@@ -145,3 +145,47 @@ def test_committed_openapi_matches_the_code(tmp_path: Path) -> None:
     assert json.loads(committed.read_text(encoding="utf-8")) == generated, (
         "regenerate with: kiosk-central openapi > docs/openapi.json"
     )
+
+
+class _Nonsense:
+    """An HTTP server that answers 200 with something that is not the API's answer."""
+
+    def __init__(self, body: bytes) -> None:
+        import http.server  # noqa: PLC0415
+        import threading  # noqa: PLC0415
+
+        payload = body
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("body", [b"<html>proxy login</html>", b'{"stored": 5}', b"[]"])
+def test_a_server_answering_nonsense_marks_nothing_sent(tmp_path: Path, body: bytes) -> None:
+    nonsense = _Nonsense(body)
+    try:
+        with Journal(tmp_path / "j.db") as journal:
+            fill(journal, 3)
+            worker = SyncWorker(journal, nonsense.url, "t", timeout_s=2)
+            assert worker.sync_once() is not None  # try again later
+            assert journal.outbox_counts() == {"pending": 3, "sent": 0, "dead": 0}
+            worker.stop()
+    finally:
+        nonsense.close()
