@@ -29,9 +29,9 @@ unit: venv
 	$(BIN)/pytest -q
 
 bench: system venv
-	PYTHONPATH=. $(BIN)/python bench/journal.py
+	$(BIN)/python bench/journal.py
 	$(BIN)/python bench/bill_acceptor.py
-	PYTHONPATH=. $(BIN)/python bench/sync.py
+	$(BIN)/python bench/sync.py
 
 # Render the pay-flow state diagram that the README shows.
 flow-diagram: system venv

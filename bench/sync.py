@@ -14,9 +14,9 @@ import time
 import uuid
 from pathlib import Path
 
+from central.serve import running
 from offline_queue.journal import Journal
 from offline_queue.sync import SyncWorker
-from tests.central.server import running
 
 
 def main() -> None:

@@ -12,9 +12,9 @@ import requests
 from sqlalchemy import func, select
 
 from central.db import transactions
+from central.serve import free_port, running
 from offline_queue.journal import Journal
 from offline_queue.sync import SyncWorker, _retry_after
-from tests.central.server import free_port, running
 
 
 def fill(journal: Journal, count: int) -> list[str]:

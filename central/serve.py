@@ -1,4 +1,5 @@
-"""The reference central server on loopback, for tests: uvicorn, a real SQLite file."""
+"""The reference central server in a background thread: uvicorn on loopback with
+a real SQLite file (tests, benchmarks, demos)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import requests
 import uvicorn
 from fastapi import FastAPI
 
@@ -28,8 +30,7 @@ class Central:
     app: FastAPI
 
     def enroll(self, kiosk_id: str = "K-1") -> str:
-        import requests  # noqa: PLC0415
-
+        """Enroll ``kiosk_id`` with a fresh one-time code; its bearer credential."""
         code = new_enrollment_code(self.app.state.engine, kiosk_id)
         response = requests.post(f"{self.url}/api/v1/enroll", json={"code": code}, timeout=5)
         response.raise_for_status()
