@@ -9,24 +9,24 @@ kiosk reads and writes only its own data.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from central import payments
+from central.auth import Kiosk, token_hash
 from central.db import enrollment_codes, heartbeats, kiosks, make_engine, transactions
 
 API = "/api/v1"
 MAX_BATCH = 1000
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+_hash = token_hash
 
 
 class EnrollRequest(BaseModel):
@@ -60,27 +60,11 @@ class Heartbeat(BaseModel):
     paper_low: bool = False
 
 
-def kiosk_id(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
-    """The kiosk a bearer credential belongs to; 401 for anything else."""
-    if not authorization or not authorization.startswith("Bearer "):
-        raise HTTPException(401, "a kiosk credential is required")
-    engine: Engine = request.app.state.engine
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(kiosks.c.id).where(kiosks.c.token_hash == _hash(authorization[7:]))
-        ).first()
-    if row is None:
-        raise HTTPException(401, "unknown kiosk credential")
-    return str(row[0])
-
-
-Kiosk = Annotated[str, Depends(kiosk_id)]
-
-
 def create_app(database_url: str = "sqlite:///var/central.db") -> FastAPI:
     engine = make_engine(database_url)
     app = FastAPI(title="Payment kiosk central server", version="1.0.0")
     app.state.engine = engine
+    app.include_router(payments.router)
 
     @app.post(f"{API}/enroll", response_model=EnrollResponse)
     def enroll(request: EnrollRequest) -> EnrollResponse:

@@ -56,6 +56,43 @@ heartbeats = Table(
 )
 
 
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("service", String(32), primary_key=True),
+    Column("account", String(32), primary_key=True),
+    Column("holder", String(64), nullable=False),  # masked as printed, e.g. 王*华
+    Column("phone", String(20), nullable=True),
+    Column("prepaid", Integer, nullable=False, server_default="0"),
+    Column("usage_this_period", String(16), nullable=True),  # a decimal, as text
+)
+
+bill_lines = Table(
+    "bill_lines",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service", String(32), nullable=False),
+    Column("account", String(32), nullable=False),
+    Column("label_zh", String(128), nullable=False),
+    Column("label_en", String(128), nullable=False),
+    Column("amount_fen", Integer, nullable=False),
+    Column("due_date", String(10), nullable=True),
+    Column("paid", Integer, nullable=False, server_default="0"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kiosk_id", String(64), ForeignKey("kiosks.id"), nullable=False, index=True),
+    Column("user_id", String(32), nullable=False, index=True),
+    Column("amount_fen", Integer, nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("status", String(16), nullable=False, server_default="created"),
+    Column("created_at", DateTime(timezone=True), server_default=func.now()),
+)
+
+
 def _sqlite_pragmas(dbapi_connection: object, _: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")

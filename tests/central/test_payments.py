@@ -1,0 +1,82 @@
+"""Bills, the two platform calls and the sandbox provider, on the real server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+from sqlalchemy import insert
+
+from central.db import accounts, bill_lines
+from central.serve import Central, running
+
+
+def seed(central: Central) -> None:
+    with central.app.state.engine.begin() as conn:
+        conn.execute(
+            insert(accounts).values(service="electricity", account="3301234567", holder="王*华")
+        )
+        conn.execute(insert(bill_lines), [
+            {"service": "electricity", "account": "3301234567", "label_zh": "10月电费",
+             "label_en": "Oct", "amount_fen": 16640, "due_date": "2026-11-30"},
+        ])  # fmt: skip
+
+
+def test_bill_lookup(tmp_path: Path) -> None:
+    with running(tmp_path / "c.db") as central:
+        seed(central)
+        headers = {"Authorization": f"Bearer {central.enroll()}"}
+        url = f"{central.url}/api/v1/bills/electricity"
+        answer = requests.get(f"{url}/3301234567", headers=headers, timeout=5).json()
+        assert answer["holder"] == "王*华"
+        assert answer["lines"][0]["amount"] == {"minor": 16640, "currency": "CNY"}
+        assert requests.get(f"{url}/0000000000", headers=headers, timeout=5).status_code == 404
+        assert requests.get(f"{url}/3301234567", timeout=5).status_code == 401
+
+
+def test_qr_payment_through_the_sandbox_page(tmp_path: Path) -> None:
+    with running(tmp_path / "c.db") as central:
+        headers = {"Authorization": f"Bearer {central.enroll('K-1')}"}
+        api = f"{central.url}/api/v1"
+        body = {"userId": "3301234567", "amount": 16640, "paymentMethod": "wechat"}
+        order = requests.post(
+            f"{api}/payments/create", json=body, headers=headers, timeout=5
+        ).json()
+        assert order["status"] == "created" and order["qrUrl"].endswith(
+            f"/sandbox/pay/{order['id']}"
+        )
+        page = requests.get(order["qrUrl"], timeout=5)
+        assert "￥166.40" in page.text and "Pay" in page.text
+        assert requests.post(order["qrUrl"], timeout=5).status_code == 200  # the phone pays
+        status = requests.get(f"{api}/payments/{order['id']}", headers=headers, timeout=5).json()
+        assert status["status"] == "paid"
+        assert requests.post(order["qrUrl"], timeout=5).status_code == 409  # paid once
+        listed = requests.get(
+            f"{api}/orders", params={"userId": "3301234567"}, headers=headers, timeout=5
+        ).json()
+        assert [o["id"] for o in listed] == [order["id"]]
+        # another kiosk sees none of it
+        other = {"Authorization": f"Bearer {central.enroll('K-2')}"}
+        assert (
+            requests.get(f"{api}/payments/{order['id']}", headers=other, timeout=5).status_code
+            == 404
+        )
+        assert (
+            requests.get(
+                f"{api}/orders", params={"userId": "3301234567"}, headers=other, timeout=5
+            ).json()
+            == []
+        )
+
+
+def test_bad_payment_requests_are_refused(tmp_path: Path) -> None:
+    with running(tmp_path / "c.db") as central:
+        headers = {"Authorization": f"Bearer {central.enroll()}"}
+        url = f"{central.url}/api/v1/payments/create"
+        for body in (
+            {"userId": "1' OR '1'='1", "amount": 100, "paymentMethod": "cash"},
+            {"userId": "3301", "amount": 1.5, "paymentMethod": "cash"},
+            {"userId": "3301", "amount": -100, "paymentMethod": "cash"},
+            {"userId": "3301", "amount": 100, "paymentMethod": "bitcoin"},
+        ):
+            assert requests.post(url, json=body, headers=headers, timeout=5).status_code == 422
