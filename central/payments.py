@@ -186,3 +186,22 @@ def sandbox_pay(order_id: str, request: Request) -> str:
     if not done:
         raise HTTPException(409, "the order is not waiting for payment")
     return sandbox_page(order_id, request)
+
+
+@router.post(f"{API}/payments/{{order_id}}/cancel", response_model=Order)
+def cancel_payment(order_id: str, request: Request, kiosk: Kiosk) -> Order:
+    """Cancel an unpaid order; a paid one stays paid (the answer says so)."""
+    with _engine(request).begin() as conn:
+        conn.execute(
+            update(orders)
+            .where(
+                orders.c.id == order_id, orders.c.kiosk_id == kiosk, orders.c.status == "created"
+            )
+            .values(status="cancelled")
+        )
+        row = conn.execute(
+            select(orders).where(orders.c.id == order_id, orders.c.kiosk_id == kiosk)
+        ).first()
+    if row is None:
+        raise HTTPException(404, "no such order for this kiosk")
+    return _order(row, str(request.base_url))

@@ -1,0 +1,114 @@
+"""The flow asking the real central server: bill lookup and a QR payment paid
+on the sandbox page; a server that is down or answers nonsense."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import insert
+
+from central.db import accounts, bill_lines
+from central.serve import Central, free_port, running
+from config.settings import PaymentMethod
+from kiosk.flow import Notice, PayFlow, State
+from kiosk.flow import commands as c
+from kiosk.flow import events as e
+from kiosk.shell.central import BadAnswer, CentralService, bill_from_json
+from kiosk.shell.runner import FlowRunner
+from offline_queue.journal import Journal
+from tests.kiosk.flow_harness import SETTINGS, yuan
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def seed(central: Central) -> None:
+    with central.app.state.engine.begin() as conn:
+        conn.execute(
+            insert(accounts).values(service="electricity", account="3301234567", holder="王*华")
+        )
+        conn.execute(insert(bill_lines).values(
+            service="electricity", account="3301234567", label_zh="10月电费", label_en="Oct",
+            amount_fen=16640,
+        ))  # fmt: skip
+
+
+def kiosk(journal: Journal, url: str, token: str) -> tuple[FlowRunner, CentralService]:
+    services: list[CentralService] = []
+
+    def service(command: c.Command) -> None:
+        services[0].submit(command)
+
+    runner = FlowRunner(PayFlow(SETTINGS), journal, services=service)
+    services.append(CentralService(url, token, runner.post, timeout_s=2))
+    runner.start()
+    return runner, services[0]
+
+
+def test_lookup_and_qr_payment_on_the_sandbox(tmp_path: Path) -> None:
+    with running(tmp_path / "c.db") as central, Journal(tmp_path / "j.db") as journal:
+        seed(central)
+        runner, service = kiosk(journal, central.url, central.enroll())
+        try:
+            for event in (
+                e.StartPressed(),
+                e.ServiceChosen("electricity"),
+                e.AccountEntered("3301234567"),
+            ):
+                runner.post(event).wait(2)
+            wait_until(lambda: runner.flow.state is State.BILL_SHOWN)
+            assert runner.flow.view().bill.due == yuan("166.40")  # type: ignore[union-attr]
+            runner.post(e.AmountChosen(yuan("166.40"))).wait(2)
+            runner.post(e.MethodChosen(PaymentMethod.WECHAT)).wait(2)
+            wait_until(lambda: runner.flow.view().qr_url is not None)
+            url = runner.flow.view().qr_url
+            assert url is not None and "/sandbox/pay/" in url
+            assert requests.post(url, timeout=5).status_code == 200  # the customer's phone
+            wait_until(lambda: runner.flow.state is State.COMPLETING)
+            [done] = journal.latest(["payment_completed"])
+            assert done.data["method"] == "wechat"
+        finally:
+            runner.stop()
+            service.stop()
+
+
+def test_server_down_is_server_unavailable(tmp_path: Path) -> None:
+    with Journal(tmp_path / "j.db") as journal:
+        runner, service = kiosk(journal, f"http://127.0.0.1:{free_port()}", "t")
+        try:
+            for event in (
+                e.StartPressed(),
+                e.ServiceChosen("electricity"),
+                e.AccountEntered("3301234567"),
+            ):
+                runner.post(event).wait(2)
+            wait_until(lambda: runner.flow.view().notice is Notice.SERVER_UNAVAILABLE)
+            assert runner.flow.state is State.IDENTIFY
+        finally:
+            runner.stop()
+            service.stop()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {},
+        {"service": "electricity", "account": "1", "holder": "x", "lines": [{"label_zh": "a"}]},
+        {"service": "electricity", "account": "1", "holder": "x", "lines": [
+            {"label_zh": "a", "label_en": "a", "amount": {"minor": 1.5, "currency": "CNY"}}]},
+        {"service": "e", "account": "1", "holder": "x", "lines": [], "usage_this_period": "lots"},
+    ],
+)  # fmt: skip
+def test_a_bill_that_is_not_a_bill_is_refused(answer: object) -> None:
+    with pytest.raises(BadAnswer, match="not a bill"):
+        bill_from_json(answer)
