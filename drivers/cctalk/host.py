@@ -37,6 +37,7 @@ from drivers.cctalk.codes import (
     Route,
 )
 from drivers.cctalk.frames import BILL_VALIDATOR, HOST, Checksum, Packet, PacketError, encode
+from drivers.link import LinkHealth
 
 BILL_TYPES = 16
 
@@ -87,7 +88,6 @@ class CcTalkHost:
         self.table: dict[int, ev.Denomination] = {}
         self.identity: dict[str, str] = {}
         self._prefix = credit_prefix
-        self._offline_after = offline_after
         self._queue: deque[Request] = deque()
         self._sent: Request | None = None
         self._last: int | None = resume_counter
@@ -97,8 +97,7 @@ class CcTalkHost:
         self._escrow: ev.Denomination | None = None
         self._want: frozenset[int] | None = None
         self._applied: tuple[bytes, int] | None = None
-        self._misses = 0
-        self._offline = False
+        self._link = LinkHealth(offline_after)
         self._scaling: dict[str, int] = {}
         self._ids: dict[int, str] = {}
 
@@ -166,25 +165,20 @@ class CcTalkHost:
         return [ev.ProtocolError(error.detail)]
 
     def on_timeout(self, now: float) -> list[ev.AcceptorEvent]:
-        self._misses += 1
         sent = self._sent
         if sent is not None and not sent.is_poll and sent.header != Header.SIMPLE_POLL:
             self._queue.appendleft(sent)  # the host retries (spec §12)
-        if self._misses >= self._offline_after and not self._offline:
-            self._offline = True
-            self._queue.clear()
-            self.phase = Phase.CONNECTING
-            return [ev.Disconnected(f"no answer to {self._misses} requests")]
-        return []
+        disconnected = self._link.missed()
+        if disconnected is None:
+            return []
+        self._queue.clear()
+        self.phase = Phase.CONNECTING
+        return [disconnected]
 
     def on_packet(self, packet: Packet, now: float) -> list[ev.AcceptorEvent]:
-        out: list[ev.AcceptorEvent] = []
         if packet.dest != HOST:
             return [ev.ProtocolError(f"packet for address {packet.dest}, not the host")]
-        self._misses = 0
-        if self._offline:
-            self._offline = False
-            out.append(ev.Reconnected())
+        out = self._link.heard()
         sent = self._sent
         if sent is None:
             return out

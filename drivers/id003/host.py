@@ -42,6 +42,7 @@ from drivers.id003.codes import (
     Status,
 )
 from drivers.id003.frames import Frame, FrameError, encode
+from drivers.link import LinkHealth
 
 MINOR_DIGITS = {"JPY": 0, "KRW": 0}
 
@@ -104,14 +105,12 @@ class Id003Host:
         self.version = ""
         self._credit_prefix = credit_prefix
         self._watchdog_s = watchdog_s
-        self._offline_after = offline_after
         self._stack_command = stack_command
         self._queue: deque[Request] = deque()
         self._sent: Request | None = None
         self._status: Status | None = None
         self._status_since = 0.0
-        self._misses = 0
-        self._offline = False
+        self._link = LinkHealth(offline_after)
         self._want_enabled: frozenset[int] | None = None  # None: inhibited
         self._applied: tuple[bool, bytes] | None = None  # (inhibited, C0 mask) on the device
         self._escrow: ev.Denomination | None = None
@@ -174,23 +173,18 @@ class Id003Host:
         return [ev.ProtocolError(error.detail)]
 
     def on_timeout(self, now: float) -> list[ev.AcceptorEvent]:
-        self._misses += 1
         sent = self._sent
         if sent is not None and sent.expects_reply and sent.cmd != Cmd.STATUS_REQUEST:
             self._queue.appendleft(sent)  # unanswered: send it again
-        if self._misses >= self._offline_after and not self._offline:
-            self._offline = True
-            self._queue.clear()
-            self.phase = Phase.CONNECTING
-            return [ev.Disconnected(f"no answer to {self._misses} requests")]
-        return []
+        disconnected = self._link.missed()
+        if disconnected is None:
+            return []
+        self._queue.clear()
+        self.phase = Phase.CONNECTING
+        return [disconnected]
 
     def on_frame(self, frame: Frame, now: float) -> list[ev.AcceptorEvent]:
-        out: list[ev.AcceptorEvent] = []
-        self._misses = 0
-        if self._offline:
-            self._offline = False
-            out.append(ev.Reconnected())
+        out = self._link.heard()
         sent = self._sent
         if sent is None or sent.cmd == Cmd.STATUS_REQUEST:
             out += self._on_status(frame, now)
