@@ -94,11 +94,7 @@ class PcscReader:
         try:
             yield transmit
         finally:
-            for step in ("disconnect", "release"):
-                try:
-                    getattr(connection, step, lambda: None)()
-                except Exception as exc:  # the card may be gone already
-                    log.debug("%s: %s", step, exc)
+            _close(connection)
 
     def atr(self) -> bytes | None:
         """The ATR of a usable card in the reader; None while there is none (or the
@@ -112,11 +108,16 @@ class PcscReader:
         except (NoCardException, CardConnectionException):
             return None
         finally:
-            for step in ("disconnect", "release"):
-                try:
-                    getattr(connection, step, lambda: None)()
-                except Exception as exc:
-                    log.debug("%s: %s", step, exc)
+            _close(connection)
+
+
+def _close(connection: Any) -> None:
+    """Disconnect and release the PC/SC context; the card may be gone already."""
+    for step in ("disconnect", "release"):
+        try:
+            getattr(connection, step, lambda: None)()
+        except Exception as exc:
+            log.debug("%s: %s", step, exc)
 
 
 def _pulled_or_mute(connection: Any, doing: str) -> CardError:

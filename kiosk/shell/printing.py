@@ -111,17 +111,6 @@ def _png_writer(folder: Path, width_px: int) -> Callable[[Receipt], None]:
     return write
 
 
-def document_for(
-    journal: Journal, settings: Settings, transaction: str, lang: Language
-) -> object | None:
-    entry = journal.transaction(transaction)
-    if entry is None:
-        return None
-    if entry.kind == "payment_completed":
-        return receipt(settings, entry.data, entry.at, transaction, lang)
-    return None
-
-
 def print_payment(
     printer: ReceiptPrinter, journal: Journal, settings: Settings, transaction: str,
     lang: Language,
