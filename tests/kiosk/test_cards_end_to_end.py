@@ -5,8 +5,7 @@ the full PAN nowhere afterwards."""
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,19 +23,11 @@ from kiosk.shell.printing import ReceiptService, build_printer
 from kiosk.shell.runner import FlowRunner
 from offline_queue.journal import Journal
 from tests.kiosk.flow_harness import SETTINGS, bill, purchase_bill, yuan
+from tests.waiting import wait_until
 
 KEY = bytes.fromhex(SETTINGS.card_reader.account_key_hex)
 
 PAN = UNIONPAY.pan
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 class Kiosk:

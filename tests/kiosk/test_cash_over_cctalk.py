@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from config.settings import AcceptorSection, PaymentMethod
@@ -17,17 +16,9 @@ from kiosk.shell.devices import Acceptor, build_acceptor, last_cctalk_counter
 from kiosk.shell.runner import FlowRunner
 from offline_queue.journal import Journal
 from tests.kiosk.flow_harness import SETTINGS, bill, yuan
+from tests.waiting import wait_until
 
 FAST = {"poll_interval_ms": 50, "reply_timeout_ms": 100}
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 def boot(path: Path, port: str) -> tuple[Journal, FlowRunner, Acceptor]:

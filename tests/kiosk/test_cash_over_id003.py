@@ -27,6 +27,7 @@ from kiosk.shell.acceptor_link import AcceptorLink
 from kiosk.shell.runner import FlowRunner
 from offline_queue.journal import Journal
 from tests.kiosk.flow_harness import SETTINGS, bill, yuan
+from tests.waiting import wait_until
 
 
 class AckWitness(Id003Device):
@@ -49,15 +50,6 @@ def count(path: Path, kind: str) -> int:
         return int(db.execute("SELECT count(*) FROM journal WHERE kind = ?", (kind,)).fetchone()[0])
     finally:
         db.close()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 @dataclass

@@ -3,8 +3,6 @@ on the sandbox page; a server that is down or answers nonsense."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,15 +19,7 @@ from kiosk.shell.central import BadAnswer, CentralService, bill_from_json
 from kiosk.shell.runner import FlowRunner
 from offline_queue.journal import Journal
 from tests.kiosk.flow_harness import SETTINGS, yuan
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
+from tests.waiting import wait_until
 
 
 def seed(central: Central) -> None:

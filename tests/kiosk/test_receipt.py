@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from kiosk.shell.printing import ReceiptService, build_printer, paper_width_px, 
 from kiosk.shell.runner import FlowRunner
 from offline_queue.journal import Journal
 from tests.kiosk.flow_harness import SETTINGS, bill, yuan
+from tests.waiting import wait_until
 
 
 def lines(document: Document) -> list[str]:
@@ -99,15 +99,6 @@ def test_voucher() -> None:
 )
 def test_mask_account(account: str | None, masked: str) -> None:
     assert mask_account(account) == masked
-
-
-def wait_until(condition: Any, timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 def test_paper_out_during_a_payment_ends_in_an_e_receipt_then_a_reprint(tmp_path: Path) -> None:
