@@ -76,10 +76,6 @@ class FlowRunner:
         self._inbox.put(item)
         return item.done
 
-    def post_many(self, events: list[e.Event]) -> None:
-        for event in events:
-            self.post(event)
-
     def post_credit(self, event: e.NoteStacked) -> threading.Event:
         """Queue a stacked note; the returned Event is set once its credit is on disk."""
         durable = threading.Event()
