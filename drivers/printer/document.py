@@ -64,12 +64,21 @@ def cells(text: str) -> int:
 
 
 def fit(text: str, columns: int) -> list[str]:
-    """Cut ``text`` into lines of at most ``columns`` cells."""
+    """Cut ``text`` into lines of at most ``columns`` cells: at a space when the line
+    has one (English words stay whole), else at the last character that fits
+    (Chinese has no spaces, and any character may end a line)."""
     lines, current = [], ""
     for ch in text:
         if cells(current + ch) > columns:
-            lines.append(current)
-            current = ""
+            cut = current.rfind(" ")
+            if ch != " " and cut > 0:
+                lines.append(current[:cut])
+                current = current[cut + 1 :]
+            else:
+                lines.append(current.rstrip())
+                current = ""
+            if ch == " ":
+                continue
         current += ch
     return [*lines, current]
 

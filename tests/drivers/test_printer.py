@@ -12,7 +12,7 @@ import zxingcpp
 from escpos.printer import Network, Serial
 from PIL import Image
 
-from drivers.printer.document import Align, Document, Feed, QrCode, Row, Rule, Text, cells
+from drivers.printer.document import Align, Document, Feed, QrCode, Row, Rule, Text, cells, fit
 from drivers.printer.printer import CjkMode, ReceiptPrinter
 from drivers.printer.status import Health, PrinterStatus, decode, encode, valid
 from drivers.sim import receipt_png
@@ -223,3 +223,19 @@ def test_no_printer_at_all() -> None:
     printer = ReceiptPrinter(lambda: Network("127.0.0.1", port, timeout=0.3))
     assert printer.status().health is Health.NO_ANSWER
     assert printer.print(DOC).error is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "columns", "lines"),
+    [
+        ("Demo City Utilities Payment Centre", 32, ["Demo City Utilities Payment", "Centre"]),
+        ("Claim it at a service hall or call the hotline", 32,
+         ["Claim it at a service hall or", "call the hotline"]),
+        ("凭此凭证到营业厅或致电客服热线退款", 16, ["凭此凭证到营业厅", "或致电客服热线退", "款"]),
+        ("0b5c6f0e3f5e4c559a8e6a1f1d1d2b01", 16, ["0b5c6f0e3f5e4c55", "9a8e6a1f1d1d2b01"]),
+    ],
+)  # fmt: skip
+def test_lines_break_at_spaces_where_there_are_any(
+    text: str, columns: int, lines: list[str]
+) -> None:
+    assert fit(text, columns) == lines
