@@ -1,32 +1,36 @@
 """The reference central server: the HTTP API under /api/v1 (FastAPI).
 
-Implemented so far: enrollment with a one-time code (the kiosk receives its
-own bearer credential), the transaction batch upload — idempotent by each
-transaction's UUID: the answer lists what was stored and what was already
-there — and the heartbeat. Every call but enrollment is authenticated, and a
-kiosk reads and writes only its own data.
+Here: enrollment with a one-time code (the kiosk receives its own bearer
+credential). In ``uploads``: the transaction batch upload, idempotent by each
+transaction's UUID; heartbeat and telemetry; the SMS copy of a receipt. Bills,
+orders, card authorization and the config bundle have their own modules.
+Every call but enrollment is authenticated, and a kiosk reads and writes only
+its own data.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
+import contextlib
+import logging
+import os
 import secrets
-from typing import Any
+from collections.abc import AsyncIterator
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from central import payments
-from central.auth import Kiosk, token_hash
-from central.db import enrollment_codes, heartbeats, kiosks, make_engine, transactions
+from central import bills, bundles, cards, payments, uploads
+from central.auth import Credentials, errors, token_hash
+from central.db import enrollment_codes, kiosks, make_async_engine, make_engine
+from central.sms import OutboxSender, SmsSender
 
 API = "/api/v1"
-MAX_BATCH = 1000
-
-
-_hash = token_hash
+log = logging.getLogger(__name__)
 
 
 class EnrollRequest(BaseModel):
@@ -35,97 +39,89 @@ class EnrollRequest(BaseModel):
 
 class EnrollResponse(BaseModel):
     kiosk_id: str
+    group: str
     token: str
 
 
-class Transaction(BaseModel):
-    id: str = Field(min_length=1, max_length=64)
-    kind: str = Field(min_length=1, max_length=32)
-    payload: dict[str, Any]
-
-
-class Batch(BaseModel):
-    transactions: list[Transaction] = Field(max_length=MAX_BATCH)
-
-
-class BatchResult(BaseModel):
-    stored: list[str]
-    duplicates: list[str]
-
-
-class Heartbeat(BaseModel):
-    devices: dict[str, str] = Field(default_factory=dict)
-    queue_depth: int = Field(ge=0, default=0)
-    versions: dict[str, str] = Field(default_factory=dict)
-    paper_low: bool = False
-
-
-def create_app(database_url: str = "sqlite:///var/central.db") -> FastAPI:
+def create_app(
+    database_url: str = "sqlite:///var/central.db", *, sms: SmsSender | None = None
+) -> FastAPI:
     engine = make_engine(database_url)
-    app = FastAPI(title="Payment kiosk central server", version="1.0.0")
-    app.state.engine = engine
-    app.include_router(payments.router)
+    async_engine = make_async_engine(database_url)
+    watch = bundles.BundleWatch(engine)
 
-    @app.post(f"{API}/enroll", response_model=EnrollResponse)
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        watch.refresh()
+        task = asyncio.create_task(watch.run())
+        yield
+        task.cancel()
+        await async_engine.dispose()
+
+    app = FastAPI(title="Payment kiosk central server", version="1.0.0", lifespan=lifespan)
+    app.state.engine = engine
+    app.state.async_engine = async_engine
+    app.state.sms = sms or OutboxSender()
+    app.state.credentials = Credentials()
+    app.state.bundles = watch
+    app.state.acquirer_stall_s = cards.ACQUIRER_STALL_S
+    for module in (bills, payments, cards, bundles, uploads):
+        app.include_router(module.router)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def database_busy(_: Request, exc: Exception) -> JSONResponse:
+        """A database that is down or out of connections: 503 and when to retry,
+        which kiosks treat as "server down" (never as a rejection)."""
+        log.error("database unavailable: %s", type(exc).__name__)
+        return JSONResponse({"detail": "the database is busy; try again"}, status_code=503,
+                            headers={"Retry-After": "2"})  # fmt: skip
+
+    @app.post(f"{API}/enroll", response_model=EnrollResponse, responses=errors(400, 403))
     def enroll(request: EnrollRequest) -> EnrollResponse:
         token = secrets.token_urlsafe(32)
+        code = token_hash(request.code)
         with engine.begin() as conn:
             row = conn.execute(
-                select(enrollment_codes.c.kiosk_id).where(
-                    enrollment_codes.c.code_hash == _hash(request.code),
-                    enrollment_codes.c.used == 0,
+                select(enrollment_codes.c.kiosk_id, enrollment_codes.c.group_name).where(
+                    enrollment_codes.c.code_hash == code, enrollment_codes.c.used == 0
                 )
             ).first()
             if row is None:
                 raise HTTPException(403, "unknown or used enrollment code")
             conn.execute(
-                update(enrollment_codes)
-                .where(enrollment_codes.c.code_hash == _hash(request.code))
-                .values(used=1)
+                update(enrollment_codes).where(enrollment_codes.c.code_hash == code).values(used=1)
             )
-            conn.execute(insert(kiosks).values(id=row[0], token_hash=_hash(token)))
-        return EnrollResponse(kiosk_id=str(row[0]), token=token)
-
-    @app.post(f"{API}/transactions/batch", response_model=BatchResult)
-    def upload(batch: Batch, kiosk: Kiosk) -> BatchResult:
-        """Store each transaction once: one database transaction for the batch,
-        item by item only if another upload of the same ids raced this one."""
-        ids = list(dict.fromkeys(item.id for item in batch.transactions))
-        rows = [
-            {"id": item.id, "kiosk_id": kiosk, "kind": item.kind,
-             "payload": json.dumps(item.payload, sort_keys=True)}
-            for item in {item.id: item for item in batch.transactions}.values()
-        ]  # fmt: skip
-        try:
-            with engine.begin() as conn:
-                known = set(
-                    conn.scalars(select(transactions.c.id).where(transactions.c.id.in_(ids)))
+            kiosk_id, group = str(row[0]), str(row[1])
+            known = conn.scalar(select(kiosks.c.id).where(kiosks.c.id == kiosk_id))
+            if known:  # re-enrolling a replaced machine: the old credential stops working
+                conn.execute(
+                    update(kiosks).where(kiosks.c.id == kiosk_id)
+                    .values(token_hash=token_hash(token), group_name=group)
+                )  # fmt: skip
+                app.state.credentials.forget(kiosk_id)
+            else:
+                conn.execute(
+                    insert(kiosks).values(
+                        id=kiosk_id, token_hash=token_hash(token), group_name=group
+                    )
                 )
-                new = [row for row in rows if row["id"] not in known]
-                if new:
-                    conn.execute(insert(transactions), new)
-        except IntegrityError:
-            known = set()
-            for row in rows:
-                try:
-                    with engine.begin() as conn:
-                        conn.execute(insert(transactions), row)
-                except IntegrityError:
-                    known.add(row["id"])
-        return BatchResult(
-            stored=[i for i in ids if i not in known], duplicates=[i for i in ids if i in known]
-        )
-
-    @app.post(f"{API}/heartbeat", status_code=204)
-    def heartbeat(body: Heartbeat, kiosk: Kiosk) -> None:
-        with engine.begin() as conn:
-            conn.execute(insert(heartbeats).values(kiosk_id=kiosk, body=body.model_dump_json()))
+        return EnrollResponse(kiosk_id=kiosk_id, group=group, token=token)
 
     return app
 
 
-def new_enrollment_code(engine: Engine, kiosk_id: str) -> str:
+def app_from_environment() -> FastAPI:
+    """For ``kiosk-central serve --workers N``: each worker's app, from KIOSK_CENTRAL_DB."""
+    return create_app(os.environ["KIOSK_CENTRAL_DB"])
+
+
+def new_enrollment_code(engine: Engine, kiosk_id: str, group: str = "default") -> str:
     code = secrets.token_hex(8)
     with engine.begin() as conn:
-        conn.execute(insert(enrollment_codes).values(code_hash=_hash(code), kiosk_id=kiosk_id))
+        conn.execute(
+            insert(enrollment_codes).values(
+                code_hash=token_hash(code), kiosk_id=kiosk_id, group_name=group
+            )
+        )
     return code

@@ -1,51 +1,137 @@
 """``kiosk-central``: the reference central server.
 
-    kiosk-central serve [--db URL] [--host H] [--port P]
-    kiosk-central enroll KIOSK_ID [--db URL]     prints a one-time enrollment code
-    kiosk-central openapi                          prints the API document (JSON)
+    kiosk-central serve [--db URL] [--host H] [--port P] [--workers N]
+    kiosk-central enroll KIOSK_ID [--group G]     prints a one-time enrollment code
+    kiosk-central keygen [--key FILE]             an Ed25519 key pair; prints the public key
+    kiosk-central seed-demo                       accounts, bills and coupons for the demo city
+    kiosk-central publish FILE.toml (--group G | --percent P | --kiosk ID ...)
+                          [--key FILE] [--expires-days N]
+                                                  signs and publishes a config bundle
+    kiosk-central openapi                         prints the API document (JSON)
 
-Still to come (the central-server issue is open): keygen, seed-demo, publish.
+Every command takes --db URL (SQLite by default, PostgreSQL by URL).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tomllib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from config import bundle
+from config.loader import ConfigError, defaults, merge, validate
 
 DEFAULT_DB = "sqlite:///var/central.db"
-LATER = ("keygen", "seed-demo", "publish")
+DEFAULT_KEY = "var/operator.key"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kiosk-central", description=__doc__)
-    parser.add_argument("command", nargs="?", default="serve",
-                        choices=["serve", "enroll", "openapi", *LATER])  # fmt: skip
-    parser.add_argument("kiosk", nargs="?", help="enroll: the kiosk's id")
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk-central", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    commands = ["serve", "enroll", "keygen", "seed-demo", "publish", "openapi"]
+    parser.add_argument("command", nargs="?", default="serve", choices=commands)
+    parser.add_argument("arg", nargs="?", help="enroll: the kiosk's id; publish: the TOML file")
     parser.add_argument("--db", default=DEFAULT_DB, help="SQLAlchemy URL (SQLite or PostgreSQL)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    args = parser.parse_args(argv)
-    if args.command in LATER:
-        sys.stderr.write(f"kiosk-central {args.command}: not yet available\n")
-        return 3
-    from pathlib import Path  # noqa: PLC0415
+    parser.add_argument("--workers", type=int, default=1, help="serve: worker processes")
+    parser.add_argument("--key", default=DEFAULT_KEY, help="the operator's private key file")
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--group", help="enroll: the kiosk's group; publish: to this group")
+    target.add_argument("--percent", type=int, help="publish: to this share of the fleet (1–100)")
+    target.add_argument("--kiosk", action="append", help="publish: to this kiosk (repeatable)")
+    parser.add_argument("--expires-days", type=int, default=90)
+    return parser
 
+
+def keygen(path: Path) -> str:
+    if path.exists():
+        raise FileExistsError(f"{path} exists; keys are not overwritten")
+    private, public = bundle.new_key()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(private + "\n")
+    return public
+
+
+def make_bundle(
+    source: Path, key: Path, version: int, target: dict[str, object], expires_days: int
+) -> dict[str, object]:
+    """Read and sign a bundle, then check it as a kiosk will: the bundle's own
+    rules (``config.bundle.parse``: keys, target, size) and the settings schema."""
+    config = tomllib.loads(source.read_text(encoding="utf-8"))
+    signed = {
+        "version": version,
+        "expires": (datetime.now(UTC) + timedelta(days=expires_days)).isoformat(),
+        "target": target,
+        "config": config,
+    }
+    private = key.read_text().strip()
+    document = bundle.sign(signed, private)
+    bundle.parse(bundle.canonical(document), bundle.public_key_of(private))
+    validate(merge(defaults(), config), str(source))
+    return document
+
+
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit per outcome
+    args = _parser().parse_args(argv)
+    if args.command == "keygen":
+        try:
+            sys.stdout.write(keygen(Path(args.key)) + "\n")
+        except FileExistsError as exc:
+            sys.stderr.write(f"kiosk-central keygen: {exc}\n")
+            return 2
+        return 0
+    if args.command == "publish" and not (args.arg and (args.group or args.percent or args.kiosk)):
+        sys.stderr.write("kiosk-central publish: FILE.toml and --group, --percent or --kiosk\n")
+        return 2
+    if args.command == "enroll" and not args.arg:
+        sys.stderr.write("kiosk-central enroll: say which kiosk (its id)\n")
+        return 2
     from central.app import create_app, new_enrollment_code  # noqa: PLC0415
+    from central.bundles import next_version, publish  # noqa: PLC0415
+    from central.seed import seed_demo  # noqa: PLC0415
 
     if args.db == DEFAULT_DB:
         Path("var").mkdir(exist_ok=True)
     app = create_app(args.db)
+    engine = app.state.engine
     if args.command == "openapi":
         sys.stdout.write(json.dumps(app.openapi(), indent=2, sort_keys=True) + "\n")
-        return 0
-    if args.command == "enroll":
-        if not args.kiosk:
-            sys.stderr.write("kiosk-central enroll: say which kiosk (its id)\n")
+    elif args.command == "enroll":
+        sys.stdout.write(new_enrollment_code(engine, args.arg, args.group or "default") + "\n")
+    elif args.command == "seed-demo":
+        count = seed_demo(engine, datetime.now(UTC).date())
+        sys.stdout.write(f"seeded {count} demo accounts\n")
+    elif args.command == "publish":
+        target = (
+            {"group": args.group} if args.group
+            else {"percent": args.percent} if args.percent else {"kiosks": args.kiosk}
+        )  # fmt: skip
+        try:
+            document = make_bundle(
+                Path(args.arg), Path(args.key), next_version(engine), target, args.expires_days
+            )
+            version = publish(engine, document)
+        except (OSError, ConfigError, ValueError, tomllib.TOMLDecodeError) as exc:
+            sys.stderr.write(f"kiosk-central publish: {exc}\n")
             return 2
-        sys.stdout.write(new_enrollment_code(app.state.engine, args.kiosk) + "\n")
-        return 0
-    import uvicorn  # noqa: PLC0415
+        sys.stdout.write(f"published bundle version {version} to {json.dumps(target)}\n")
+    else:
+        import uvicorn  # noqa: PLC0415
 
-    uvicorn.run(app, host=args.host, port=args.port)
+        if args.workers > 1:  # each worker process builds its own app from the URL
+            engine.dispose()
+            os.environ["KIOSK_CENTRAL_DB"] = args.db
+            uvicorn.run("central.app:app_from_environment", factory=True, host=args.host,
+                        port=args.port, workers=args.workers)  # fmt: skip
+            return 0
+        uvicorn.run(app, host=args.host, port=args.port)
+    engine.dispose()
     return 0

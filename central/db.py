@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import (
     Column,
+    Connection,
     DateTime,
     Engine,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -16,6 +23,7 @@ from sqlalchemy import (
     event,
     func,
 )
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 metadata = MetaData()
 
@@ -33,6 +41,7 @@ enrollment_codes = Table(
     metadata,
     Column("code_hash", String(64), primary_key=True),
     Column("kiosk_id", String(64), nullable=False),
+    Column("group_name", String(64), nullable=False, server_default="default"),
     Column("used", Integer, nullable=False, server_default="0"),
 )
 
@@ -64,6 +73,7 @@ accounts = Table(
     Column("holder", String(64), nullable=False),  # masked as printed, e.g. 王*华
     Column("phone", String(20), nullable=True),
     Column("prepaid", Integer, nullable=False, server_default="0"),
+    Column("prepaid_balance_fen", Integer, nullable=True),
     Column("usage_this_period", String(16), nullable=True),  # a decimal, as text
 )
 
@@ -73,11 +83,70 @@ bill_lines = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("service", String(32), nullable=False),
     Column("account", String(32), nullable=False),
+    Column("kind", String(16), nullable=False, server_default="current"),  # arrears, late_fee
     Column("label_zh", String(128), nullable=False),
     Column("label_en", String(128), nullable=False),
     Column("amount_fen", Integer, nullable=False),
     Column("due_date", String(10), nullable=True),
     Column("paid", Integer, nullable=False, server_default="0"),
+    Index("ix_bill_lines_account", "service", "account"),
+)
+
+coupons = Table(
+    "coupons",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service", String(32), nullable=False),
+    Column("account", String(32), nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("label_zh", String(128), nullable=False),
+    Column("label_en", String(128), nullable=False),
+    Column("amount_fen", Integer, nullable=False),
+    Column("used", Integer, nullable=False, server_default="0"),
+    Index("ix_coupons_account", "service", "account"),
+)
+
+phone_codes = Table(
+    "phone_codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("phone", String(20), nullable=False, index=True),
+    Column("service", String(32), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("expires_at", Float, nullable=False),  # Unix time
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("used", Integer, nullable=False, server_default="0"),
+)
+
+sms_outbox = Table(
+    "sms_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("phone", String(20), nullable=False),
+    Column("kind", String(16), nullable=False),  # code, notice, receipt
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), server_default=func.now()),
+)
+
+authorizations = Table(
+    "authorizations",
+    metadata,
+    Column("reference", String(64), primary_key=True),  # the kiosk's payment reference
+    Column("kiosk_id", String(64), ForeignKey("kiosks.id"), nullable=False, index=True),
+    Column("amount_fen", Integer, nullable=False),
+    Column("masked_pan", String(32), nullable=False),
+    Column("approved", Integer, nullable=False),
+    Column("auth_code", String(16), nullable=False, server_default=""),
+    Column("reason", String(64), nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), server_default=func.now()),
+)
+
+bundles = Table(
+    "bundles",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("document", Text, nullable=False),  # the signed bundle, byte for byte
+    Column("created_at", DateTime(timezone=True), server_default=func.now()),
 )
 
 orders = Table(
@@ -101,10 +170,31 @@ def _sqlite_pragmas(dbapi_connection: object, _: object) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the schema migrated to the newest revision."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_size=10, max_overflow=20)
-    metadata.create_all(engine)
+        # Two pools of at most 20 per worker process: 2 workers stay well inside
+        # PostgreSQL's default max_connections (100).
+        engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    with engine.begin() as conn:
+        migrate(conn)
     return engine
+
+
+def make_async_engine(url: str) -> AsyncEngine:
+    """The same database for the hot read paths, on the event loop (no thread
+    hand-offs): psycopg's async mode for PostgreSQL, aiosqlite for SQLite."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url.replace("sqlite:", "sqlite+aiosqlite:", 1))
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def migrate(connection: Connection) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")

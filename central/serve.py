@@ -29,17 +29,19 @@ class Central:
     url: str
     app: FastAPI
 
-    def enroll(self, kiosk_id: str = "K-1") -> str:
+    def enroll(self, kiosk_id: str = "K-1", group: str = "default") -> str:
         """Enroll ``kiosk_id`` with a fresh one-time code; its bearer credential."""
-        code = new_enrollment_code(self.app.state.engine, kiosk_id)
+        code = new_enrollment_code(self.app.state.engine, kiosk_id, group)
         response = requests.post(f"{self.url}/api/v1/enroll", json={"code": code}, timeout=5)
         response.raise_for_status()
         return str(response.json()["token"])
 
 
 @contextmanager
-def running(database: Path, port: int | None = None) -> Iterator[Central]:
-    app = create_app(f"sqlite:///{database}")
+def running(database: Path | str, port: int | None = None) -> Iterator[Central]:
+    """The server on loopback: ``database`` is a SQLite file or a database URL."""
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
+    app = create_app(url)
     port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -1,0 +1,203 @@
+"""Account and bill lookup: by service and account number, or by phone number
+with a one-time code sent by SMS."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, Field, StrictInt
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from central.auth import Kiosk, engine_of, errors
+from central.db import accounts, bill_lines, coupons, phone_codes
+
+API = "/api/v1"
+CODE_TTL_S = 300
+CODE_ATTEMPTS = 5
+CODE_RESEND_S = 60
+router = APIRouter(responses=errors(400, 401, 503))
+
+Service = Field(min_length=1, max_length=32, pattern=r"^[a-z_]+$")
+Phone = Field(pattern=r"^1[3-9][0-9]{9}$")
+
+
+class Money(BaseModel):
+    minor: StrictInt = Field(description="minor units (fen); never a float")
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+
+
+class BillLine(BaseModel):
+    kind: Literal["current", "arrears", "late_fee"]
+    label_zh: str
+    label_en: str
+    amount: Money
+    due_date: str | None
+
+
+class Coupon(BaseModel):
+    code: str
+    label_zh: str
+    label_en: str
+    amount: Money
+
+
+class BillAnswer(BaseModel):
+    service: str
+    account: str
+    holder: str
+    lines: list[BillLine]
+    arrears: Money = Field(description="the overdue part of the lines")
+    coupons: list[Coupon] = Field(description="coupons that apply to this bill")
+    prepaid: bool = Field(description="the account buys units ahead (an IC-card meter)")
+    prepaid_balance: Money | None
+    usage_this_period: str | None = Field(
+        description="units used so far in the tariff's period (a decimal), for tier advice"
+    )
+
+
+class CodeRequest(BaseModel):
+    service: str = Service
+    phone: str = Phone
+
+
+class PhoneLookup(BaseModel):
+    service: str = Service
+    phone: str = Phone
+    code: str = Field(pattern=r"^[0-9]{6}$")
+
+
+def bill_answer(conn: Connection, service: str, account: str) -> BillAnswer | None:
+    row = conn.execute(
+        select(accounts).where(accounts.c.service == service, accounts.c.account == account)
+    ).first()
+    if row is None:
+        return None
+    where = (bill_lines.c.service == service, bill_lines.c.account == account)
+    lines = conn.execute(
+        select(bill_lines).where(*where, bill_lines.c.paid == 0).order_by(bill_lines.c.id)
+    ).all()
+    offers = conn.execute(
+        select(coupons)
+        .where(coupons.c.service == service, coupons.c.account == account, coupons.c.used == 0)
+        .order_by(coupons.c.id)
+    ).all()
+    balance = row.prepaid_balance_fen
+    return BillAnswer(
+        service=service,
+        account=account,
+        holder=row.holder,
+        lines=[
+            BillLine(
+                kind=x.kind,
+                label_zh=x.label_zh,
+                label_en=x.label_en,
+                amount=Money(minor=x.amount_fen),
+                due_date=x.due_date,
+            )
+            for x in lines
+        ],
+        arrears=Money(minor=sum(x.amount_fen for x in lines if x.kind == "arrears")),
+        coupons=[
+            Coupon(
+                code=x.code,
+                label_zh=x.label_zh,
+                label_en=x.label_en,
+                amount=Money(minor=x.amount_fen),
+            )
+            for x in offers
+            if lines  # a coupon applies to something due
+        ],
+        prepaid=bool(row.prepaid),
+        prepaid_balance=Money(minor=balance) if balance is not None else None,
+        usage_this_period=row.usage_this_period,
+    )
+
+
+@router.get(
+    f"{API}/bills/{{service}}/{{account}}", response_model=BillAnswer, responses=errors(404)
+)
+async def bill(service: str, account: str, request: Request, kiosk: Kiosk) -> BillAnswer:
+    """What is due on an account: unpaid lines, arrears, coupons, prepaid balance."""
+    engine: AsyncEngine = request.app.state.async_engine
+    async with engine.connect() as conn:
+        answer = await conn.run_sync(bill_answer, service, account)
+    if answer is None:
+        raise HTTPException(404, "no such account")
+    return answer
+
+
+def _code_hash(phone: str, code: str) -> str:
+    return hashlib.sha256(f"{phone}:{code}".encode()).hexdigest()
+
+
+@router.post(f"{API}/phone/code", status_code=202, responses=errors(429))
+def send_code(body: CodeRequest, request: Request, kiosk: Kiosk) -> dict[str, bool]:
+    """Text a one-time code to the phone if it has an account for the service.
+    The answer is the same either way: a kiosk cannot probe who is a customer."""
+    now = time.time()
+    with engine_of(request).begin() as conn:
+        recent = conn.execute(
+            select(phone_codes.c.id).where(
+                phone_codes.c.phone == body.phone,
+                phone_codes.c.expires_at > now + CODE_TTL_S - CODE_RESEND_S,
+            )
+        ).first()
+        if recent is not None:
+            raise HTTPException(429, "a code was sent less than a minute ago",
+                                headers={"Retry-After": str(CODE_RESEND_S)})  # fmt: skip
+        known = conn.execute(
+            select(accounts.c.account).where(
+                accounts.c.service == body.service, accounts.c.phone == body.phone
+            )
+        ).first()
+        if known is not None:
+            code = f"{secrets.randbelow(1_000_000):06d}"
+            conn.execute(
+                insert(phone_codes).values(phone=body.phone, service=body.service,
+                                           code_hash=_code_hash(body.phone, code),
+                                           expires_at=now + CODE_TTL_S)
+            )  # fmt: skip
+            request.app.state.sms.send(
+                conn, body.phone, "code", f"【缴费终端】验证码 {code}，5分钟内有效。Code {code}."
+            )
+    return {"sent": True}
+
+
+@router.post(f"{API}/bills/by-phone", response_model=BillAnswer, responses=errors(403, 404))
+def bill_by_phone(body: PhoneLookup, request: Request, kiosk: Kiosk) -> BillAnswer:
+    """The bill of the phone's account for the service, once the code is right.
+    Five wrong codes spend the code."""
+    with engine_of(request).begin() as conn:
+        row = conn.execute(
+            select(phone_codes)
+            .where(phone_codes.c.phone == body.phone, phone_codes.c.service == body.service,
+                   phone_codes.c.used == 0, phone_codes.c.expires_at > time.time(),
+                   phone_codes.c.attempts < CODE_ATTEMPTS)
+            .order_by(phone_codes.c.id.desc())
+        ).first()  # fmt: skip
+        right = row is not None and secrets.compare_digest(
+            row.code_hash, _code_hash(body.phone, body.code)
+        )
+        answer = None
+        if row is not None:  # a wrong try counts, and is committed before the 403
+            conn.execute(
+                update(phone_codes).where(phone_codes.c.id == row.id)
+                .values(attempts=phone_codes.c.attempts + 1, used=int(right))
+            )  # fmt: skip
+        if right:
+            account = conn.scalar(
+                select(accounts.c.account)
+                .where(accounts.c.service == body.service, accounts.c.phone == body.phone)
+                .order_by(accounts.c.account)
+            )
+            answer = bill_answer(conn, body.service, str(account)) if account else None
+    if not right:
+        raise HTTPException(403, "wrong or expired code")
+    if answer is None:
+        raise HTTPException(404, "no account for this phone")
+    return answer

@@ -1,0 +1,76 @@
+"""What an uploaded transaction does on the server, once, in the same database
+transaction that stores it: a payment settles the bill lines it covers (and
+spends the coupons) or tops up a prepaid balance, an account credit raises the
+balance, and the account's phone gets a payment notice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from central.db import accounts, bill_lines, coupons
+from central.sms import SmsSender
+
+
+def yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def apply(conn: Connection, kind: str, payload: dict[str, Any], sms: SmsSender) -> None:
+    service, account = payload.get("service"), payload.get("account")
+    amount = payload.get("amount")
+    if not isinstance(service, str) or not isinstance(account, str) or not isinstance(amount, dict):
+        return
+    fen = amount.get("minor")
+    if not isinstance(fen, int) or fen <= 0:
+        return
+    where = (accounts.c.service == service, accounts.c.account == account)
+    row = conn.execute(select(accounts).where(*where)).first()
+    if row is None:
+        return
+    if kind == "payment_completed":
+        _settle(conn, service, account, fen)
+        if row.phone:
+            sms.send(
+                conn, row.phone, "notice",
+                f"【缴费终端】{service} 账户 {account} 缴费 ￥{yuan(fen)} 已到账。"
+                f"Payment of CNY {yuan(fen)} received for {service} account {account}.",
+            )  # fmt: skip
+    elif kind == "credit_settled" and payload.get("to") == "account_credit":
+        balance = (row.prepaid_balance_fen or 0) + fen
+        conn.execute(update(accounts).where(*where).values(prepaid_balance_fen=balance))
+
+
+def _settle(conn: Connection, service: str, account: str, fen: int) -> None:
+    """Lines are settled oldest first while the payment covers them whole (after
+    the coupons); what is left over (a prepaid purchase, a part payment) goes
+    to the account's balance."""
+    lines = conn.execute(
+        select(bill_lines.c.id, bill_lines.c.amount_fen)
+        .where(bill_lines.c.service == service, bill_lines.c.account == account,
+               bill_lines.c.paid == 0)
+        .order_by(bill_lines.c.id)
+    ).all()  # fmt: skip
+    offers = conn.execute(
+        select(coupons.c.id, coupons.c.amount_fen).where(
+            coupons.c.service == service, coupons.c.account == account, coupons.c.used == 0
+        )
+    ).all()
+    left = fen
+    if (
+        lines
+        and offers
+        and fen >= sum(x.amount_fen for x in lines) - sum(x.amount_fen for x in offers)
+    ):
+        left += sum(x.amount_fen for x in offers)
+        conn.execute(update(coupons).where(coupons.c.id.in_([x.id for x in offers])).values(used=1))
+    for line in lines:
+        if line.amount_fen > left:
+            break
+        left -= line.amount_fen
+        conn.execute(update(bill_lines).where(bill_lines.c.id == line.id).values(paid=1))
+    if left > 0:  # a prepaid purchase, or a part payment: nothing is lost
+        where = (accounts.c.service == service, accounts.c.account == account)
+        balance = conn.scalar(select(accounts.c.prepaid_balance_fen).where(*where)) or 0
+        conn.execute(update(accounts).where(*where).values(prepaid_balance_fen=balance + left))

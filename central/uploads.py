@@ -1,0 +1,129 @@
+"""Transactions up from the kiosks: the batch upload (idempotent by each
+transaction's UUID), heartbeat and telemetry, and the SMS copy of a receipt."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, Field, StrictBool, StrictInt
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from central import ledger
+from central.auth import Kiosk, engine_of, errors
+from central.db import accounts, heartbeats, transactions
+from central.sms import SmsSender
+
+API = "/api/v1"
+MAX_BATCH = 1000
+router = APIRouter(responses=errors(400, 401, 503))
+
+
+class Transaction(BaseModel):
+    id: str = Field(min_length=1, max_length=64)
+    kind: str = Field(min_length=1, max_length=32)
+    payload: dict[str, Any]
+
+
+class Batch(BaseModel):
+    transactions: list[Transaction] = Field(max_length=MAX_BATCH)
+
+
+class BatchResult(BaseModel):
+    stored: list[str]
+    duplicates: list[str]
+
+
+class Heartbeat(BaseModel):
+    devices: dict[str, str] = Field(
+        default_factory=dict, description="device → state, e.g. acceptor: ok, printer: paper_low"
+    )
+    online_since: str | None = None
+    queue_depth: StrictInt = Field(ge=0, default=0, description="transactions not yet uploaded")
+    dead_letters: StrictInt = Field(ge=0, default=0)
+    versions: dict[str, str] = Field(default_factory=dict, description="app, bundle, …")
+    paper_low: StrictBool = False
+    cashbox_notes: StrictInt = Field(ge=0, default=0)
+    cashbox_fen: StrictInt = Field(ge=0, default=0)
+
+
+class ReceiptSms(BaseModel):
+    transaction: str = Field(min_length=1, max_length=64)
+    phone: str | None = Field(default=None, pattern=r"^1[3-9][0-9]{9}$")
+
+
+@router.post(f"{API}/transactions/batch", response_model=BatchResult)
+def upload(batch: Batch, request: Request, kiosk: Kiosk) -> BatchResult:
+    """Store each transaction once: one database transaction for the batch,
+    item by item only if another upload of the same ids raced this one."""
+    engine = engine_of(request)
+    sms = request.app.state.sms
+    ids = list(dict.fromkeys(item.id for item in batch.transactions))
+    rows = [
+        {"id": item.id, "kiosk_id": kiosk, "kind": item.kind,
+         "payload": json.dumps(item.payload, sort_keys=True)}
+        for item in {item.id: item for item in batch.transactions}.values()
+    ]  # fmt: skip
+    try:
+        with engine.begin() as conn:
+            known = set(conn.scalars(select(transactions.c.id).where(transactions.c.id.in_(ids))))
+            new = [row for row in rows if row["id"] not in known]
+            if new:
+                conn.execute(insert(transactions), new)
+                _apply(conn, new, sms)
+    except IntegrityError:
+        known = set()
+        for row in rows:
+            try:
+                with engine.begin() as conn:
+                    conn.execute(insert(transactions), row)
+                    _apply(conn, [row], sms)
+            except IntegrityError:
+                known.add(row["id"])
+    return BatchResult(
+        stored=[i for i in ids if i not in known], duplicates=[i for i in ids if i in known]
+    )
+
+
+def _apply(conn: Connection, rows: list[dict[str, Any]], sms: SmsSender) -> None:
+    for row in rows:
+        ledger.apply(conn, row["kind"], json.loads(row["payload"]), sms)
+
+
+@router.post(f"{API}/heartbeat", status_code=204)
+def heartbeat(body: Heartbeat, request: Request, kiosk: Kiosk) -> None:
+    with engine_of(request).begin() as conn:
+        conn.execute(insert(heartbeats).values(kiosk_id=kiosk, body=body.model_dump_json()))
+
+
+@router.post(f"{API}/receipts/sms", status_code=202, responses=errors(404))
+def receipt_sms(body: ReceiptSms, request: Request, kiosk: Kiosk) -> dict[str, bool]:
+    """Text a copy of an uploaded payment's receipt: to the phone the customer
+    typed, or else to the account's phone."""
+    with engine_of(request).begin() as conn:
+        row = conn.execute(
+            select(transactions.c.kind, transactions.c.payload).where(
+                transactions.c.id == body.transaction, transactions.c.kiosk_id == kiosk
+            )
+        ).first()
+        if row is None or row.kind != "payment_completed":
+            raise HTTPException(404, "no such payment from this kiosk (upload it first)")
+        payload = json.loads(row.payload)
+        phone = body.phone or conn.scalar(
+            select(accounts.c.phone).where(
+                accounts.c.service == payload.get("service"),
+                accounts.c.account == payload.get("account"),
+            )
+        )
+        if not phone:
+            raise HTTPException(422, "no phone number for this receipt")
+        fen = int(payload["amount"]["minor"])
+        request.app.state.sms.send(
+            conn, phone, "receipt",
+            f"【缴费终端】电子回单 Receipt {body.transaction[:8]}: {payload.get('service')} "
+            f"{payload.get('account') or ''} ￥{ledger.yuan(fen)} "
+            f"({payload.get('method')}). {kiosk}",
+        )  # fmt: skip
+    return {"sent": True}
