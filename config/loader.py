@@ -59,14 +59,16 @@ def _read(path: Path) -> dict[str, Any]:
 def _describe(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"] if not _is_union_tag(part))
+        loc = list(item["loc"])
+        if len(loc) > 2 and loc[0] == "tariffs" and _is_union_tag(loc[2]):
+            del loc[2]  # pydantic names the chosen member of the tagged union
+        key = ".".join(str(part) for part in loc)
         reason = item["msg"].removeprefix("Value error, ")
         lines.append(f"{key or '(top level)'}: {reason}")
     return "\n".join(lines)
 
 
 def _is_union_tag(part: object) -> bool:
-    # pydantic puts the chosen member of a tagged union in the path ("tiered").
     return part in ("tiered", "parking", "property")
 
 
@@ -77,11 +79,18 @@ def validate(tree: Mapping[str, Any], source: str = "settings") -> Settings:
         raise ConfigError(f"{source}:\n{_describe(exc)}") from None
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Embedded defaults, overridden by ``path`` when given."""
-    tree = defaults()
-    source = "embedded defaults"
-    if path is not None:
-        tree = merge(tree, _read(path))
-        source = str(path)
+def local_tree(path: Path | None = None) -> dict[str, Any]:
+    """Embedded defaults, overridden by the kiosk's own file when given."""
+    return merge(defaults(), _read(path)) if path is not None else defaults()
+
+
+def load_settings(path: Path | None = None, bundle: Mapping[str, Any] | None = None) -> Settings:
+    """Embedded defaults, then the kiosk's own file (``path``), then the config
+    of the signed bundle in use (which may set only fee tables, services and
+    customer-facing settings; see ``config.bundle``)."""
+    tree = local_tree(path)
+    source = str(path) if path is not None else "embedded defaults"
+    if bundle is not None:
+        tree = merge(tree, bundle)
+        source += " + config bundle"
     return validate(tree, source)

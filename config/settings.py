@@ -195,6 +195,28 @@ class CardReaderSection(_Strict):
     insert_timeout_s: Annotated[int, Field(strict=True, ge=5, le=300)] = 60
 
 
+class CentralSection(_Strict):
+    """The central server: where it is, and the operator's pinned bundle key."""
+
+    url: str = Field(default="http://127.0.0.1:8080", pattern=r"^https?://[^\s/]+(/.*)?$")
+    credentials_file: str = "central.json"  # under paths.data_dir: id, group, token
+    operator_public_key_hex: str = Field(default="", pattern=r"^([0-9a-fA-F]{64})?$")
+    timeout_s: Annotated[int, Field(strict=True, ge=1, le=120)] = 10
+    batch_size: Annotated[int, Field(strict=True, ge=1, le=1000)] = 200
+    heartbeat_s: Annotated[int, Field(strict=True, ge=1, le=3600)] = 30
+    bundle_wait_s: Annotated[int, Field(strict=True, ge=0, le=60)] = 30
+
+
+class OfflineSection(_Strict):
+    """What the kiosk may take while the central server is out of reach: cash
+    purchases of prepaid units for account-card customers, priced by the cached
+    fee tables, up to these limits."""
+
+    enabled: bool = True
+    max_per_transaction_fen: Annotated[int, Field(strict=True, gt=0)] = 20_000
+    max_per_day_fen: Annotated[int, Field(strict=True, gt=0)] = 100_000
+
+
 class ServiceSection(_Strict):
     name_zh: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
@@ -299,6 +321,8 @@ class Settings(_Strict):
     acceptor: AcceptorSection = Field(default_factory=AcceptorSection)
     printer: PrinterSection = Field(default_factory=PrinterSection)
     card_reader: CardReaderSection = Field(default_factory=CardReaderSection)
+    offline: OfflineSection = Field(default_factory=OfflineSection)
+    central: CentralSection = Field(default_factory=CentralSection)
     services: dict[str, ServiceSection] = Field(min_length=1)
     tariffs: dict[str, TariffSection] = Field(default_factory=dict)
 
