@@ -77,7 +77,9 @@ class CashHandlers(FlowCore):
                 self._show(self._notice)
             return
         assert s.amount is not None
-        if s.paid >= s.amount:
+        # Only cash no record has accounted for pays: a note credited earlier in the
+        # session (stacked while no cash was asked for) is already the customer's.
+        if s.unsettled >= s.amount:
             self._complete(s.amount, {})
             return
         if s.acceptor_on:
@@ -122,7 +124,8 @@ class CashHandlers(FlowCore):
             return
         assert s.config is not None
         partial_ok = s.config.allow_partial or s.is_purchase
-        if s.escrow is None and partial_ok and s.paid >= self._money(s.config.min_payment_fen):
-            self._complete(s.paid.min(s.amount), {"partial": s.paid < s.amount})
+        cash = s.unsettled
+        if s.escrow is None and partial_ok and cash >= self._money(s.config.min_payment_fen):
+            self._complete(cash.min(s.amount), {"partial": cash < s.amount})
         else:
             self._show(Notice.INSERT_MORE)

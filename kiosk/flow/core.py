@@ -9,6 +9,7 @@ The handlers live in ``cash``, ``electronic`` and ``machine``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from uuid import UUID, uuid4
 
 from config.fees.tiered import TieredTariff
@@ -22,6 +23,7 @@ from kiosk.flow.transitions import allowed
 from kiosk.flow.view import View
 from kiosk.money import Money
 
+OFFLINE_USAGE = Decimal(10**9)  # past every tier boundary: the top tier's price
 _TIMEOUT_NAME = {State.TIMED_OUT: "cancelled"}
 _CUSTOMER_FACING = SESSION_STATES | {State.DONE, State.CANCELLED, State.TIMED_OUT}
 
@@ -45,6 +47,10 @@ class FlowCore:
         self._notice: Notice | None = None
         self._printing = True  # receipts are printed; off: the e-receipt is the receipt
         self._paper_low = False
+        self._online = True
+        self._offline_left = Money.zero(self._currency)
+        self._pending_settings: tuple[Settings, int] | None = None
+        self._settings_version = 0
 
     # -- public -------------------------------------------------------------
     def view(self) -> View:
@@ -70,13 +76,22 @@ class FlowCore:
             printing=self._printing,
             paper_low=self._paper_low,
             accessible=self._accessible,
+            online=self._online,
+            offline_limit=None if self._online else self._offline_limit(),
+            settings_version=self._settings_version,
         )
 
     def offered_methods(self) -> tuple[PaymentMethod, ...]:
         s = self.session
         if s is None or s.config is None:
             return ()
-        return tuple(m for m in s.config.methods if m in self._available)
+        # Card authorization and QR orders need the server; cash does not.
+        available = self._available if self._online else {PaymentMethod.CASH} & self._available
+        return tuple(m for m in s.config.methods if m in available)
+
+    def _offline_limit(self) -> Money:
+        per_payment = Money(self._settings.offline.max_per_transaction_fen, self._currency)
+        return per_payment.min(self._offline_left)
 
     # -- plumbing -----------------------------------------------------------
     def _take(self) -> list[c.Command]:
@@ -110,9 +125,17 @@ class FlowCore:
             self._emit(c.CancelTimer(Timer.QR_POLL))
         if state is not State.ARE_YOU_THERE:
             self._resume = None
+        if state is State.ATTRACT:
+            self._take_pending_settings()
         self.state = state
         self._arm(Timer.STATE, self._timeout(state))
         self._show(notice)
+
+    def _take_pending_settings(self) -> None:
+        """Swap in settings that arrived during a session; only call between sessions."""
+        if self._pending_settings is not None:
+            self._settings, self._settings_version = self._pending_settings
+            self._pending_settings = None
 
     def _journal(
         self, kind: RecordKind, data: dict[str, c.JsonValue], transaction: UUID | None = None
@@ -218,6 +241,9 @@ class FlowCore:
         transaction = self._new_id()
         tendered = s.unsettled if s.method is PaymentMethod.CASH else amount
         details = details | self._receipt_details(s, amount)
+        if s.offline:
+            details["offline"] = True
+            self._offline_left = (self._offline_left - amount).max(Money.zero(self._currency))
         self._emit(
             payment_completed(
                 s.id,
@@ -268,8 +294,13 @@ class FlowCore:
             }
         }
         tariff = self._tariff(s)
-        if bill.is_purchase and tariff is not None and bill.usage_this_period is not None:
-            bought = tariff.units_for_amount(bill.usage_this_period, amount.minor)
+        if bill.is_purchase and tariff is not None:
+            # Usage unknown (offline, or not sent): units are priced at the top tier, so
+            # nobody gets more than they paid for; the server settles the difference.
+            before = bill.usage_this_period
+            if before is None:
+                before = OFFLINE_USAGE
+            bought = tariff.units_for_amount(before, amount.minor)
             out["units"] = str(bought.units)
             out["unit"] = tariff.unit
             out["tiers"] = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config.settings import PaymentMethod
+from config.settings import PaymentMethod, Settings
 from kiosk.bills import Bill
 from kiosk.flow.states import Timer
 from kiosk.money import Money
@@ -114,6 +114,23 @@ class BillNotFound(Event):
 @dataclass(frozen=True, slots=True)
 class LookupFailed(Event):
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectivityChanged(Event):
+    """The central server is (un)reachable. ``offline_allowance``: what offline
+    payments may still take today (the shell counts them in the journal)."""
+
+    online: bool
+    offline_allowance: Money
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChanged(Event):
+    """A new signed bundle was accepted; it takes effect between sessions."""
+
+    settings: Settings
+    version: int
 
 
 # -- bill acceptor ---------------------------------------------------------

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from config.settings import IdentifyMethod, PaymentMethod
+from kiosk.bills import Bill
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow.cash import CashHandlers
@@ -77,10 +78,17 @@ class PayFlow(CashHandlers, ElectronicHandlers):
 
     def _look_up(self, account: str) -> None:
         s = self.session
-        assert s is not None and s.service is not None
+        assert s is not None and s.service is not None and s.config is not None
         s.account = account
         self._enter(State.LOOKING_UP)
-        self._emit(c.LookUpBill(s.service, account))
+        if self._online:
+            self._emit(c.LookUpBill(s.service, account))
+        elif s.by_card and s.config.prepaid and self._settings.offline.enabled:
+            # Offline, an account card still buys units with the cached fee table.
+            s.offline = True
+            self._on_bill(e.BillFound(Bill(s.service, account, "", (), prepaid=True)))
+        else:
+            self._enter(State.IDENTIFY, Notice.SERVER_UNAVAILABLE)
 
     def _on_account(self, event: e.AccountEntered) -> None:
         if not self._identify_by(IdentifyMethod.KEYPAD):
@@ -169,6 +177,8 @@ class PayFlow(CashHandlers, ElectronicHandlers):
         if amount.minor > self._settings.cash.max_session_fen:
             return Notice.AMOUNT_TOO_LARGE
         minimum = self._money(s.config.min_payment_fen)
+        if s.offline and amount > self._offline_limit():
+            return Notice.OFFLINE_LIMIT
         if s.bill.is_purchase:
             return Notice.AMOUNT_TOO_SMALL if amount < minimum else None
         due = s.bill.due
@@ -250,7 +260,7 @@ class PayFlow(CashHandlers, ElectronicHandlers):
             self._end(Outcome.CANCELLED)
         elif self.state in back:
             self._enter(back[self.state])
-        elif self.state is State.CASH_INSERTING and s and not s.paid and s.escrow is None:
+        elif self.state is State.CASH_INSERTING and s and not s.unsettled and s.escrow is None:
             self._disable_acceptor()
             self._enter(State.CHOOSE_METHOD)
         elif self.state in (State.DONE, State.CANCELLED, State.TIMED_OUT):
@@ -337,6 +347,19 @@ class PayFlow(CashHandlers, ElectronicHandlers):
         if self.state in (State.ATTRACT, State.CHOOSE_METHOD, State.BILL_SHOWN):
             self._show(self._notice)
 
+    def _on_connectivity(self, event: e.ConnectivityChanged) -> None:
+        self._online = event.online
+        self._offline_left = event.offline_allowance
+        if self.state in (State.ATTRACT, State.IDENTIFY, State.BILL_SHOWN, State.CHOOSE_METHOD):
+            self._show(self._notice)
+
+    def _on_settings(self, event: e.SettingsChanged) -> None:
+        """Kept until no customer is in a session, then swapped in whole."""
+        self._pending_settings = (event.settings, event.version)
+        if self.state in (State.ATTRACT, State.OUT_OF_SERVICE):
+            self._take_pending_settings()
+            self._show(self._notice)
+
     def _on_out_of_service(self, event: e.OutOfServiceSet) -> None:
         self._out_of_service = event.reason
         if self.state is State.ATTRACT:
@@ -403,6 +426,8 @@ _HANDLERS: dict[type[e.Event], Callable[[PayFlow, Any], None]] = {
     e.MethodsAvailable: PayFlow._on_available,
     e.OutOfServiceSet: PayFlow._on_out_of_service,
     e.PrinterChanged: PayFlow._on_printer,
+    e.ConnectivityChanged: PayFlow._on_connectivity,
+    e.SettingsChanged: PayFlow._on_settings,
     e.ServiceRestored: PayFlow._on_restored,
     e.MaintenanceEntered: PayFlow._on_maintenance,
     e.MaintenanceLeft: PayFlow._on_maintenance_left,

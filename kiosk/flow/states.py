@@ -76,6 +76,7 @@ class Notice(enum.Enum):
     QR_FAILED = "qr_failed"
     RECEIPT_FAILED = "receipt_failed"
     CARD_NOT_LOADED = "card_not_loaded"  # the purchase is recorded; it will be reissued
+    OFFLINE_LIMIT = "offline_limit"  # offline: above what an offline payment may take
 
 
 class Outcome(enum.Enum):

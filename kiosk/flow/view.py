@@ -32,3 +32,6 @@ class View:
     accessible: bool = False
     printing: bool = True  # False: receipts are e-receipts until the printer is back
     paper_low: bool = False
+    online: bool = True  # False: lookups say "temporarily unavailable"; cash purchases only
+    offline_limit: Money | None = None  # offline: the most one payment may take now
+    settings_version: int = 0  # the config bundle in use (0: embedded defaults)

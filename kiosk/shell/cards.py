@@ -157,22 +157,3 @@ class CardService:
             self._post(e.CardApproved(job.reference, card.summary.masked_pan, result.auth_code))
         else:
             self._post(e.CardDeclined(result.reason))
-
-
-class SandboxAcquirer:
-    """A stand-in acquirer until the central server does authorizations:
-    approves, declines PANs ending 0002 (insufficient funds), and times out on
-    PANs ending 0003."""
-
-    def __init__(self) -> None:
-        self.requests = 0
-
-    def __call__(self, request: Mapping[str, object]) -> Authorization:
-        self.requests += 1
-        card = request["card"]
-        pan = str(card["pan"]) if isinstance(card, Mapping) else ""
-        if pan.endswith("0002"):
-            return Authorization(False, reason="51 insufficient funds")
-        if pan.endswith("0003"):
-            raise TimeoutError("the acquirer did not answer in time")
-        return Authorization(True, auth_code=f"{self.requests:06d}")

@@ -1,27 +1,35 @@
 """The flow's questions to the central server, asked on their own thread.
 
-LookUpBill → ``GET /api/v1/bills/{service}/{account}``; CreateQrOrder →
+LookUpBill → ``GET /api/v1/bills/{service}/{account}``; RequestPhoneCode →
+``POST /api/v1/phone/code``; LookUpBillByPhone → ``POST /api/v1/bills/by-phone``;
+CreateQrOrder →
 ``POST /api/v1/payments/create``; QueryQrOrder → ``GET /api/v1/payments/{id}``;
 CancelQrOrder → ``POST …/cancel``. Every request has a timeout; a timeout, a
 network error or an answer that is not what the API promises becomes a clear
 event (LookupFailed, QrOrderFailed, QrPending) — never a crash, never a guess.
+``authorize`` is the card service's acquirer (``POST /api/v1/cards/authorize``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 import requests
 
-from kiosk.bills import Bill, BillLine
+from kiosk.bills import Bill, BillLine, Coupon
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.money import Money
+from kiosk.shell.cards import Authorization
+from offline_queue.files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +45,33 @@ def bill_from_json(data: Any) -> Bill:
                      x.get("due_date"))
             for x in data["lines"]
         )  # fmt: skip
+        coupons = tuple(
+            Coupon(str(x["code"]), str(x["label_zh"]), str(x["label_en"]),
+                   Money.from_json(x["amount"]))
+            for x in data.get("coupons", ())
+        )  # fmt: skip
+        if any(not c.amount.is_positive() for c in coupons):
+            raise ValueError("a coupon is not a positive amount")
         usage = data.get("usage_this_period")
+        balance = data.get("prepaid_balance")
         return Bill(
             str(data["service"]),
             str(data["account"]),
             str(data["holder"]),
             lines,
+            coupons=coupons,
             prepaid=bool(data.get("prepaid")),
+            prepaid_balance=Money.from_json(balance) if balance is not None else None,
             usage_this_period=Decimal(usage) if usage is not None else None,
         )
     except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
         raise BadAnswer(f"not a bill: {exc}") from None
+
+
+CENTRAL_COMMANDS = (
+    c.LookUpBill, c.LookUpBillByPhone, c.RequestPhoneCode,
+    c.CreateQrOrder, c.QueryQrOrder, c.CancelQrOrder,
+)  # fmt: skip
 
 
 class CentralService:
@@ -69,10 +93,36 @@ class CentralService:
         self._thread.start()
 
     def submit(self, command: c.Command) -> bool:
-        if isinstance(command, c.LookUpBill | c.CreateQrOrder | c.QueryQrOrder | c.CancelQrOrder):
+        if isinstance(command, CENTRAL_COMMANDS):
             self._jobs.put(command)
             return True
         return False
+
+    def authorize(self, request: Mapping[str, object]) -> Authorization:
+        """The card service's acquirer: ``POST /api/v1/cards/authorize``. Raises on
+        a timeout or a broken answer (the card service says "no answer")."""
+        response = self._session.post(
+            f"{self._api}/cards/authorize", json=dict(request), timeout=self._timeout
+        )
+        response.raise_for_status()
+        answer = response.json()
+        if not isinstance(answer.get("approved"), bool):
+            raise BadAnswer(f"not an authorization: {answer!r}"[:200])
+        return Authorization(
+            answer["approved"], str(answer.get("auth_code", "")), str(answer.get("reason", ""))
+        )
+
+    def send_receipt_sms(self, transaction: str, phone: str | None = None) -> bool:
+        """Ask the server to text a copy of an uploaded payment's receipt."""
+        body = {"transaction": transaction} | ({"phone": phone} if phone else {})
+        try:
+            response = self._session.post(
+                f"{self._api}/receipts/sms", json=body, timeout=self._timeout
+            )
+        except requests.RequestException as exc:
+            log.warning("receipt SMS not sent: %s", type(exc).__name__)
+            return False
+        return response.status_code == 202
 
     def stop(self) -> None:
         self._jobs.put(None)
@@ -82,12 +132,31 @@ class CentralService:
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
             try:
-                self._post(self._answer(job))
+                answer = self._answer(job)
+                if answer is not None:
+                    self._post(answer)
             except Exception:  # a bug here must not leave the customer waiting forever
                 log.exception("central job %r failed", job)
 
-    def _answer(self, job: c.Command) -> e.Event:  # noqa: PLR0911 - one answer per case
+    def _answer(self, job: c.Command) -> e.Event | None:  # noqa: PLR0911 - one answer per case
         try:
+            if isinstance(job, c.RequestPhoneCode):
+                response = self._session.post(
+                    f"{self._api}/phone/code", json={"service": job.service, "phone": job.phone},
+                    timeout=self._timeout,
+                )  # fmt: skip
+                if response.status_code not in (202, 429):  # 429: the last code still holds
+                    log.warning("phone code not sent: HTTP %d", response.status_code)
+                return None
+            if isinstance(job, c.LookUpBillByPhone):
+                body = {"service": job.service, "phone": job.phone, "code": job.code}
+                response = self._session.post(
+                    f"{self._api}/bills/by-phone", json=body, timeout=self._timeout
+                )
+                if response.status_code in (403, 404):  # a wrong code, or no account
+                    return e.BillNotFound()
+                response.raise_for_status()
+                return e.BillFound(bill_from_json(response.json()))
             if isinstance(job, c.LookUpBill):
                 response = self._session.get(
                     f"{self._api}/bills/{job.service}/{job.account}", timeout=self._timeout
@@ -97,10 +166,10 @@ class CentralService:
                 response.raise_for_status()
                 return e.BillFound(bill_from_json(response.json()))
             if isinstance(job, c.CreateQrOrder):
-                body = {"userId": job.reference[:32], "amount": job.amount.minor,
-                        "paymentMethod": job.method.value}  # fmt: skip
+                order_body = {"userId": job.reference[:32], "amount": job.amount.minor,
+                              "paymentMethod": job.method.value}  # fmt: skip
                 response = self._session.post(
-                    f"{self._api}/payments/create", json=body, timeout=self._timeout
+                    f"{self._api}/payments/create", json=order_body, timeout=self._timeout
                 )
                 response.raise_for_status()
                 order = response.json()
@@ -122,11 +191,33 @@ class CentralService:
         raise AssertionError(f"not a central command: {job!r}")
 
     @staticmethod
-    def _failed(job: c.Command, reason: str) -> e.Event:
+    def _failed(job: c.Command, reason: str) -> e.Event | None:
         log.warning("central server: %s", reason)
-        if isinstance(job, c.LookUpBill):
+        if isinstance(job, c.LookUpBill | c.LookUpBillByPhone):
             return e.LookupFailed(reason)
+        if isinstance(job, c.RequestPhoneCode):
+            return None  # the customer waits for a code; the lookup will say if it fails
         if isinstance(job, c.CreateQrOrder):
             return e.QrOrderFailed(reason)
         assert isinstance(job, c.QueryQrOrder | c.CancelQrOrder)
         return e.QrPending(job.order_id)  # ask again; the flow's own timeout bounds it
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    kiosk_id: str
+    group: str
+    token: str
+
+
+def enroll(base_url: str, code: str, path: Path, timeout_s: float = 10.0) -> Credentials:
+    """Trade a one-time enrollment code for this kiosk's own credential and keep it
+    in ``path`` (readable by the kiosk's user only)."""
+    response = requests.post(
+        base_url.rstrip("/") + "/api/v1/enroll", json={"code": code}, timeout=timeout_s
+    )
+    response.raise_for_status()
+    answer = response.json()
+    credentials = Credentials(str(answer["kiosk_id"]), str(answer["group"]), str(answer["token"]))
+    write_atomically(path, json.dumps(asdict(credentials)).encode(), mode=0o600)
+    return credentials
