@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from central.serve import running
 from config.settings import PaymentMethod, PrinterSection
 from drivers.cards import account
 from drivers.cards.reader import CardInserted, CardPulled, CardWatcher, PcscReader
@@ -18,7 +19,8 @@ from drivers.sim.vicc import UNIONPAY, AccountCard, EmvCard, EmvProfile, Virtual
 from kiosk.flow import Notice, PayFlow, State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
-from kiosk.shell.cards import CardService, SandboxAcquirer
+from kiosk.shell.cards import Authorize, CardService
+from kiosk.shell.central import CentralService
 from kiosk.shell.printing import ReceiptService, build_printer
 from kiosk.shell.runner import FlowRunner
 from offline_queue.journal import Journal
@@ -31,7 +33,9 @@ PAN = UNIONPAY.pan
 
 
 class Kiosk:
-    def __init__(self, path: Path, reader: str, account_key: bytes = b"") -> None:
+    def __init__(
+        self, path: Path, reader: str, authorize: Authorize, account_key: bytes = b""
+    ) -> None:
         self.journal = Journal(path)
         self.printing = build_printer(PrinterSection(connection="sim"), None)
         assert self.printing.simulator is not None
@@ -44,7 +48,7 @@ class Kiosk:
         self.cards = CardService(
             PcscReader(reader),
             self.runner.post,
-            SandboxAcquirer(),
+            authorize,
             account_key=account_key,
             insert_timeout_s=20,
         )
@@ -64,8 +68,18 @@ class Kiosk:
 
 
 @pytest.fixture
-def kiosk(tmp_path: Path, pcscd: str) -> Iterator[Kiosk]:
-    k = Kiosk(tmp_path / "journal.db", pcscd)
+def acquirer(tmp_path: Path) -> Iterator[Authorize]:
+    """The reference server's sandbox acquirer, asked as the kiosk asks it."""
+    with running(tmp_path / "central.db") as central:
+        central.app.state.acquirer_stall_s = 3.0  # …0003 stalls past the kiosk's 1.5 s
+        client = CentralService(central.url, central.enroll(), lambda _: None, timeout_s=1.5)
+        yield client.authorize
+        client.stop()
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path, pcscd: str, acquirer: Authorize) -> Iterator[Kiosk]:
+    k = Kiosk(tmp_path / "journal.db", pcscd, acquirer)
     yield k
     k.stop()
 
@@ -111,10 +125,11 @@ def test_account_card_identifies_the_customer(kiosk: Kiosk, slot: Slot) -> None:
     watcher = CardWatcher(on_card)
     try:
         slot.insert(AccountCard(account="3301234568", service="electricity"))
-        wait_until(lambda: kiosk.runner.flow.state is State.LOOKING_UP)
+        # the runner changes state, then runs the commands: wait for the command itself
+        wait_until(lambda: c.LookUpBill("electricity", "3301234568") in kiosk.commands)
     finally:
         watcher.stop()
-    assert c.LookUpBill("electricity", "3301234568") in kiosk.commands
+    assert kiosk.runner.flow.state is State.LOOKING_UP
 
 
 def test_bank_card_payment_and_no_pan_anywhere(
@@ -145,9 +160,9 @@ def test_bank_card_payment_and_no_pan_anywhere(
 @pytest.mark.parametrize(
     ("profile", "notice"),
     [
-        (EmvProfile(UNIONPAY.aid, "UnionPay Debit", "6222020000000002", "281231"),
+        (EmvProfile(UNIONPAY.aid, "UnionPay Debit", "6222020005000002", "281231"),
          Notice.CARD_DECLINED),
-        (EmvProfile(UNIONPAY.aid, "UnionPay Debit", "6222020000000003", "281231"),
+        (EmvProfile(UNIONPAY.aid, "UnionPay Debit", "6222020004000003", "281231"),
          Notice.CARD_FAILED),
     ],
 )  # fmt: skip
@@ -163,9 +178,9 @@ def test_declined_and_acquirer_timeout(
 
 @pytest.mark.parametrize("fails", [False, True])
 def test_prepaid_purchase_written_to_the_account_card(
-    tmp_path: Path, pcscd: str, slot: Slot, fails: bool
+    tmp_path: Path, pcscd: str, slot: Slot, fails: bool, acquirer: Authorize
 ) -> None:
-    k = Kiosk(tmp_path / "journal.db", pcscd, account_key=KEY)
+    k = Kiosk(tmp_path / "journal.db", pcscd, acquirer, account_key=KEY)
     card = AccountCard(account="1234567890", service="electricity", fail_writes=fails)
     try:
         slot.insert(card)

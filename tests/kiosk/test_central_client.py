@@ -3,19 +3,25 @@ on the sandbox page; a server that is down or answers nonsense."""
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import date
 from pathlib import Path
+from typing import cast
 
 import pytest
 import requests
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
-from central.db import accounts, bill_lines
+from central.app import new_enrollment_code
+from central.db import accounts, bill_lines, sms_outbox
+from central.seed import DEMO_PHONE, seed_demo
 from central.serve import Central, free_port, running
 from config.settings import PaymentMethod
 from kiosk.flow import Notice, PayFlow, State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
-from kiosk.shell.central import BadAnswer, CentralService, bill_from_json
+from kiosk.shell.central import BadAnswer, CentralService, bill_from_json, enroll
 from kiosk.shell.runner import FlowRunner
 from offline_queue.journal import Journal
 from tests.kiosk.flow_harness import SETTINGS, yuan
@@ -64,7 +70,8 @@ def test_lookup_and_qr_payment_on_the_sandbox(tmp_path: Path) -> None:
             url = runner.flow.view().qr_url
             assert url is not None and "/sandbox/pay/" in url
             assert requests.post(url, timeout=5).status_code == 200  # the customer's phone
-            wait_until(lambda: runner.flow.state is State.COMPLETING)
+            # the state moves before the runner has run the journal command: wait for it
+            wait_until(lambda: bool(journal.latest(["payment_completed"])))
             [done] = journal.latest(["payment_completed"])
             assert done.data["method"] == "wechat"
         finally:
@@ -102,3 +109,81 @@ def test_server_down_is_server_unavailable(tmp_path: Path) -> None:
 def test_a_bill_that_is_not_a_bill_is_refused(answer: object) -> None:
     with pytest.raises(BadAnswer, match="not a bill"):
         bill_from_json(answer)
+
+
+def test_phone_lookup_through_the_flow_with_the_texted_code(tmp_path: Path) -> None:
+
+    with running(tmp_path / "c.db") as central, Journal(tmp_path / "j.db") as journal:
+        seed_demo(central.app.state.engine, date(2026, 11, 24))
+        runner, service = kiosk(journal, central.url, central.enroll())
+        try:
+            for event in (
+                e.StartPressed(),
+                e.ServiceChosen("electricity"),
+                e.PhoneEntered(DEMO_PHONE),
+            ):
+                runner.post(event).wait(2)
+
+            def texted() -> str | None:
+                with central.app.state.engine.connect() as conn:
+                    return cast(
+                        str | None,
+                        conn.scalar(select(sms_outbox.c.text).where(sms_outbox.c.kind == "code")),
+                    )
+
+            wait_until(lambda: texted() is not None)
+            code = re.search(r"\d{6}", texted() or "").group()  # type: ignore[union-attr]
+            runner.post(e.CodeEntered("000000" if code != "000000" else "111111")).wait(2)
+            wait_until(lambda: runner.flow.view().notice is Notice.ACCOUNT_NOT_FOUND)
+            runner.post(e.CodeEntered(code)).wait(2)
+            wait_until(lambda: runner.flow.state is State.BILL_SHOWN)
+            found = runner.flow.view().bill
+            assert found is not None and found.account == "3301234567"
+            assert found.discount == yuan("5.00") and found.coupons[0].code == "WINTER5"
+        finally:
+            service.stop()
+            runner.stop()
+
+
+def test_bills_with_bad_coupons_or_balances_are_refused() -> None:
+    good = {"service": "water", "account": "1", "holder": "x", "lines": []}
+    assert bill_from_json(
+        good | {"prepaid_balance": {"minor": 5, "currency": "CNY"}}
+    ).prepaid_balance == yuan("0.05")
+    for bad in (
+        {
+            "coupons": [
+                {
+                    "code": "A",
+                    "label_zh": "a",
+                    "label_en": "a",
+                    "amount": {"minor": -5, "currency": "CNY"},
+                }
+            ]
+        },
+        {
+            "coupons": [
+                {
+                    "code": "A",
+                    "label_zh": "a",
+                    "label_en": "a",
+                    "amount": {"minor": 1.5, "currency": "CNY"},
+                }
+            ]
+        },
+        {"prepaid_balance": "lots"},
+    ):
+        with pytest.raises(BadAnswer):
+            bill_from_json(good | bad)
+
+
+def test_enrollment_keeps_the_credential_for_the_kiosk_user_only(tmp_path: Path) -> None:
+    with running(tmp_path / "c.db") as central:
+        code = new_enrollment_code(central.app.state.engine, "K-3", "north")
+        path = tmp_path / "data" / "central.json"
+        credentials = enroll(central.url, code, path)
+        assert (credentials.kiosk_id, credentials.group) == ("K-3", "north")
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert json.loads(path.read_text())["token"] == credentials.token
+        with pytest.raises(requests.HTTPError):  # a code works once
+            enroll(central.url, code, tmp_path / "again.json")

@@ -6,7 +6,7 @@ from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow.records import RecordKind
 from kiosk.money import Money
-from tests.kiosk.flow_harness import Harness, bill, details, yuan
+from tests.kiosk.flow_harness import Harness, bill, details, purchase_bill, yuan
 
 
 def test_bill_paid_in_cash_with_excess_to_account() -> None:
@@ -266,3 +266,18 @@ def test_limit_shrinks_as_notes_are_stacked() -> None:
     h.to_cash(bill(due="123.45"))
     out = h.send(e.NoteEscrowed(yuan("100")), e.NoteStacked(yuan("100")))
     assert h.of(c.EnableAcceptor, out)[-1].limit == yuan("123.45")  # 223.45 - 100
+
+
+def test_a_note_credited_earlier_in_the_session_does_not_pay_again() -> None:
+    """Found by the property test: ¥50 stacked while the customer was choosing a
+    method went to the account; a later ¥1 must not complete a ¥50 payment."""
+    h = Harness()
+    h.send(e.AccountCardRead("electricity", "1234567890"), e.BillFound(purchase_bill()))
+    h.send(e.AmountChosen(yuan("50")), e.NoteStacked(yuan("50")))  # a stray note: credited
+    [credit] = h.journal(RecordKind.CREDIT_SETTLED)
+    assert Money.from_json(credit.data["amount"]) == yuan("50")
+    h.send(e.MethodChosen(PaymentMethod.CASH), e.NoteStacked(yuan("1")))
+    assert h.journal(RecordKind.PAYMENT_COMPLETED) == [] and h.current() is State.CASH_INSERTING
+    h.send(e.NoteStacked(yuan("50")))
+    [done] = h.journal(RecordKind.PAYMENT_COMPLETED)
+    assert Money.from_json(done.data["tendered"]) == yuan("51")
