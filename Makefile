@@ -32,6 +32,7 @@ bench: system venv
 	$(BIN)/python bench/journal.py
 	$(BIN)/python bench/bill_acceptor.py
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/central_load.py
 
 # Render the pay-flow state diagram that the README shows.
 flow-diagram: system venv

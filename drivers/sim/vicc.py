@@ -108,7 +108,7 @@ class EmvProfile:
 
 
 UNIONPAY = EmvProfile(
-    bytes.fromhex("A000000333010101"), "UnionPay Debit", "6222021234567890123", "281231"
+    bytes.fromhex("A000000333010101"), "UnionPay Debit", "6222021234567840123", "281231"
 )
 VISA = EmvProfile(bytes.fromhex("A0000000031010"), "VISA DEBIT", "4761739001010119", "291130")
 
