@@ -6,12 +6,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint types layers unit system venv bench flow-diagram docs-receipts clean
+.PHONY: demo test check lint types layers unit system venv bench flow-diagram docs-receipts \
+	translations ts gallery clean
 
-demo: system venv
-	$(BIN)/kiosk demo
+QM := ui/i18n/kiosk_zh_CN.qm
 
-test: system venv check unit
+demo: system venv translations
+	$(BIN)/kiosk demo --out demo-out
+
+test: system venv translations check unit
 
 check: lint types layers
 
@@ -49,6 +52,22 @@ docs-receipts: system venv
 system:
 	@sh packaging/dev/install-system-packages.sh
 
+# Compiled translations (.qm) from the Qt Linguist sources (.ts) in the repo.
+translations: venv $(QM)
+
+$(QM): ui/i18n/kiosk_zh_CN.ts
+	$(BIN)/pyside6-lrelease $< -qm $@
+
+# Refresh the .ts from the strings in ui/ (new ones come in unfinished; a test
+# fails until each has its Chinese).
+ts: venv
+	$(BIN)/pyside6-lupdate $$(find ui -name '*.py' | sort) -locations none -no-obsolete \
+	  -source-language en -target-language zh_CN -ts ui/i18n/kiosk_zh_CN.ts
+
+# Every screen in zh and en, portrait and landscape, for the README.
+gallery: system venv translations
+	QT_QPA_PLATFORM=offscreen $(BIN)/kiosk gallery --out docs/gallery
+
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -58,4 +77,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) var demo-out $(QM) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -6,7 +6,8 @@
     kiosk [--config FILE] receipt sample --lang zh|en [--paper 58|80]
     kiosk [--config FILE] receipt reprint TRANSACTION
     kiosk demo
-    kiosk run            (the touch UI: not yet available)
+    kiosk [--config FILE] run [--windowed]
+    kiosk [--config FILE] gallery [--out DIR]
 
 Exit codes: 0 success, 1 a check failed (a broken journal), 2 bad input (a bad
 config file, a bad argument), 3 a feature that has not landed yet.
@@ -60,7 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="headless scripted run of the pay flow")
     demo.add_argument("--out", type=Path, default=Path("var/demo"), help="demo output folder")
 
-    sub.add_parser("run", help="the fullscreen touch UI")
+    run = sub.add_parser("run", help="the fullscreen touch UI")
+    run.add_argument("--windowed", action="store_true", help="a normal window (development)")
+    gallery = sub.add_parser(
+        "gallery", help="render every screen to PNG (zh/en, both orientations)"
+    )
+    gallery.add_argument("--out", type=Path, default=Path("docs/gallery"))
     return parser
 
 
@@ -173,8 +179,15 @@ def main(argv: list[str] | None = None) -> int:
             from kiosk.demo import run_demo
 
             return run_demo(_settings(args.config), args.out)
-        print("kiosk run: not yet available (the touch UI lands with its issue)", file=sys.stderr)
-        return EXIT_NOT_AVAILABLE
+        if args.command == "gallery":
+            from ui.gallery import render_gallery
+
+            written = render_gallery(_settings(args.config), args.out)
+            print(f"{len(written)} screens written to {args.out}")
+            return EXIT_OK
+        from ui.run import run_kiosk
+
+        return run_kiosk(_settings(args.config), windowed=args.windowed)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

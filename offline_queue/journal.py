@@ -194,7 +194,7 @@ class Journal:
             rows = self._conn.execute(query).all()
             self._conn.commit()
         for r in rows:
-            yield Entry(r.seq, r.session, r.kind, r.at, json.loads(r.data), r.prev_hash, r.hash)
+            yield _entry(r)
 
     def records(self, after: int = 0) -> Iterator[Entry]:
         return self._entries(select(journal).where(journal.c.seq > after).order_by(journal.c.seq))
@@ -221,6 +221,20 @@ class Journal:
             .where(outbox.c.id == transaction)
         )
         return next(self._entries(query), None)
+
+    def latest_transactions(self, kind: str, limit: int = 50) -> list[tuple[str, Entry]]:
+        """The newest records of ``kind`` that carry a transaction, with its id."""
+        query = (
+            select(journal, outbox.c.id.label("transaction_id"))
+            .join(outbox, outbox.c.seq == journal.c.seq)
+            .where(journal.c.kind == kind)
+            .order_by(journal.c.seq.desc())
+            .limit(limit)
+        )
+        with self._lock:
+            rows = self._conn.execute(query).all()
+            self._conn.commit()
+        return [(str(row.transaction_id), _entry(row)) for row in rows]
 
     def last_of_kind(self, kind: str) -> int:
         """Sequence number of the newest record of ``kind``, or 0."""
@@ -334,3 +348,7 @@ def _check(row: Any, previous_seq: int, previous_hash: str) -> str | None:
     if row.hash != expected:
         return "hash does not match its content (edited)"
     return None
+
+
+def _entry(r: Any) -> Entry:
+    return Entry(r.seq, r.session, r.kind, r.at, json.loads(r.data), r.prev_hash, r.hash)

@@ -114,6 +114,7 @@ class CreateQrOrder(Command):
     reference: str
     amount: Money
     method: PaymentMethod
+    account: str = ""  # the order's userId: the customer's orders are listed by it
 
 
 @dataclass(frozen=True, slots=True)

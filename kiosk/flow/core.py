@@ -53,6 +53,11 @@ class FlowCore:
         self._settings_version = 0
 
     # -- public -------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        """The settings in use (a new bundle's are swapped in between sessions)."""
+        return self._settings
+
     def view(self) -> View:
         s = self.session if self.state not in (State.ATTRACT, State.MAINTENANCE) else None
         return View(

@@ -211,7 +211,7 @@ class PayFlow(CashHandlers, ElectronicHandlers):
         else:
             s.qr_reference, s.qr_order, s.qr_url = str(self._new_id()), None, None
             self._enter(State.QR_WAITING)
-            self._emit(c.CreateQrOrder(s.qr_reference, s.amount, event.method))
+            self._emit(c.CreateQrOrder(s.qr_reference, s.amount, event.method, s.account or ""))
 
     # -- receipts -----------------------------------------------------------
     def _on_printed(self, _: e.ReceiptPrinted) -> None:

@@ -112,6 +112,18 @@ class CentralService:
             answer["approved"], str(answer.get("auth_code", "")), str(answer.get("reason", ""))
         )
 
+    def orders(self, account: str) -> list[dict[str, object]]:
+        """The account's recent orders at this kiosk (``GET /api/v1/orders``), newest
+        first. Raises on a timeout or an answer that is not a list of orders."""
+        response = self._session.get(
+            f"{self._api}/orders", params={"userId": account}, timeout=self._timeout
+        )
+        response.raise_for_status()
+        answer = response.json()
+        if not isinstance(answer, list) or not all(isinstance(o, dict) for o in answer):
+            raise BadAnswer(f"not a list of orders: {answer!r}"[:200])
+        return answer
+
     def send_receipt_sms(self, transaction: str, phone: str | None = None) -> bool:
         """Ask the server to text a copy of an uploaded payment's receipt."""
         body = {"transaction": transaction} | ({"phone": phone} if phone else {})
@@ -166,7 +178,8 @@ class CentralService:
                 response.raise_for_status()
                 return e.BillFound(bill_from_json(response.json()))
             if isinstance(job, c.CreateQrOrder):
-                order_body = {"userId": job.reference[:32], "amount": job.amount.minor,
+                user = (job.account or job.reference)[:32]
+                order_body = {"userId": user, "amount": job.amount.minor,
                               "paymentMethod": job.method.value}  # fmt: skip
                 response = self._session.post(
                     f"{self._api}/payments/create", json=order_body, timeout=self._timeout
@@ -208,6 +221,19 @@ class Credentials:
     kiosk_id: str
     group: str
     token: str
+
+
+def load_credentials(path: Path) -> Credentials | None:
+    """This kiosk's credential, or None when it has not been enrolled (or the file
+    is not one: the kiosk then runs as not enrolled and says so in the log)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Credentials(str(data["kiosk_id"]), str(data["group"]), str(data["token"]))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.error("credential file %s unreadable: %s", path, type(exc).__name__)
+        return None
 
 
 def enroll(base_url: str, code: str, path: Path, timeout_s: float = 10.0) -> Credentials:

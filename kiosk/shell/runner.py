@@ -8,8 +8,12 @@ else (screens, the server, the printer) to ``services``.
 
 ``post_credit`` is the credit path: its Event is set once the ``note_stacked``
 record of that note is on disk — before the rest of the batch (a receipt may
-follow) — so the acceptor can be acknowledged. The UI issue replaces this
-thread with the Qt main thread; the execution rules stay.
+follow) — so the acceptor can be acknowledged.
+
+With ``dispatch`` the flow runs on the thread that ``dispatch`` hands work to
+(the kiosk app passes the Qt bridge, so the flow and the screens share the
+main thread); without it the runner owns a thread of its own. The execution
+rules are the same either way.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from offline_queue.journal import Journal
 
 log = logging.getLogger(__name__)
 Services = Callable[[c.Command], None]
+Dispatch = Callable[[Callable[[], None]], None]  # runs a callable on the flow's owner thread
 
 
 @dataclass
@@ -49,6 +54,7 @@ class FlowRunner:
         services: Services | None = None,
         observer: Services | None = None,
         time_scale: float = 1.0,
+        dispatch: Dispatch | None = None,
     ) -> None:
         self.flow = flow
         self.journal = journal
@@ -56,49 +62,63 @@ class FlowRunner:
         self._services = services or (lambda command: None)
         self._observer = observer  # sees every command before it runs (the demo prints them)
         self._time_scale = time_scale  # the demo runs its timers faster
+        self._dispatch = dispatch
+        self._stopped = False
         self._inbox: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._timers: dict[Timer, threading.Timer] = {}
         self._thread = threading.Thread(target=self._run, name="flow", daemon=True)
 
     def start(self) -> None:
-        self._thread.start()
-        self._inbox.put(_Item(_Start()))
+        if self._dispatch is None:
+            self._thread.start()
+        self._submit(_Item(_Start()))
 
     def stop(self) -> None:
-        self._inbox.put(None)
-        self._thread.join(timeout=5)
+        self._stopped = True
+        if self._dispatch is None:
+            self._inbox.put(None)
+            self._thread.join(timeout=5)
         for timer in self._timers.values():
             timer.cancel()
 
     def post(self, event: e.Event) -> threading.Event:
         """Queue ``event``; the returned Event is set once it has been handled."""
         item = _Item(event)
-        self._inbox.put(item)
+        self._submit(item)
         return item.done
 
     def post_credit(self, event: e.NoteStacked) -> threading.Event:
         """Queue a stacked note; the returned Event is set once its credit is on disk."""
         durable = threading.Event()
-        self._inbox.put(_Item(event, durable=durable))
+        self._submit(_Item(event, durable=durable))
         return durable
 
+    def _submit(self, item: _Item) -> None:
+        if self._dispatch is None:
+            self._inbox.put(item)
+        else:
+            self._dispatch(lambda: self._handle(item))
+
     def _run(self) -> None:
-        while True:
-            item = self._inbox.get()
-            if item is None:
-                return
-            try:
-                if isinstance(item.event, _Start):
-                    commands = self.flow.start()
-                else:
-                    commands = self.flow.handle(item.event)
-                for command in commands:
-                    self._execute(command, item)
-            except Exception:
-                log.exception("the flow failed on %r", item.event)
-                self._keep_the_credit(item)
-            finally:
-                item.done.set()
+        while (item := self._inbox.get()) is not None:
+            self._handle(item)
+
+    def _handle(self, item: _Item) -> None:
+        if self._stopped and item.durable is None:
+            item.done.set()
+            return
+        try:
+            if isinstance(item.event, _Start):
+                commands = self.flow.start()
+            else:
+                commands = self.flow.handle(item.event)
+            for command in commands:
+                self._execute(command, item)
+        except Exception:
+            log.exception("the flow failed on %r", item.event)
+            self._keep_the_credit(item)
+        finally:
+            item.done.set()
 
     def _keep_the_credit(self, item: _Item) -> None:
         """A stacked note whose handling failed is still journaled: money is never dropped."""

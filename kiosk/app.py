@@ -1,0 +1,257 @@
+"""The app shell: everything the kiosk runs, built from the settings and wired.
+
+``KioskApp`` makes the journal, settles sessions a crash left unfinished
+(before the first customer can start one), builds the devices the settings
+name — real ones or, with ``"sim"``, the wire-level simulators — and the
+central-server services, and runs the pay flow with a ``FlowRunner``.
+
+* Every device has one owner thread (the acceptor's driver, the printer, the
+  card reader, the card watcher); each posts flow events through the runner,
+  whose ``dispatch`` puts the work on the flow's thread — in the kiosk, the Qt
+  main thread, through the UI's bridge object.
+* Screens come out as ``View`` objects through ``show``; the shell knows
+  nothing of Qt.
+* ``stop`` stops the services in the reverse order of starting and closes
+  the journal; a SIGTERM handler in the entry point calls it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from config.loader import local_tree
+from config.settings import PaymentMethod, Settings
+from drivers.cards.reader import CardInserted, CardPulled, CardWatcher, PcscReader
+from kiosk.flow import PayFlow
+from kiosk.flow import commands as c
+from kiosk.flow import events as e
+from kiosk.flow.view import View
+from kiosk.money import Money
+from kiosk.recovery import RecoveryReport, recover
+from kiosk.shell.acceptor_link import AcceptorLink
+from kiosk.shell.cards import Authorization, CardService
+from kiosk.shell.central import CentralService, Credentials, load_credentials
+from kiosk.shell.devices import Acceptor, build_acceptor
+from kiosk.shell.heartbeat import HeartbeatService, offline_allowance
+from kiosk.shell.printing import Printer, ReceiptService, build_printer
+from kiosk.shell.runner import Dispatch, FlowRunner
+from offline_queue.bundles import BundlePoller, BundleStore
+from offline_queue.journal import Journal
+from offline_queue.sync import SyncWorker
+
+log = logging.getLogger(__name__)
+QR_METHODS = frozenset(PaymentMethod) - {PaymentMethod.CASH, PaymentMethod.CARD}
+
+
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+Part = TypeVar("Part", bound=Stoppable)
+
+
+class KioskApp:
+    def __init__(
+        self,
+        settings: Settings,
+        show: Callable[[View], None],
+        *,
+        dispatch: Dispatch | None = None,
+        receipts_png: Path | None = None,
+        time_scale: float = 1.0,
+        app_version: str = "0.1.0",
+    ) -> None:
+        self.settings = settings
+        self.data_dir = Path(settings.paths.data_dir)
+        self._show = show
+        self._dispatch = dispatch
+        self._receipts_png = receipts_png
+        self._time_scale = time_scale
+        self._version = app_version
+        self._running: list[Stoppable] = []  # in the order started
+        self.journal: Journal | None = None
+        self.runner: FlowRunner | None = None
+        self.acceptor: Acceptor | None = None
+        self.printer: Printer | None = None
+        self.receipts: ReceiptService | None = None
+        self.cards: CardService | None = None
+        self.central: CentralService | None = None
+        self.credentials: Credentials | None = None
+        self.recovery: RecoveryReport | None = None
+
+    # -- start and stop -----------------------------------------------------
+    def start(self) -> RecoveryReport:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        journal = self.journal = Journal(self.data_dir / "journal.db")
+        self.recovery = recover(journal)  # before any customer can start a session
+        runner = self.runner = FlowRunner(
+            PayFlow(self.settings), journal, services=self._service,
+            time_scale=self._time_scale, dispatch=self._dispatch,
+        )  # fmt: skip
+        self.printer = self._keep(build_printer(self.settings.printer, self._receipts_png))
+        self.receipts = self._keep(
+            ReceiptService(self.printer.printer, journal, self.settings, runner.post)
+        )
+        self._start_central(runner, journal)
+        self._start_cards(runner)
+        link = AcceptorLink(runner, journal)
+        self.acceptor = build_acceptor(self.settings.acceptor, link.on_event, link.credit, journal)
+        if self.acceptor is not None:
+            self._keep(self.acceptor)
+        runner.start()
+        runner.post(e.MethodsAvailable(self.methods()))
+        self._reprint_after_recovery(self.recovery)
+        return self.recovery
+
+    def stop(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+        for part in reversed(self._running):
+            try:
+                part.stop()
+            except Exception:
+                log.exception("stopping %s failed", type(part).__name__)
+        self._running.clear()
+        if self.journal is not None:
+            self.journal.close()
+            self.journal = None
+
+    def post(self, event: e.Event) -> None:
+        if self.runner is not None:
+            self.runner.post(event)
+
+    def methods(self) -> frozenset[PaymentMethod]:
+        """The methods the kiosk's devices allow (the flow leaves out QR offline)."""
+        methods = set(QR_METHODS)
+        if self.acceptor is not None:
+            methods.add(PaymentMethod.CASH)
+        if self.cards is not None:
+            methods.add(PaymentMethod.CARD)
+        return frozenset(methods)
+
+    def _keep(self, part: Part) -> Part:
+        self._running.append(part)
+        return part
+
+    # -- parts --------------------------------------------------------------
+    def _start_central(self, runner: FlowRunner, journal: Journal) -> None:
+        section = self.settings.central
+        self.credentials = load_credentials(self.data_dir / section.credentials_file)
+        if self.credentials is None:
+            log.warning("not enrolled with a central server: lookups and QR are unavailable")
+            runner.post(e.ConnectivityChanged(False, self._allowance()))
+            return
+        url, token = section.url, self.credentials.token
+        self.central = self._keep(
+            CentralService(url, token, runner.post, timeout_s=section.timeout_s)
+        )
+        sync = SyncWorker(
+            journal, url, token, batch_size=section.batch_size, timeout_s=section.timeout_s
+        )
+        sync.start()
+        self._keep(sync)
+        beat = HeartbeatService(
+            url, token, runner.post, self._telemetry, self._allowance,
+            interval_s=section.heartbeat_s, timeout_s=section.timeout_s,
+        )  # fmt: skip
+        beat.start()
+        self._keep(beat)
+        if section.operator_public_key_hex:
+            self._start_bundles(url, token, self.credentials, runner)
+
+    def _start_bundles(
+        self, url: str, token: str, credentials: Credentials, runner: FlowRunner
+    ) -> None:
+        key = self.settings.central.operator_public_key_hex
+        poller = BundlePoller(
+            url, token, BundleStore(self.data_dir / "bundles", key), public_key_hex=key,
+            kiosk_id=credentials.kiosk_id, group=credentials.group, local_tree=local_tree(),
+            on_accept=lambda s, b: runner.post(e.SettingsChanged(s, b.version)),
+            wait_s=self.settings.central.bundle_wait_s, timeout_s=self.settings.central.timeout_s,
+        )  # fmt: skip
+        poller.start()
+        self._keep(poller)
+
+    def _start_cards(self, runner: FlowRunner) -> None:
+        section = self.settings.card_reader
+        if not section.enabled:
+            return
+        key = bytes.fromhex(section.account_key_hex)
+        self.cards = self._keep(
+            CardService(
+                PcscReader(section.reader or None), runner.post, self._authorize,
+                account_key=key, insert_timeout_s=section.insert_timeout_s,
+            )
+        )  # fmt: skip
+        cards = self.cards
+
+        def listen(event: CardInserted | CardPulled) -> None:
+            if isinstance(event, CardInserted):
+                cards.card_inserted()
+
+        self._keep(CardWatcher(listen, section.reader or None))
+
+    def _authorize(self, request: object) -> Authorization:
+        if self.central is None:
+            raise ConnectionError("not enrolled with a central server")
+        return self.central.authorize(request)  # type: ignore[arg-type]
+
+    def _reprint_after_recovery(self, report: RecoveryReport) -> None:
+        """Vouchers for money a crash left behind; receipts a crash did not print."""
+        assert self.receipts is not None
+        for voucher in report.vouchers:
+            self.receipts.submit(c.PrintVoucher(voucher.transaction, voucher.amount))
+        for session in report.receipts_to_reprint:
+            log.info("session %s was paid before the restart; its receipt is reprinted", session)
+
+    # -- commands -----------------------------------------------------------
+    def _service(self, command: c.Command) -> None:
+        if isinstance(command, c.Show):
+            self._show(command.view)
+            return
+        if self.receipts is not None and self.receipts.submit(command):
+            return
+        if self.cards is not None and self.cards.submit(command):
+            return
+        if self.central is not None and self.central.submit(command):
+            return
+        self._unserved(command)
+
+    def _unserved(self, command: c.Command) -> None:
+        """A command no part takes: its answer says so, so the flow never hangs on it."""
+        post = self.post
+        if isinstance(command, c.LookUpBill | c.LookUpBillByPhone):
+            post(e.LookupFailed("no central server"))
+        elif isinstance(command, c.CreateQrOrder):
+            post(e.QrOrderFailed("no central server"))
+        elif isinstance(command, c.StartCardPayment):
+            post(e.CardFailed("no card reader"))
+        elif isinstance(command, c.LoadAccountCard):
+            post(e.AccountCardLoadFailed(str(command.transaction), "no card reader"))
+        elif not isinstance(command, c.RequestHealthCheck):
+            log.info("no part takes %s", type(command).__name__)
+
+    # -- telemetry ------------------------------------------------------------
+    def _allowance(self) -> Money:
+        assert self.journal is not None
+        return offline_allowance(self.journal, self.settings, datetime.now(UTC))
+
+    def _telemetry(self) -> dict[str, object]:
+        assert self.journal is not None and self.runner is not None
+        view = self.runner.flow.view()
+        counts = self.journal.outbox_counts()
+        return {
+            "devices": {
+                "acceptor": "ok" if self.acceptor is not None else "absent",
+                "printer": "ok" if view.printing else "not printing",
+                "card_reader": "ok" if self.cards is not None else "absent",
+            },
+            "versions": {"app": self._version, "settings": str(view.settings_version)},
+            "queue_depth": counts["pending"],
+            "dead_letters": counts["dead"],
+            "paper_low": view.paper_low,
+        }

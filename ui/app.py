@@ -1,0 +1,126 @@
+"""The kiosk with its screens: the app shell run on the Qt main thread.
+
+``KioskUi`` makes the bridge, the app shell (devices, journal, sync, flow)
+and the window, and gives the screens their helpers: the account's orders
+from the server, its payments from the journal, a receipt reprint, a receipt
+by SMS. Helpers that wait on the network or the printer run on a short-lived
+thread and answer through the bridge, never blocking the screen.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from config.settings import Settings
+from kiosk.app import KioskApp
+from kiosk.flow.view import View
+from kiosk.money import Language, Money
+from kiosk.shell.printing import print_payment
+from ui.bridge import Bridge
+from ui.i18n import Languages
+from ui.screens.base import Context
+from ui.window import KioskWindow
+
+
+class KioskUi:
+    def __init__(
+        self, settings: Settings, *, receipts_png: Path | None = None, time_scale: float = 1.0
+    ) -> None:
+        self.bridge = Bridge()
+        self.languages = Languages()
+        self.app = KioskApp(
+            settings,
+            self._show,
+            dispatch=self.bridge.dispatch,
+            receipts_png=receipts_png,
+            time_scale=time_scale,
+        )
+        ctx = Context(
+            post=self.app.post,
+            settings=self._settings,
+            lang=lambda: self.languages.current,
+            extras={
+                "orders": self._orders,
+                "payments": self._payments,
+                "reprint": self._reprint,
+                "sms": self._sms,
+            },
+        )
+        self.window = KioskWindow(ctx, self.languages, Language(settings.kiosk.default_language))
+        self.views: list[View] = []  # every view shown, for tests and the demo
+
+    def start(self) -> None:
+        self.app.start()
+
+    def stop(self) -> None:
+        self.app.stop()
+        self.window.may_close = True
+        self.window.close()
+
+    def _settings(self) -> Settings:
+        runner = self.app.runner
+        return runner.flow.settings if runner is not None else self.app.settings
+
+    def _show(self, view: View) -> None:
+        self.views.append(view)
+        del self.views[:-200]
+        self.window.show_view(view)
+
+    # -- helpers for the account and done screens ----------------------------------
+    def _later(self, work: Callable[[], Any], answer: Callable[[Any], object]) -> None:
+        def run() -> None:
+            try:
+                result = work()
+            except Exception:
+                result = None
+            self.bridge.dispatch(lambda: answer(result))
+
+        threading.Thread(target=run, name="ui helper", daemon=True).start()
+
+    def _orders(self, account: str, answer: Callable[[Any], object]) -> None:
+        central = self.app.central
+        if central is None:
+            answer(None)
+            return
+        self._later(lambda: central.orders(account), answer)
+
+    def _payments(self, service: str, account: str) -> list[Mapping[str, object]]:
+        journal = self.app.journal
+        if journal is None:
+            return []
+        found: list[Mapping[str, object]] = []
+        for transaction, entry in journal.latest_transactions("payment_completed", limit=500):
+            if entry.data.get("service") == service and entry.data.get("account") == account:
+                found.append(
+                    {
+                        "transaction": transaction,
+                        "at": entry.at,
+                        "amount": Money.from_json(entry.data["amount"]),
+                        "method": entry.data.get("method"),
+                    }
+                )
+        return found
+
+    def _reprint(self, transaction: str, answer: Callable[[Any], object]) -> None:
+        app = self.app
+        if app.printer is None or app.journal is None:
+            answer(False)
+            return
+        printer, journal, settings = app.printer.printer, app.journal, self._settings()
+        lang = self.languages.current
+
+        def work() -> bool:
+            result = print_payment(printer, journal, settings, transaction, lang)
+            return result is not None and result.printed
+
+        self._later(work, answer)
+
+    def _sms(self, transaction: str, phone: str, answer: Callable[[Any], object]) -> None:
+        central = self.app.central
+        if central is None:
+            answer(False)
+            return
+        self._later(lambda: central.send_receipt_sms(transaction, phone), answer)

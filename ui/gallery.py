@@ -1,0 +1,166 @@
+"""The screen gallery: every screen, in Chinese and English, portrait
+(1080×1920) and landscape (1920×1080), rendered offscreen to PNG.
+
+The views are what the flow shows at each step of a sample session (the demo
+city's electricity bill with arrears and a coupon; a prepaid meter; a cash
+payment with a note in escrow; a cancelled session with money credited), so
+a reviewer sees real content, not placeholders. ``kiosk gallery`` writes them
+into docs/gallery/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from config.settings import PaymentMethod, RefundTarget, Settings
+from kiosk.bills import Bill, BillLine, Coupon
+from kiosk.flow import Notice, Outcome, State
+from kiosk.flow.view import View
+from kiosk.money import Language, Money
+from ui.i18n import Languages
+from ui.screens.base import Context
+from ui.window import KioskWindow
+
+SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
+TX = "5f0c2a7e9b3d4c1e8a6f0b2d4c6e8a1f"
+ALL_METHODS = tuple(PaymentMethod)
+
+
+def _yuan(text: str) -> Money:
+    return Money(int(Decimal(text) * 100))
+
+
+BILL = Bill(
+    "electricity",
+    "3301234567",
+    "王*华",
+    (
+        BillLine(
+            "9月电费（欠费）", "September electricity (arrears)", _yuan("92.30"), "2026-10-15"
+        ),
+        BillLine("9月滞纳金", "September late fee", _yuan("1.38")),
+        BillLine(
+            "10月电费 第一档 260 kWh", "October electricity, tier 1: 260 kWh", _yuan("138.84")
+        ),
+        BillLine("10月电费 第二档 40 kWh", "October electricity, tier 2: 40 kWh", _yuan("23.76")),
+    ),
+    coupons=(Coupon("WINTER5", "冬季缴费立减5元", "Winter payment: ¥5 off", _yuan("5.00")),),
+)
+PREPAID = Bill(
+    "electricity",
+    "3301234568",
+    "陈*",
+    (),
+    prepaid=True,
+    prepaid_balance=_yuan("3.20"),
+    usage_this_period=Decimal(2700),
+)
+
+
+def sample_views() -> Iterator[tuple[str, View]]:
+    """(name, view) for every screen and the states worth seeing twice."""
+    base = View(State.ATTRACT, methods=ALL_METHODS, timeout_s=60)
+    session = replace(base, service="electricity", account="3301234567")
+    yield "attract", base
+    yield "choose_service", replace(base, state=State.CHOOSE_SERVICE)
+    yield "identify", replace(session, state=State.IDENTIFY, account=None)
+    yield "identify_invalid", replace(session, state=State.IDENTIFY, notice=Notice.INVALID_ACCOUNT)
+    yield "looking_up", replace(session, state=State.LOOKING_UP)
+    yield "bill_shown", replace(session, state=State.BILL_SHOWN, bill=BILL)
+    yield (
+        "bill_prepaid",
+        replace(session, state=State.BILL_SHOWN, bill=PREPAID, account=PREPAID.account),
+    )
+    paying = replace(session, bill=BILL, amount=BILL.due)
+    yield "choose_method", replace(paying, state=State.CHOOSE_METHOD)
+    yield (
+        "cash_inserting",
+        replace(
+            paying,
+            state=State.CASH_INSERTING,
+            paid=_yuan("150"),
+            escrow=_yuan("20"),
+            method=PaymentMethod.CASH,
+        ),
+    )
+    yield (
+        "cash_over_limit",
+        replace(
+            paying,
+            state=State.CASH_INSERTING,
+            paid=_yuan("150"),
+            notice=Notice.NOTE_OVER_LIMIT,
+            method=PaymentMethod.CASH,
+        ),
+    )
+    yield "card_paying", replace(paying, state=State.CARD_PAYING, method=PaymentMethod.CARD)
+    yield (
+        "qr_waiting",
+        replace(
+            paying,
+            state=State.QR_WAITING,
+            method=PaymentMethod.WECHAT,
+            qr_url="http://127.0.0.1:8080/sandbox/pay/OD1A2B3C4D5E6F7A8B",
+        ),
+    )
+    yield "completing", replace(paying, state=State.COMPLETING)
+    done = replace(paying, state=State.DONE, method=PaymentMethod.CASH, transaction=TX)
+    yield "done", replace(done, credited=_yuan("3.60"), credited_to=RefundTarget.ACCOUNT_CREDIT)
+    yield "done_e_receipt", replace(done, notice=Notice.RECEIPT_FAILED, printing=False)
+    yield "are_you_there", replace(paying, state=State.ARE_YOU_THERE, paid=_yuan("50"))
+    yield (
+        "cancelled",
+        replace(
+            paying,
+            state=State.CANCELLED,
+            outcome=Outcome.CANCELLED,
+            credited=_yuan("50"),
+            credited_to=RefundTarget.VOUCHER,
+        ),
+    )
+    yield "timed_out", replace(session, state=State.TIMED_OUT, outcome=Outcome.TIMED_OUT)
+    yield "offline", replace(base, online=False, methods=(PaymentMethod.CASH,))
+    yield (
+        "out_of_service",
+        replace(
+            base,
+            state=State.OUT_OF_SERVICE,
+            methods=(PaymentMethod.WECHAT, PaymentMethod.ALIPAY),
+            out_of_service="acceptor jammed",
+        ),
+    )
+    yield "accessible", replace(session, state=State.IDENTIFY, accessible=True)
+
+
+def render_gallery(settings: Settings, out: Path) -> list[Path]:
+    """Write every sample view as PNG; returns the files written."""
+    app = QApplication.instance() or QApplication([])
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    languages = Languages()
+    ctx = Context(
+        post=lambda event: None,
+        settings=lambda: settings,
+        lang=lambda: languages.current,
+        extras={"account": lambda bill: None, "sms": lambda *a: None},
+    )
+    for lang in (Language.ZH, Language.EN):
+        for orientation, (width, height) in SIZES.items():
+            window = KioskWindow(ctx, languages, lang)
+            window.use_size(width, height)
+            window.show()
+            for name, view in sample_views():
+                window.show_view(view)
+                app.processEvents()
+                path = out / f"{lang.value}-{orientation}-{name}.png"
+                window.grab().save(str(path))
+                written.append(path)
+            window.may_close = True
+            window.close()
+            window.deleteLater()
+    return written

@@ -1,0 +1,50 @@
+"""How to pay: one button per method the kiosk can take right now."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from PySide6.QtWidgets import QGridLayout
+
+from config.settings import PaymentMethod
+from kiosk.flow import State
+from kiosk.flow import events as e
+from kiosk.flow.view import View
+from ui.i18n import method_text, money, translate
+from ui.screens.base import Context, Screen, clear
+from ui.widgets import button, label
+
+
+class ChooseMethodScreen(Screen):
+    states = (State.CHOOSE_METHOD,)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.amount = label(role="total")
+        self.grid = QGridLayout()
+        self.grid.setSpacing(24)
+        self.offline = label(role="hint")
+        self.first.addWidget(self.amount)
+        self.first.addLayout(self.grid)
+        self.first.addWidget(self.offline)
+        self.first.addStretch(1)
+
+    def present(self, view: View) -> None:
+        super().present(view)
+        self.title.setText(translate("Method", "How would you like to pay?"))
+        self.amount.setText(
+            translate("Method", "To pay: {amount}").format(amount=money(view.amount, self.lang))
+        )
+        clear(self.grid)  # type: ignore[arg-type]
+        config = self.ctx.settings().services.get(view.service or "")
+        order = config.methods if config else tuple(PaymentMethod)
+        methods = [m for m in order if m in view.methods]
+        for index, method in enumerate(methods):
+            tile = button(
+                method_text(method), partial(self.ctx.post, e.MethodChosen(method)), "tile"
+            )
+            self.grid.addWidget(tile, index // 2, index % 2)
+        self.offline.setText(
+            translate("Method", "The kiosk is offline: only cash can be taken now.")
+        )
+        self.offline.setVisible(not view.online)

@@ -1,0 +1,64 @@
+"""A session that ended without paying: what happened, and where the
+customer's money is (none taken, added to the account, or a voucher)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP
+
+from config.settings import RefundTarget
+from kiosk.flow import Outcome, State
+from kiosk.flow import events as e
+from kiosk.flow.view import View
+from ui.i18n import money, translate
+from ui.screens.base import Context, Screen
+from ui.widgets import button, label
+
+TITLES = {
+    Outcome.CANCELLED: QT_TRANSLATE_NOOP("Ended", "Payment cancelled"),
+    Outcome.TIMED_OUT: QT_TRANSLATE_NOOP("Ended", "The session ended because nobody was there"),
+    Outcome.DEVICE_FAULT: QT_TRANSLATE_NOOP("Ended", "Sorry, a device failed"),
+    Outcome.PAID: QT_TRANSLATE_NOOP("Ended", "Payment complete"),
+}
+
+
+class EndedScreen(Screen):
+    states = (State.CANCELLED, State.TIMED_OUT)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.money_line = label(role="total")
+        self.help = label(role="lead")
+        self.done = button("", lambda: ctx.post(e.CancelPressed()), "primary")
+        self.first.addWidget(self.money_line)
+        self.first.addWidget(self.help)
+        self.first.addStretch(1)
+        self.second.addStretch(1)
+        self.second.addWidget(self.done)
+
+    def present(self, view: View) -> None:
+        super().present(view)
+        outcome = view.outcome or (
+            Outcome.TIMED_OUT if view.state is State.TIMED_OUT else Outcome.CANCELLED
+        )
+        self.title.setText(translate("Ended", TITLES[outcome]))
+        credited = view.credited if view.credited and view.credited.is_positive() else None
+        if credited is None:
+            text = translate("Ended", "No money was taken.")
+        elif view.credited_to is RefundTarget.VOUCHER:
+            text = translate(
+                "Ended",
+                "Your {amount} is on the credit voucher printed below the screen. "
+                "Keep it: it pays a future bill or is refunded at the service counter.",
+            )
+        else:
+            text = translate(
+                "Ended",
+                "Your {amount} was added to account {account} as prepayment. "
+                "It counts towards the next bill.",
+            )
+        self.money_line.setText(
+            text.format(amount=money(credited, self.lang), account=view.account or "")
+        )
+        hotline = self.ctx.settings().kiosk.hotline
+        self.help.setText(translate("Ended", "Questions? Call {hotline}.").format(hotline=hotline))
+        self.done.setText(translate("Ended", "OK"))

@@ -1,0 +1,268 @@
+"""The kiosk's one window: a header (operator, countdown, accessibility and
+language buttons), the screen of the flow's state, and a footer (back,
+cancel, connection, hotline).
+
+It is frameless and fullscreen, stays on top, and does not close or give way
+to the usual escape keys (Alt+F4, Alt+Tab, Escape, the Windows key); the
+session's window manager settings do the rest (packaging/). Every touch is
+passed to the flow as ``ScreenTouched`` so input screens restart their timeout.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.bills import Bill
+from kiosk.flow import State
+from kiosk.flow import events as e
+from kiosk.flow.states import INPUT_STATES, SESSION_STATES
+from kiosk.flow.view import View
+from kiosk.money import Language
+from ui.i18n import Languages, translate
+from ui.screens.account import AccountPanel
+from ui.screens.are_you_there import AreYouThereScreen
+from ui.screens.attract import AttractScreen
+from ui.screens.base import Context, Screen
+from ui.screens.bill_shown import BillShownScreen
+from ui.screens.busy import BusyScreen
+from ui.screens.card_paying import CardPayingScreen
+from ui.screens.cash_inserting import CashInsertingScreen
+from ui.screens.choose_method import ChooseMethodScreen
+from ui.screens.choose_service import ChooseServiceScreen
+from ui.screens.done import DoneScreen
+from ui.screens.ended import EndedScreen
+from ui.screens.identify import IdentifyScreen
+from ui.screens.out_of_service import OutOfServiceScreen
+from ui.screens.qr_waiting import QrWaitingScreen
+from ui.theme import apply_theme
+from ui.widgets import button, label
+
+SCREENS: tuple[type[Screen], ...] = (
+    AttractScreen,
+    ChooseServiceScreen,
+    IdentifyScreen,
+    BusyScreen,
+    BillShownScreen,
+    ChooseMethodScreen,
+    CashInsertingScreen,
+    CardPayingScreen,
+    QrWaitingScreen,
+    DoneScreen,
+    AreYouThereScreen,
+    EndedScreen,
+    OutOfServiceScreen,
+)
+BACK_STATES = frozenset(
+    {State.CHOOSE_SERVICE, State.IDENTIFY, State.BILL_SHOWN, State.CHOOSE_METHOD}
+)
+COUNTDOWN_STATES = SESSION_STATES | {State.DONE, State.CANCELLED, State.TIMED_OUT}
+BLOCKED_KEYS = frozenset(
+    {
+        Qt.Key.Key_Escape,
+        Qt.Key.Key_F4,
+        Qt.Key.Key_Tab,
+        Qt.Key.Key_Meta,
+        Qt.Key.Key_Super_L,
+        Qt.Key.Key_Super_R,
+        Qt.Key.Key_Backspace,
+    }
+)
+
+
+class KioskWindow(QWidget):
+    def __init__(self, ctx: Context, languages: Languages, default: Language) -> None:
+        super().__init__()
+        self.setObjectName("Kiosk")
+        self.setWindowTitle("Kiosk")
+        self.ctx = ctx
+        self.languages = languages
+        self.default_language = default
+        self.may_close = False  # set by the shell on shutdown only
+        self.view: View | None = None
+        self.views_shown = 0
+        self._left = 0
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._count_down)
+        self._build()
+        languages.use(default)
+
+    # -- building -----------------------------------------------------------
+    def _build(self) -> None:
+        self.operator = label(role="operator", wrap=False)
+        self.countdown = label(role="countdown", wrap=False)
+        self.access = button("", self._toggle_access, "chip")
+        self.language = button("", self._toggle_language, "chip")
+        header = QHBoxLayout()
+        header.addWidget(self.operator, 1)
+        header.addWidget(self.countdown)
+        header.addWidget(self.access)
+        header.addWidget(self.language)
+        self.stack = QStackedWidget()
+        self.screens: dict[State, Screen] = {}
+        for kind in SCREENS:
+            screen = kind(self.ctx)
+            self.stack.addWidget(screen)
+            for state in kind.states:
+                self.screens[state] = screen
+        self.account = AccountPanel(self.ctx, self.close_account)
+        self.stack.addWidget(self.account)
+        self.ctx.extras.setdefault("account", self.open_account)
+        self.back = button("", lambda: self.ctx.post(e.BackPressed()), "quiet")
+        self.cancel = button("", lambda: self.ctx.post(e.CancelPressed()), "danger")
+        self.status = label(role="status")
+        footer = QHBoxLayout()
+        footer.addWidget(self.back)
+        footer.addWidget(self.status, 1)
+        footer.addWidget(self.cancel)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        bar = QWidget()
+        bar.setObjectName("Header")
+        bar.setLayout(header)
+        column.addWidget(bar)
+        column.addWidget(self.stack, 1)
+        foot = QWidget()
+        foot.setObjectName("Footer")
+        foot.setLayout(footer)
+        column.addWidget(foot)
+
+    def lock_down(self, hide_cursor: bool) -> None:
+        """Fullscreen, frameless, on top; no escape keys; no cursor on a touch screen."""
+        self.setWindowFlags(Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
+        app = QApplication.instance()
+        assert app is not None
+        app.installEventFilter(self)
+        if hide_cursor:
+            QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
+        self.showFullScreen()
+
+    # -- the flow's views ---------------------------------------------------
+    def show_view(self, view: View) -> None:
+        previous = self.view
+        self.view = view
+        self.views_shown += 1
+        if previous is None or previous.accessible != view.accessible:
+            apply_theme(self, view.accessible)
+        if view.state is State.ATTRACT and self.languages.current is not self.default_language:
+            self.languages.use(self.default_language)  # the next customer starts in the default
+        if self.stack.currentWidget() is self.account and view.state is State.BILL_SHOWN:
+            self.account.present(view)
+        else:
+            screen = self.screens[view.state]
+            screen.present(view)
+            self.stack.setCurrentWidget(screen)
+        if previous is None or previous.state != view.state or previous.timeout_s != view.timeout_s:
+            self._restart_countdown(view)
+        self._frame(view)
+
+    def _frame(self, view: View) -> None:
+        kiosk = self.ctx.settings().kiosk
+        zh = self.languages.current is Language.ZH
+        self.operator.setText(kiosk.operator_name_zh if zh else kiosk.operator_name_en)
+        self.language.setText("English" if zh else "中文")
+        self.access.setText(
+            translate("Frame", "Larger text")
+            if not view.accessible
+            else translate("Frame", "Normal text")
+        )
+        cash_in = bool(view.paid and view.paid.is_positive()) or view.escrow is not None
+        self.back.setText(translate("Frame", "Back"))
+        self.back.setVisible(
+            view.state in BACK_STATES or (view.state is State.CASH_INSERTING and not cash_in)
+        )
+        self.cancel.setText(translate("Frame", "Cancel"))
+        self.cancel.setVisible(
+            view.state in SESSION_STATES and view.state is not State.ARE_YOU_THERE
+        )
+        status = [] if view.online else [translate("Frame", "Offline")]
+        status.append(translate("Frame", "Help: {hotline}").format(hotline=kiosk.hotline))
+        self.status.setText("   ".join(status))
+        self.countdown.setVisible(view.state in COUNTDOWN_STATES and self._left > 0)
+
+    def _restart_countdown(self, view: View) -> None:
+        self._left = view.timeout_s or 0
+        if view.state in COUNTDOWN_STATES and self._left:
+            self._tick.start()
+        else:
+            self._tick.stop()
+        self._show_countdown()
+
+    def _count_down(self) -> None:
+        self._left = max(self._left - 1, 0)
+        self._show_countdown()
+
+    def _show_countdown(self) -> None:
+        self.countdown.setText(translate("Frame", "{seconds} s left").format(seconds=self._left))
+
+    # -- buttons --------------------------------------------------------------
+    def _toggle_language(self) -> None:
+        zh = self.languages.current is Language.ZH
+        self.languages.use(Language.EN if zh else Language.ZH)
+        self.rerender()
+
+    def rerender(self) -> None:
+        if self.view is not None:
+            current = self.stack.currentWidget()
+            if current is self.account:
+                self.account.retranslate()
+            else:
+                self.screens[self.view.state].present(self.view)
+            self._frame(self.view)
+            self._show_countdown()
+
+    def _toggle_access(self) -> None:
+        if self.view is not None:
+            self.ctx.post(e.AccessibilityToggled(not self.view.accessible))
+
+    def open_account(self, bill: Bill) -> None:
+        self.account.open(bill)
+        self.stack.setCurrentWidget(self.account)
+
+    def close_account(self) -> None:
+        if self.view is not None:
+            self.stack.setCurrentWidget(self.screens[self.view.state])
+
+    # -- orientation and lock-down ---------------------------------------------
+    def use_size(self, width: int, height: int) -> None:
+        """Lay the screens out for the panel's orientation first, then take its size
+        (the portrait layouts are taller than a landscape panel)."""
+        for screen in (*self.screens.values(), self.account):
+            screen.set_landscape(width > height)
+        self.resize(width, height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        landscape = event.size().width() > event.size().height()
+        for screen in (*self.screens.values(), self.account):
+            screen.set_landscape(landscape)
+        super().resizeEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
+            if (
+                self.view is not None
+                and self.view.state in INPUT_STATES
+                and watched is self.windowHandle()
+            ):
+                self._restart_countdown(self.view)
+                self.ctx.post(e.ScreenTouched())
+        elif kind in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            assert isinstance(event, QKeyEvent)
+            modifiers = event.modifiers()
+            if event.key() in BLOCKED_KEYS or modifiers & (
+                Qt.KeyboardModifier.AltModifier
+                | Qt.KeyboardModifier.MetaModifier
+                | Qt.KeyboardModifier.ControlModifier
+            ):
+                return True
+        return False
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.may_close:
+            event.accept()
+        else:
+            event.ignore()  # Alt+F4 and the window manager's close do nothing
