@@ -91,7 +91,8 @@ class KioskWindow(QWidget):
 
     # -- building -----------------------------------------------------------
     def _build(self) -> None:
-        self.operator = label(role="operator", wrap=False)
+        self.operator = label(role="operator")
+        self.operator.setMinimumWidth(200)  # long operator names wrap, never widen the window
         self.countdown = label(role="countdown", wrap=False)
         self.access = button("", self._toggle_access, "chip")
         self.language = button("", self._toggle_language, "chip")

@@ -161,8 +161,8 @@
         <translation>缴纳 {amount}</translation>
     </message>
     <message>
-        <source>Or type another amount in whole yuan:</source>
-        <translation>或输入其他金额（整元）：</translation>
+        <source>Type another amount (whole yuan)</source>
+        <translation>输入其他金额（整元）</translation>
     </message>
 </context>
 <context>

@@ -38,7 +38,7 @@ class BillShownScreen(Screen):
         self.pay_all = button("", self._pay_all, "primary")
         self.presets = QGridLayout()
         self.presets.setSpacing(16)
-        self.other = label(role="hint")
+        self.other = button("", self._type_amount, "quiet")
         self.keypad = Keypad(self._pay_typed)
         self.second.addWidget(self.pay_all)
         self.second.addLayout(self.presets)
@@ -118,9 +118,14 @@ class BillShownScreen(Screen):
                     index,
                 )
         self.other.setVisible(typed)
-        self.keypad.setVisible(typed)
-        self.other.setText(translate("Bill", "Or type another amount in whole yuan:"))
+        if view.notice is None:
+            self.keypad.hide()  # shown when the customer asks to type an amount
+        self.other.setText(translate("Bill", "Type another amount (whole yuan)"))
         self.keypad.reset(5)
+
+    def _type_amount(self) -> None:
+        self.keypad.reset(5)
+        self.keypad.show()
 
     def _choose(self, amount: Money) -> None:
         self.ctx.post(e.AmountChosen(amount))

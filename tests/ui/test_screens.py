@@ -1,0 +1,83 @@
+"""Every screen, both orientations, both languages: touch targets of at least
+15 mm, nothing pushed off the panel, every amount with its currency, and the
+window's lock-down (no close, no escape keys)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
+
+from config.loader import load_settings
+from kiosk.flow import State
+from kiosk.flow.view import View
+from kiosk.money import Language
+from ui.gallery import sample_views
+from ui.i18n import Languages
+from ui.screens.base import Context
+from ui.widgets import MIN_TARGET_MM
+from ui.window import KioskWindow
+
+# A 21.5-inch 1920×1080 panel: 476 mm across, so about 4.03 pixels per mm.
+PX_PER_MM = 1920 / 476
+AMOUNT = re.compile(r"\d+\.\d\d")
+CURRENCY = re.compile(r"(¥|CNY)\s?-?[\d,]+\.\d\d")
+SIZES = [(1080, 1920), (1920, 1080)]
+
+
+def make_window(qtbot, lang: Language, size: tuple[int, int]) -> KioskWindow:
+    settings = load_settings()
+    languages = Languages()
+    ctx = Context(post=lambda event: None, settings=lambda: settings,
+                  lang=lambda: languages.current, extras={"account": print, "sms": print})  # fmt: skip
+    window = KioskWindow(ctx, languages, lang)
+    qtbot.addWidget(window)
+    window.use_size(*size)
+    window.show()
+    return window
+
+
+@pytest.mark.parametrize("lang", list(Language))
+@pytest.mark.parametrize("size", SIZES)
+def test_every_screen_fits_and_every_target_is_big_enough(qtbot, lang: Language, size) -> None:
+    window = make_window(qtbot, lang, size)
+    smallest = MIN_TARGET_MM * PX_PER_MM
+    problems = []
+    for name, view in sample_views():
+        window.show_view(view)
+        QApplication.processEvents()
+        if window.size() != QSize(*size):
+            problems.append((name, "window grew to", window.size().toTuple()))
+        for target in window.findChildren(QAbstractButton):
+            if target.isVisible() and min(target.width(), target.height()) < smallest:
+                problems.append((name, target.text(), target.size().toTuple()))
+        for text in (w.text() for w in window.findChildren(QLabel) if w.isVisible()):
+            for number in AMOUNT.finditer(text):
+                if "kWh" not in text and not CURRENCY.search(text[max(number.start() - 6, 0) :]):
+                    problems.append((name, "amount without currency", text))
+    assert problems == []
+
+
+def test_the_window_ignores_close_and_escape_keys(qtbot) -> None:
+    window = make_window(qtbot, Language.ZH, (1080, 1920))
+    window.show_view(View(State.ATTRACT))
+    QApplication.instance().installEventFilter(window)
+    close = QCloseEvent()
+    window.closeEvent(close)
+    assert not close.isAccepted()
+    for key, modifiers in [(Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier),
+                           (Qt.Key.Key_Tab, Qt.KeyboardModifier.AltModifier),
+                           (Qt.Key.Key_Backspace, Qt.KeyboardModifier.ControlModifier
+                            | Qt.KeyboardModifier.AltModifier),
+                           (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)]:  # fmt: skip
+        event = QKeyEvent(QEvent.Type.KeyPress, key, modifiers)
+        assert window.eventFilter(window, event), key
+    digit = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_5, Qt.KeyboardModifier.NoModifier)
+    assert not window.eventFilter(window, digit)
+    window.may_close = True
+    close = QCloseEvent()
+    window.closeEvent(close)
+    assert close.isAccepted()
