@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
+from pytestqt.qtbot import QtBot
 
 from config.loader import load_settings
 from kiosk.flow import State
@@ -28,11 +29,12 @@ CURRENCY = re.compile(r"(¥|CNY)\s?-?[\d,]+\.\d\d")
 SIZES = [(1080, 1920), (1920, 1080)]
 
 
-def make_window(qtbot, lang: Language, size: tuple[int, int]) -> KioskWindow:
+def make_window(qtbot: QtBot, lang: Language, size: tuple[int, int]) -> KioskWindow:
     settings = load_settings()
     languages = Languages()
     ctx = Context(post=lambda event: None, settings=lambda: settings,
-                  lang=lambda: languages.current, extras={"account": print, "sms": print})  # fmt: skip
+                  lang=lambda: languages.current,
+                  extras={"account": print, "sms": print})  # fmt: skip
     window = KioskWindow(ctx, languages, lang)
     qtbot.addWidget(window)
     window.use_size(*size)
@@ -42,10 +44,12 @@ def make_window(qtbot, lang: Language, size: tuple[int, int]) -> KioskWindow:
 
 @pytest.mark.parametrize("lang", list(Language))
 @pytest.mark.parametrize("size", SIZES)
-def test_every_screen_fits_and_every_target_is_big_enough(qtbot, lang: Language, size) -> None:
+def test_every_screen_fits_and_every_target_is_big_enough(
+    qtbot: QtBot, lang: Language, size: tuple[int, int]
+) -> None:
     window = make_window(qtbot, lang, size)
     smallest = MIN_TARGET_MM * PX_PER_MM
-    problems = []
+    problems: list[tuple[object, ...]] = []
     for name, view in sample_views():
         window.show_view(view)
         QApplication.processEvents()
@@ -61,10 +65,9 @@ def test_every_screen_fits_and_every_target_is_big_enough(qtbot, lang: Language,
     assert problems == []
 
 
-def test_the_window_ignores_close_and_escape_keys(qtbot) -> None:
+def test_the_window_ignores_close_and_escape_keys(qtbot: QtBot) -> None:
     window = make_window(qtbot, Language.ZH, (1080, 1920))
     window.show_view(View(State.ATTRACT))
-    QApplication.instance().installEventFilter(window)
     close = QCloseEvent()
     window.closeEvent(close)
     assert not close.isAccepted()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QAbstractButton, QLabel
+from pytestqt.qtbot import QtBot
 
 from config.loader import load_settings
 from kiosk.money import Language
@@ -70,11 +71,14 @@ def test_a_string_outside_translate_is_caught(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("orientation", [(1080, 1920), (1920, 1080)])
-def test_no_english_sentence_on_any_chinese_screen(qtbot, orientation: tuple[int, int]) -> None:
+def test_no_english_sentence_on_any_chinese_screen(
+    qtbot: QtBot, orientation: tuple[int, int]
+) -> None:
     settings = load_settings()
     languages = Languages()
     ctx = Context(post=lambda event: None, settings=lambda: settings,
-                  lang=lambda: languages.current, extras={"account": print, "sms": print})  # fmt: skip
+                  lang=lambda: languages.current,
+                  extras={"account": print, "sms": print})  # fmt: skip
     window = KioskWindow(ctx, languages, Language.ZH)
     qtbot.addWidget(window)
     window.use_size(*orientation)
