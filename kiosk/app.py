@@ -102,6 +102,7 @@ class KioskApp:
         self.acceptor = build_acceptor(self.settings.acceptor, link.on_event, link.credit, journal)
         if self.acceptor is not None:
             self._keep(self.acceptor)
+            runner.acceptor = self.acceptor.driver  # enable, stack, return: the runner's commands
         runner.start()
         runner.post(e.MethodsAvailable(self.methods()))
         self._reprint_after_recovery(self.recovery)
