@@ -20,9 +20,12 @@ from config.loader import defaults, merge, validate
 from drivers.sim.escpos_device import EscposDevice
 from drivers.sim.id003_device import Id003Device
 from kiosk.flow import Notice, State
-from kiosk.money import Language
+from kiosk.flow.view import View
+from kiosk.money import Language, Money
 from tests.kiosk.test_central_client import seed
 from ui.app import KioskUi
+from ui.screens.done import DoneScreen
+from ui.screens.qr_waiting import QrWaitingScreen
 
 
 def settings_for(tmp_path: Path, central_url: str, **extra: object) -> object:
@@ -59,6 +62,15 @@ def kiosk(qtbot: QtBot, tmp_path: Path, central: Central) -> Iterator[KioskUi]:
     ui.stop()
 
 
+def view(ui: KioskUi) -> View:
+    assert ui.window.view is not None
+    return ui.window.view
+
+
+def language(ui: KioskUi) -> Language:
+    return ui.languages.current
+
+
 def state(ui: KioskUi) -> State | None:
     return ui.window.view.state if ui.window.view else None
 
@@ -72,7 +84,7 @@ def touch(qtbot: QtBot, ui: KioskUi, text: str) -> None:
         return [b for b in buttons if b.isVisible() and b.text() == text]
 
     qtbot.waitUntil(lambda: bool(find()), timeout=10_000)
-    qtbot.mouseClick(find()[0], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(find()[0], Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
 
 
 def type_digits(qtbot: QtBot, ui: KioskUi, digits: str) -> None:
@@ -98,7 +110,7 @@ def test_cash_with_an_over_limit_note_returned_and_the_language_switched_mid_flo
     touch(qtbot, kiosk, "确定")
     qtbot.waitUntil(lambda: state(kiosk) is State.BILL_SHOWN, timeout=10_000)
     touch(qtbot, kiosk, "English")  # mid-flow: the same bill, now in English
-    assert kiosk.languages.current is Language.EN
+    assert language(kiosk) is Language.EN
     touch(qtbot, kiosk, "Pay CNY 166.40")
     qtbot.waitUntil(lambda: state(kiosk) is State.CHOOSE_METHOD)
     touch(qtbot, kiosk, "Cash")
@@ -106,28 +118,28 @@ def test_cash_with_an_over_limit_note_returned_and_the_language_switched_mid_flo
     device = acceptor(kiosk)
     qtbot.waitUntil(lambda: not device.inhibited, timeout=10_000)
     device.insert(100)
-    qtbot.waitUntil(lambda: kiosk.window.view.paid is not None
-                    and kiosk.window.view.paid.minor == 10000, timeout=10_000)  # fmt: skip
+    qtbot.waitUntil(lambda: view(kiosk).paid == Money(10000), timeout=10_000)
     device.insert(100)  # ¥66.40 left, ¥10 over at most: this note comes back
-    qtbot.waitUntil(lambda: kiosk.window.view.notice in (Notice.NOTE_OVER_LIMIT,
+    qtbot.waitUntil(lambda: view(kiosk).notice in (Notice.NOTE_OVER_LIMIT,
                     Notice.NOTE_REJECTED, Notice.NOTE_NOT_ACCEPTED), timeout=10_000)  # fmt: skip
     assert kiosk.window.screens[State.CASH_INSERTING].notice.isVisible()
-    assert kiosk.window.view.paid.minor == 10000
+    paid = view(kiosk).paid
+    assert paid is not None and paid.minor == 10000
     device.insert(50)
     qtbot.waitUntil(lambda: device.stacked[-1:] == [50], timeout=10_000)
     device.insert(20)
     qtbot.waitUntil(lambda: state(kiosk) is State.DONE, timeout=15_000)
-    done = kiosk.window.view
+    done = view(kiosk)
     assert done.credited is not None and done.credited.minor == 360  # ¥170 for ¥166.40
     assert kiosk.window.screens[State.DONE].title.text() == "Payment complete. Thank you!"
     journal = kiosk.app.journal
     assert journal is not None
-    [(transaction, paid)] = journal.latest_transactions("payment_completed")
-    assert paid.data["amount"]["minor"] == 16640 and paid.data["tendered"]["minor"] == 17000
+    [(_, record)] = journal.latest_transactions("payment_completed")
+    assert record.data["amount"]["minor"] == 16640 and record.data["tendered"]["minor"] == 17000
     assert list((kiosk.app.data_dir.parent / "receipts").glob("*.png"))  # printed
     touch(qtbot, kiosk, "Finish")
     qtbot.waitUntil(lambda: state(kiosk) is State.ATTRACT)
-    assert kiosk.languages.current is Language.ZH  # the next customer starts in Chinese
+    assert language(kiosk) is Language.ZH  # the next customer starts in Chinese
 
 
 def test_qr_paid_on_the_sandbox_with_the_printer_out_of_paper_gives_an_e_receipt(
@@ -144,12 +156,14 @@ def test_qr_paid_on_the_sandbox_with_the_printer_out_of_paper_gives_an_e_receipt
     qtbot.waitUntil(lambda: state(kiosk) is State.BILL_SHOWN, timeout=10_000)
     touch(qtbot, kiosk, "缴纳 ¥166.40")
     touch(qtbot, kiosk, "支付宝")
-    qtbot.waitUntil(lambda: kiosk.window.view.qr_url is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: view(kiosk).qr_url is not None, timeout=10_000)
     screen = kiosk.window.screens[State.QR_WAITING]
+    assert isinstance(screen, QrWaitingScreen)
     assert screen.code.isVisible() and not screen.code.pixmap().isNull()
-    requests.post(kiosk.window.view.qr_url, data={"pay": "1"}, timeout=5).raise_for_status()
+    requests.post(str(view(kiosk).qr_url), data={"pay": "1"}, timeout=5).raise_for_status()
     qtbot.waitUntil(lambda: state(kiosk) is State.DONE, timeout=15_000)
     done = kiosk.window.screens[State.DONE]
-    assert kiosk.window.view.notice is Notice.RECEIPT_FAILED
+    assert isinstance(done, DoneScreen)
+    assert view(kiosk).notice is Notice.RECEIPT_FAILED
     assert done.code.isVisible()  # the e-receipt's QR code instead of paper
     assert "电子凭条" in done.receipt.text()
