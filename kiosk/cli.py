@@ -177,8 +177,12 @@ def main(argv: list[str] | None = None) -> int:
             return int(COMMANDS[args.command](args))
         if args.command == "demo":
             from kiosk.demo import run_demo
+            from ui.demo import run_ui_demo
 
-            return run_demo(_settings(args.config), args.out)
+            settings = _settings(args.config)
+            code = run_demo(settings, args.out)
+            print("\n== The kiosk with its screens (offscreen without a display) ==")
+            return code or (EXIT_OK if run_ui_demo(settings, args.out) else EXIT_FAILED)
         if args.command == "gallery":
             from ui.gallery import render_gallery
 

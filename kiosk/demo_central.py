@@ -48,7 +48,7 @@ daily_cap_fen = 4000
 CENTRAL = str(Path(sys.executable).with_name("kiosk-central"))  # installed beside python
 
 
-def _cli(*args: str) -> str:
+def cli(*args: str) -> str:
     return subprocess.run(
         [CENTRAL, *args], capture_output=True, text=True, check=True
     ).stdout.strip()
@@ -64,7 +64,7 @@ def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
     return True
 
 
-def _up(url: str) -> bool:
+def server_up(url: str) -> bool:
     try:
         return requests.get(f"{url}/docs", timeout=1).status_code == 200
     except requests.RequestException:
@@ -77,16 +77,16 @@ def run_central_demo(settings: Settings, out: Path, printer: ReceiptPrinter) -> 
     db = f"sqlite:///{out / 'central.db'}"
     key = out / "operator.key"
     print("  $ kiosk-central seed-demo / keygen / enroll K-DEMO-1")
-    print("  " + _cli("seed-demo", "--db", db))
-    public = _cli("keygen", "--key", str(key))
-    code = _cli("enroll", "K-DEMO-1", "--db", db)
+    print("  " + cli("seed-demo", "--db", db))
+    public = cli("keygen", "--key", str(key))
+    code = cli("enroll", "K-DEMO-1", "--db", db)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with (out / "central.log").open("w") as log:
         server = subprocess.Popen([CENTRAL, "serve", "--db", db, "--port", str(port)],
                                   stdout=log, stderr=log)  # fmt: skip
         try:
-            if not wait_for(lambda: _up(url), 20):
+            if not wait_for(lambda: server_up(url), 20):
                 print("  the central server did not start (see central.log)")
                 return False
             print(f"  central server on {url} (API document: {url}/docs)")
@@ -191,7 +191,7 @@ def _new_fee_table(runner: FlowRunner, poller: BundlePoller, out: Path, key: Pat
     source.write_text(FEES, encoding="utf-8")
     started = time.monotonic()
     print("  $ kiosk-central publish parking-fees.toml --group default")
-    print("  " + _cli("publish", str(source), "--group", "default", "--key", str(key), "--db", db))
+    print("  " + cli("publish", str(source), "--group", "default", "--key", str(key), "--db", db))
     arrived = wait_for(lambda: poller.version > 0, 5)
     seconds = time.monotonic() - started
     if not arrived:

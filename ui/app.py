@@ -50,7 +50,8 @@ class KioskUi:
             },
         )
         self.window = KioskWindow(ctx, self.languages, Language(settings.kiosk.default_language))
-        self.views: list[View] = []  # every view shown, for tests and the demo
+        self.views: list[View] = []  # the latest views shown, for tests
+        self.on_view: Callable[[View], object] | None = None  # the demo's screenshots
 
     def start(self) -> None:
         self.app.start()
@@ -68,6 +69,8 @@ class KioskUi:
         self.views.append(view)
         del self.views[:-200]
         self.window.show_view(view)
+        if self.on_view is not None:
+            self.on_view(view)
 
     # -- helpers for the account and done screens ----------------------------------
     def _later(self, work: Callable[[], Any], answer: Callable[[Any], object]) -> None:

@@ -15,6 +15,8 @@ from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
 from config.settings import PaymentMethod, RefundTarget, Settings
@@ -137,8 +139,9 @@ def sample_views() -> Iterator[tuple[str, View]]:
     yield "accessible", replace(session, state=State.IDENTIFY, accessible=True)
 
 
-def render_gallery(settings: Settings, out: Path) -> list[Path]:
-    """Write every sample view as PNG; returns the files written."""
+def render_gallery(settings: Settings, out: Path, scale: float = 0.5) -> list[Path]:
+    """Write every sample view as PNG (``scale`` of the panel's pixels, to keep the
+    repository small) and one contact sheet per language and orientation."""
     app = QApplication.instance() or QApplication([])
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -154,13 +157,37 @@ def render_gallery(settings: Settings, out: Path) -> list[Path]:
             window = KioskWindow(ctx, languages, lang)
             window.use_size(width, height)
             window.show()
+            shots = []
             for name, view in sample_views():
                 window.show_view(view)
                 app.processEvents()
                 path = out / f"{lang.value}-{orientation}-{name}.png"
-                window.grab().save(str(path))
+                shot = window.grab().toImage()
+                shots.append(shot)
+                smooth = Qt.TransformationMode.SmoothTransformation
+                small = shot.scaled(int(width * scale), int(height * scale), mode=smooth)
+                small.save(str(path))
                 written.append(path)
+            sheet = out / f"sheet-{lang.value}-{orientation}.png"
+            contact_sheet(shots, 6 if width < height else 4, 0.2).save(str(sheet))
+            written.append(sheet)
             window.may_close = True
             window.close()
             window.deleteLater()
     return written
+
+
+def contact_sheet(shots: list[QImage], columns: int, scale: float) -> QImage:
+    """The screens side by side, ``columns`` to a row, at ``scale``."""
+    width, height = int(shots[0].width() * scale), int(shots[0].height() * scale)
+    rows = -(-len(shots) // columns)
+    sheet = QImage(columns * (width + 8), rows * (height + 8), QImage.Format.Format_RGB32)
+    sheet.fill(QColor("#777777"))
+    painter = QPainter(sheet)
+    for index, shot in enumerate(shots):
+        small = shot.scaled(width, height, mode=Qt.TransformationMode.SmoothTransformation)
+        painter.drawImage(
+            (index % columns) * (width + 8) + 4, (index // columns) * (height + 8) + 4, small
+        )
+    painter.end()
+    return sheet
