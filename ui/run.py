@@ -34,6 +34,7 @@ def run_kiosk(settings: Settings, *, windowed: bool = False) -> int:
 
     def terminate(signum: int, frame: object) -> None:
         log.info("signal %d: stopping", signum)
+        ui.window.may_close = True  # Qt 6's quit() first asks every window to close
         app.quit()
 
     signal.signal(signal.SIGTERM, terminate)

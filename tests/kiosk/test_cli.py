@@ -112,12 +112,10 @@ def test_journal_recover(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "1 sessions checked, 1 settled, 1 vouchers" in capsys.readouterr().out
 
 
-def test_features_not_landed_say_so(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run"]) == 3
+def test_bad_arguments_say_so(capsys: pytest.CaptureFixture[str]) -> None:
     assert sim_main(["card", "insert", "nothing"]) == 2
     assert central_main(["publish"]) == 2
     err = capsys.readouterr().err
-    assert err.count("not yet available") == 1
     assert "FILE.toml and --group, --percent or --kiosk" in err
     assert "no card 'nothing'" in err
 
