@@ -26,8 +26,8 @@ enabled = false
 url = "http://127.0.0.1:9"
 """)
     env = os.environ | {"QT_QPA_PLATFORM": "offscreen"}
-    process = subprocess.Popen([KIOSK, "--config", str(config), "run", "--windowed"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    command = [KIOSK, "--config", str(config), "run", "--windowed"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     journal = tmp_path / "var" / "journal.db"
     deadline = time.monotonic() + 30
     while not journal.exists() and time.monotonic() < deadline:
