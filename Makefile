@@ -36,6 +36,7 @@ bench: system venv
 	$(BIN)/python bench/bill_acceptor.py
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/central_load.py
+	$(BIN)/python bench/ui.py
 
 # Render the pay-flow state diagram that the README shows.
 flow-diagram: system venv

@@ -87,6 +87,5 @@ def clear(layout: QVBoxLayout | QBoxLayout) -> None:
     while (item := layout.takeAt(0)) is not None:
         widget = item.widget()
         if widget is not None:
-            widget.hide()  # gone from this frame; deleted when the event loop gets there
-            widget.setParent(None)
-            widget.deleteLater()
+            widget.hide()
+            widget.setParent(None)  # Python owns it now: freed with its last reference
