@@ -86,6 +86,11 @@ class FlowCore:
             settings_version=self._settings_version,
         )
 
+    @property
+    def available_methods(self) -> frozenset[PaymentMethod]:
+        """What the devices allow now (a faulted acceptor takes cash away)."""
+        return frozenset(self._available)
+
     def offered_methods(self) -> tuple[PaymentMethod, ...]:
         s = self.session
         if s is None or s.config is None:

@@ -13,10 +13,12 @@ import pytest
 import requests
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton
+from pytestqt.exceptions import TimeoutError
 from pytestqt.qtbot import QtBot
 
 from central.serve import Central, running
 from config.loader import defaults, merge, validate
+from config.settings import PaymentMethod
 from drivers.sim.escpos_device import EscposDevice
 from drivers.sim.id003_device import Id003Device
 from kiosk.flow import Notice, State
@@ -58,6 +60,10 @@ def kiosk(qtbot: QtBot, tmp_path: Path, central: Central) -> Iterator[KioskUi]:
     ui.window.show()
     ui.start()
     qtbot.waitUntil(lambda: ui.window.view is not None and ui.window.view.online, timeout=10_000)
+    # the acceptor has answered its start-up (until then cash is not offered)
+    runner = ui.app.runner
+    assert runner is not None
+    qtbot.waitUntil(lambda: PaymentMethod.CASH in runner.flow.available_methods, timeout=20_000)
     yield ui
     ui.stop()
 
@@ -83,7 +89,11 @@ def touch(qtbot: QtBot, ui: KioskUi, text: str) -> None:
         buttons = ui.window.findChildren(QAbstractButton)
         return [b for b in buttons if b.isVisible() and b.text() == text]
 
-    qtbot.waitUntil(lambda: bool(find()), timeout=10_000)
+    try:
+        qtbot.waitUntil(lambda: bool(find()), timeout=10_000)
+    except TimeoutError as exc:
+        shown = [b.text() for b in ui.window.findChildren(QAbstractButton) if b.isVisible()]
+        raise AssertionError(f"no {text!r} on the {state(ui)} screen; it shows {shown}") from exc
     qtbot.mouseClick(find()[0], Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
 
 
