@@ -30,23 +30,28 @@ def translate(context: str, text: object) -> str:
 
 
 class Languages:
-    """Installs the translator of the language in use."""
+    """Installs the translator of the language in use.
+
+    One translator per application, whichever ``Languages`` installed it: a
+    second window (a test, the gallery) switching language replaces it rather
+    than stacking another on top."""
+
+    _installed: QTranslator | None = None  # shared by every instance
 
     def __init__(self) -> None:
         self.current = Language.EN
-        self._translator: QTranslator | None = None
 
     def use(self, lang: Language) -> None:
-        if self._translator is not None:
-            QCoreApplication.removeTranslator(self._translator)
-            self._translator = None
+        if Languages._installed is not None:
+            QCoreApplication.removeTranslator(Languages._installed)
+            Languages._installed = None
         path = QM.get(lang)
         if path is not None:
             translator = QTranslator()
             if not translator.load(str(path)):
                 raise FileNotFoundError(f"{path} is missing: run make (pyside6-lrelease)")
             QCoreApplication.installTranslator(translator)
-            self._translator = translator
+            Languages._installed = translator
         self.current = lang
 
 
