@@ -18,7 +18,6 @@ from config.settings import Settings
 from kiosk.app import KioskApp
 from kiosk.flow.view import View
 from kiosk.money import Language, Money
-from kiosk.shell.printing import print_payment
 from ui.bridge import Bridge
 from ui.i18n import Languages
 from ui.screens.base import Context
@@ -50,7 +49,6 @@ class KioskUi:
             },
         )
         self.window = KioskWindow(ctx, self.languages, Language(settings.kiosk.default_language))
-        self.views: list[View] = []  # the latest views shown, for tests
         self.on_view: Callable[[View], object] | None = None  # the demo's screenshots
 
     def start(self) -> None:
@@ -66,8 +64,6 @@ class KioskUi:
         return runner.flow.settings if runner is not None else self.app.settings
 
     def _show(self, view: View) -> None:
-        self.views.append(view)
-        del self.views[:-200]
         self.window.show_view(view)
         if self.on_view is not None:
             self.on_view(view)
@@ -108,18 +104,12 @@ class KioskUi:
         return found
 
     def _reprint(self, transaction: str, answer: Callable[[Any], object]) -> None:
-        app = self.app
-        if app.printer is None or app.journal is None:
+        receipts = self.app.receipts
+        if receipts is None:
             answer(False)
             return
-        printer, journal, settings = app.printer.printer, app.journal, self._settings()
         lang = self.languages.current
-
-        def work() -> bool:
-            result = print_payment(printer, journal, settings, transaction, lang)
-            return result is not None and result.printed
-
-        self._later(work, answer)
+        receipts.reprint(transaction, lang, lambda ok: self.bridge.dispatch(lambda: answer(ok)))
 
     def _sms(self, transaction: str, phone: str, answer: Callable[[Any], object]) -> None:
         central = self.app.central

@@ -81,7 +81,6 @@ class KioskWindow(QWidget):
         self.default_language = default
         self.may_close = False  # set by the shell on shutdown only
         self.view: View | None = None
-        self.views_shown = 0
         self._left = 0
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
@@ -145,7 +144,6 @@ class KioskWindow(QWidget):
     def show_view(self, view: View) -> None:
         previous = self.view
         self.view = view
-        self.views_shown += 1
         if previous is None or previous.accessible != view.accessible:
             apply_theme(self, view.accessible)
         if view.state is State.ATTRACT and self.languages.current is not self.default_language:

@@ -121,6 +121,15 @@ def print_payment(
     return printer.print(receipt(settings, entry.data, entry.at, transaction, lang))
 
 
+@dataclass(frozen=True)
+class _Reprint:
+    """A past payment's receipt, asked for from the screen; ``done`` gets the outcome."""
+
+    transaction: str
+    lang: Language
+    done: Callable[[bool], object]
+
+
 class ReceiptService:
     """Prints on its own thread; posts the outcome back to the flow."""
 
@@ -137,7 +146,7 @@ class ReceiptService:
         self._settings = settings
         self._post = post
         self.lang = lang
-        self._jobs: queue.SimpleQueue[c.Command | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[c.Command | _Reprint | None] = queue.SimpleQueue()
         self._reported: tuple[bool, bool] | None = None
         self._thread = threading.Thread(target=self._run, name="printer", daemon=True)
         self._thread.start()
@@ -149,6 +158,11 @@ class ReceiptService:
             return command.__class__ is not c.RequestHealthCheck  # others check too
         return False
 
+    def reprint(self, transaction: str, lang: Language, done: Callable[[bool], object]) -> None:
+        """Print a past payment's receipt again, after the jobs already queued (the
+        printer has one owner thread); ``done(printed)`` is called on that thread."""
+        self._jobs.put(_Reprint(transaction, lang, done))
+
     def stop(self) -> None:
         self._jobs.put(None)
         self._thread.join(timeout=10)
@@ -159,7 +173,9 @@ class ReceiptService:
                 self._print(job)
             except Exception as exc:
                 log.exception("printing %r failed", job)
-                if isinstance(job, c.PrintReceipt):
+                if isinstance(job, _Reprint):
+                    job.done(False)
+                elif isinstance(job, c.PrintReceipt):
                     self._post(e.ReceiptFailed(f"printing failed: {exc}"))
 
     def _report(self) -> None:
@@ -172,7 +188,14 @@ class ReceiptService:
             self._reported = state
             self._post(e.PrinterChanged(*state))
 
-    def _print(self, job: c.Command) -> None:
+    def _print(self, job: c.Command | _Reprint) -> None:
+        if isinstance(job, _Reprint):
+            result = print_payment(
+                self._printer, self._journal, self._settings, job.transaction, job.lang
+            )
+            job.done(result is not None and result.printed)
+            self._report()
+            return
         if isinstance(job, c.RequestHealthCheck):
             self._printer.status()
             self._report()

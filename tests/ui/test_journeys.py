@@ -144,12 +144,18 @@ def test_cash_with_an_over_limit_note_returned_and_the_language_switched_mid_flo
     assert kiosk.window.screens[State.DONE].title.text() == "Payment complete. Thank you!"
     journal = kiosk.app.journal
     assert journal is not None
-    [(_, record)] = journal.latest_transactions("payment_completed")
+    [(transaction, record)] = journal.latest_transactions("payment_completed")
     assert record.data["amount"]["minor"] == 16640 and record.data["tendered"]["minor"] == 17000
     assert list((kiosk.app.data_dir.parent / "receipts").glob("*.png"))  # printed
     touch(qtbot, kiosk, "Finish")
     qtbot.waitUntil(lambda: state(kiosk) is State.ATTRACT)
     assert language(kiosk) is Language.ZH  # the next customer starts in Chinese
+    # the account panel's reprint goes through the printer's own thread
+    assert kiosk.app.receipts is not None
+    reprinted: list[bool] = []
+    kiosk.app.receipts.reprint(transaction, Language.ZH, reprinted.append)
+    qtbot.waitUntil(lambda: reprinted == [True], timeout=10_000)
+    assert len(list((kiosk.app.data_dir.parent / "receipts").glob("*.png"))) == 2
 
 
 def test_qr_paid_on_the_sandbox_with_the_printer_out_of_paper_gives_an_e_receipt(
