@@ -13,7 +13,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -71,6 +72,25 @@ def server_up(url: str) -> bool:
         return False
 
 
+@contextmanager
+def central_server(db: str, log_file: Path) -> Iterator[str | None]:
+    """``kiosk-central serve`` on ``db`` as its own process: its URL once it answers,
+    or None (and why, on stdout) if it did not start; stopped on leaving."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with log_file.open("w") as log:
+        server = subprocess.Popen([CENTRAL, "serve", "--db", db, "--port", str(port)],
+                                  stdout=log, stderr=log)  # fmt: skip
+        try:
+            up = wait_for(lambda: server_up(url), 20)
+            if not up:
+                print(f"  the central server did not start (see {log_file.name})")
+            yield url if up else None
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
 def run_central_demo(settings: Settings, out: Path, printer: ReceiptPrinter) -> bool:
     """Every step must work; False (and why) if one does not."""
     out.mkdir(parents=True, exist_ok=True)
@@ -80,20 +100,11 @@ def run_central_demo(settings: Settings, out: Path, printer: ReceiptPrinter) -> 
     print("  " + cli("seed-demo", "--db", db))
     public = cli("keygen", "--key", str(key))
     code = cli("enroll", "K-DEMO-1", "--db", db)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with (out / "central.log").open("w") as log:
-        server = subprocess.Popen([CENTRAL, "serve", "--db", db, "--port", str(port)],
-                                  stdout=log, stderr=log)  # fmt: skip
-        try:
-            if not wait_for(lambda: server_up(url), 20):
-                print("  the central server did not start (see central.log)")
-                return False
-            print(f"  central server on {url} (API document: {url}/docs)")
-            return _session(settings, out, printer, url, code, public, key, db)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with central_server(db, out / "central.log") as url:
+        if url is None:
+            return False
+        print(f"  central server on {url} (API document: {url}/docs)")
+        return _session(settings, out, printer, url, code, public, key, db)
 
 
 def _session(

@@ -10,7 +10,6 @@ by QR on the sandbox page. Every screen the customer sees is written to
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from pathlib import Path
 
@@ -21,9 +20,8 @@ from PySide6.QtWidgets import QAbstractButton, QApplication
 
 from config.loader import merge, validate
 from config.settings import Settings
-from drivers.sim.escpos_server import free_port
 from drivers.sim.id003_device import Id003Device
-from kiosk.demo_central import CENTRAL, cli, server_up, wait_for
+from kiosk.demo_central import central_server, cli
 from kiosk.flow import State
 from kiosk.flow.view import View
 from kiosk.shell.central import enroll
@@ -82,24 +80,15 @@ def run_ui_demo(settings: Settings, out: Path) -> bool:
     db = f"sqlite:///{out / 'ui-central.db'}"
     cli("seed-demo", "--db", db)
     code = cli("enroll", "K-DEMO-UI", "--db", db)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with (out / "ui-central.log").open("w") as log:
-        server = subprocess.Popen([CENTRAL, "serve", "--db", db, "--port", str(port)],
-                                  stdout=log, stderr=log)  # fmt: skip
-        try:
-            if not wait_for(lambda: server_up(url), 20):
-                print("  the central server did not start (see ui-central.log)")
-                return False
-            enroll(url, code, data / "central.json")
-            tree = merge(settings.model_dump(mode="json"), {
-                "paths": {"data_dir": str(data)}, "central": {"url": url},
-                "card_reader": {"enabled": False},
-            })  # fmt: skip
-            return _customers(validate(tree), out, shots, app)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with central_server(db, out / "ui-central.log") as url:
+        if url is None:
+            return False
+        enroll(url, code, data / "central.json")
+        tree = merge(settings.model_dump(mode="json"), {
+            "paths": {"data_dir": str(data)}, "central": {"url": url},
+            "card_reader": {"enabled": False},
+        })  # fmt: skip
+        return _customers(validate(tree), out, shots, app)
 
 
 def _customers(settings: Settings, out: Path, shots: Path, app: object) -> bool:
