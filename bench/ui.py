@@ -74,23 +74,11 @@ def main() -> None:
     from kiosk.flow import commands as c
     from kiosk.flow import events as e
     from kiosk.money import Language, Money
-    from ui.gallery import BILL, sample_views
-    from ui.i18n import Languages
-    from ui.screens.base import Context
-    from ui.window import KioskWindow
+    from ui.gallery import BILL, preview_window, sample_views
 
     app = QApplication.instance() or QApplication([])
     settings = load_settings()
-    languages = Languages()
-    ctx = Context(
-        post=lambda event: None,
-        settings=lambda: settings,
-        lang=lambda: languages.current,
-        extras={"account": print, "sms": print},
-    )
-    window = KioskWindow(ctx, languages, Language.ZH)
-    window.use_size(1080, 1920)
-    window.show()
+    window = preview_window(settings, Language.ZH, (1080, 1920))
     views = [view for _, view in sample_views()]
     timings = []
     for _ in range(20):

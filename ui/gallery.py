@@ -139,24 +139,31 @@ def sample_views() -> Iterator[tuple[str, View]]:
     yield "accessible", replace(session, state=State.IDENTIFY, accessible=True)
 
 
+def preview_window(settings: Settings, lang: Language, size: tuple[int, int]) -> KioskWindow:
+    """A window with no flow behind it (touches go nowhere), shown at ``size``: for
+    the gallery, the screen tests and the UI bench."""
+    languages = Languages()
+    ctx = Context(
+        post=lambda event: None,
+        settings=lambda: settings,
+        lang=lambda: languages.current,
+        extras={"account": lambda bill: None, "sms": lambda *args: None},
+    )
+    window = KioskWindow(ctx, languages, lang)
+    window.use_size(*size)
+    window.show()
+    return window
+
+
 def render_gallery(settings: Settings, out: Path, scale: float = 0.5) -> list[Path]:
     """Write every sample view as PNG (``scale`` of the panel's pixels, to keep the
     repository small) and one contact sheet per language and orientation."""
     app = QApplication.instance() or QApplication([])
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    languages = Languages()
-    ctx = Context(
-        post=lambda event: None,
-        settings=lambda: settings,
-        lang=lambda: languages.current,
-        extras={"account": lambda bill: None, "sms": lambda *a: None},
-    )
     for lang in (Language.ZH, Language.EN):
         for orientation, (width, height) in SIZES.items():
-            window = KioskWindow(ctx, languages, lang)
-            window.use_size(width, height)
-            window.show()
+            window = preview_window(settings, lang, (width, height))
             shots = []
             for name, view in sample_views():
                 window.show_view(view)

@@ -16,9 +16,7 @@ from config.loader import load_settings
 from kiosk.flow import State
 from kiosk.flow.view import View
 from kiosk.money import Language
-from ui.gallery import sample_views
-from ui.i18n import Languages
-from ui.screens.base import Context
+from ui.gallery import preview_window, sample_views
 from ui.widgets import MIN_TARGET_MM
 from ui.window import KioskWindow
 
@@ -30,15 +28,8 @@ SIZES = [(1080, 1920), (1920, 1080)]
 
 
 def make_window(qtbot: QtBot, lang: Language, size: tuple[int, int]) -> KioskWindow:
-    settings = load_settings()
-    languages = Languages()
-    ctx = Context(post=lambda event: None, settings=lambda: settings,
-                  lang=lambda: languages.current,
-                  extras={"account": print, "sms": print})  # fmt: skip
-    window = KioskWindow(ctx, languages, lang)
+    window = preview_window(load_settings(), lang, size)
     qtbot.addWidget(window)
-    window.use_size(*size)
-    window.show()
     return window
 
 

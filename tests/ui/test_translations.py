@@ -19,10 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from config.loader import load_settings
 from kiosk.money import Language
-from ui.gallery import sample_views
-from ui.i18n import Languages
-from ui.screens.base import Context
-from ui.window import KioskWindow
+from ui.gallery import preview_window, sample_views
 
 ROOT = Path(__file__).resolve().parents[2]
 TS = ROOT / "ui" / "i18n" / "kiosk_zh_CN.ts"
@@ -74,15 +71,8 @@ def test_a_string_outside_translate_is_caught(tmp_path: Path) -> None:
 def test_no_english_sentence_on_any_chinese_screen(
     qtbot: QtBot, orientation: tuple[int, int]
 ) -> None:
-    settings = load_settings()
-    languages = Languages()
-    ctx = Context(post=lambda event: None, settings=lambda: settings,
-                  lang=lambda: languages.current,
-                  extras={"account": print, "sms": print})  # fmt: skip
-    window = KioskWindow(ctx, languages, Language.ZH)
+    window = preview_window(load_settings(), Language.ZH, orientation)
     qtbot.addWidget(window)
-    window.use_size(*orientation)
-    window.show()
     offending = []
     for name, view in sample_views():
         window.show_view(view)
@@ -92,7 +82,7 @@ def test_no_english_sentence_on_any_chinese_screen(
                 offending.append((name, text))
     assert offending == []
     # and the same screens in English do show English (the check can see it)
-    languages.use(Language.EN)
+    window.languages.use(Language.EN)
     window.rerender()
     texts = [w.text() for w in window.findChildren(QLabel) if w.isVisible()]
     assert any(ENGLISH_WORDS.search(t) for t in texts)
