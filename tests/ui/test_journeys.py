@@ -5,40 +5,34 @@ reference central server on loopback with a real SQLite file."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton
-from pytestqt.exceptions import TimeoutError
 from pytestqt.qtbot import QtBot
 
 from central.serve import Central, running
-from config.loader import defaults, merge, validate
 from config.settings import PaymentMethod
-from drivers.sim.escpos_device import EscposDevice
-from drivers.sim.id003_device import Id003Device
-from kiosk.flow import Notice, State
-from kiosk.flow.view import View
+from kiosk.flow import Notice, Outcome, State
 from kiosk.money import Language, Money
 from tests.kiosk.test_central_client import seed
+from tests.ui.rig import (
+    acceptor,
+    insert_note,
+    language,
+    printer,
+    shown_text,
+    start_kiosk,
+    state,
+    to_bill,
+    touch,
+    type_digits,
+    view,
+)
 from ui.app import KioskUi
 from ui.screens.done import DoneScreen
 from ui.screens.qr_waiting import QrWaitingScreen
-
-
-def settings_for(tmp_path: Path, central_url: str, **extra: object) -> object:
-    tree = merge(defaults(), {
-        "paths": {"data_dir": str(tmp_path / "var")},
-        "central": {"url": central_url, "heartbeat_s": 1, "timeout_s": 2},
-        "card_reader": {"enabled": False},
-        "cash": {"max_overpay_fen": 1000},
-        **extra,
-    })  # fmt: skip
-    return validate(tree)
 
 
 @pytest.fixture
@@ -50,63 +44,9 @@ def central(tmp_path: Path) -> Iterator[Central]:
 
 @pytest.fixture
 def kiosk(qtbot: QtBot, tmp_path: Path, central: Central) -> Iterator[KioskUi]:
-    (tmp_path / "var").mkdir()
-    token = central.enroll("K-UI-1")
-    credentials = {"kiosk_id": "K-UI-1", "group": "default", "token": token}
-    (tmp_path / "var" / "central.json").write_text(json.dumps(credentials))
-    ui = KioskUi(settings_for(tmp_path, central.url), receipts_png=tmp_path / "receipts")  # type: ignore[arg-type]
-    qtbot.addWidget(ui.window)
-    ui.window.use_size(1080, 1920)
-    ui.window.show()
-    ui.start()
-    qtbot.waitUntil(lambda: ui.window.view is not None and ui.window.view.online, timeout=10_000)
-    # the acceptor has answered its start-up (until then cash is not offered)
-    runner = ui.app.runner
-    assert runner is not None
-    qtbot.waitUntil(lambda: PaymentMethod.CASH in runner.flow.available_methods, timeout=20_000)
+    ui = start_kiosk(qtbot, tmp_path, central)
     yield ui
     ui.stop()
-
-
-def view(ui: KioskUi) -> View:
-    assert ui.window.view is not None
-    return ui.window.view
-
-
-def language(ui: KioskUi) -> Language:
-    return ui.languages.current
-
-
-def state(ui: KioskUi) -> State | None:
-    return ui.window.view.state if ui.window.view else None
-
-
-def touch(qtbot: QtBot, ui: KioskUi, text: str) -> None:
-    """Press the visible button that shows ``text`` (as a customer would), once the
-    screen that has it is up."""
-
-    def find() -> list[QAbstractButton]:
-        buttons = ui.window.findChildren(QAbstractButton)
-        return [b for b in buttons if b.isVisible() and b.text() == text]
-
-    try:
-        qtbot.waitUntil(lambda: bool(find()), timeout=10_000)
-    except TimeoutError as exc:
-        shown = [b.text() for b in ui.window.findChildren(QAbstractButton) if b.isVisible()]
-        raise AssertionError(f"no {text!r} on the {state(ui)} screen; it shows {shown}") from exc
-    qtbot.mouseClick(find()[0], Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
-
-
-def type_digits(qtbot: QtBot, ui: KioskUi, digits: str) -> None:
-    for digit in digits:
-        touch(qtbot, ui, digit)
-
-
-def acceptor(ui: KioskUi) -> Id003Device:
-    assert ui.app.acceptor is not None and ui.app.acceptor.simulator is not None
-    device = ui.app.acceptor.simulator.device
-    assert isinstance(device, Id003Device)
-    return device
 
 
 def test_cash_with_an_over_limit_note_returned_and_the_language_switched_mid_flow(
@@ -161,15 +101,8 @@ def test_cash_with_an_over_limit_note_returned_and_the_language_switched_mid_flo
 def test_qr_paid_on_the_sandbox_with_the_printer_out_of_paper_gives_an_e_receipt(
     qtbot: QtBot, kiosk: KioskUi
 ) -> None:
-    assert kiosk.app.printer is not None and kiosk.app.printer.simulator is not None
-    printer = kiosk.app.printer.simulator.device
-    assert isinstance(printer, EscposDevice)
-    printer.paper_out = True
-    touch(qtbot, kiosk, "点击开始")
-    touch(qtbot, kiosk, "电费")
-    type_digits(qtbot, kiosk, "3301234567")
-    touch(qtbot, kiosk, "确定")
-    qtbot.waitUntil(lambda: state(kiosk) is State.BILL_SHOWN, timeout=10_000)
+    printer(kiosk).paper_out = True
+    to_bill(qtbot, kiosk)
     touch(qtbot, kiosk, "缴纳 ¥166.40")
     touch(qtbot, kiosk, "支付宝")
     qtbot.waitUntil(lambda: view(kiosk).qr_url is not None, timeout=10_000)
@@ -183,3 +116,90 @@ def test_qr_paid_on_the_sandbox_with_the_printer_out_of_paper_gives_an_e_receipt
     assert view(kiosk).notice is Notice.RECEIPT_FAILED
     assert done.code.isVisible()  # the e-receipt's QR code instead of paper
     assert "电子凭条" in done.receipt.text()
+
+
+def test_cancel_after_cash_adds_the_money_to_the_account_and_says_so(
+    qtbot: QtBot, kiosk: KioskUi
+) -> None:
+    to_bill(qtbot, kiosk)
+    touch(qtbot, kiosk, "缴纳 ¥166.40")
+    touch(qtbot, kiosk, "现金")
+    insert_note(qtbot, kiosk, 50)
+    qtbot.waitUntil(lambda: view(kiosk).paid == Money(5000), timeout=10_000)
+    touch(qtbot, kiosk, "取消")
+    qtbot.waitUntil(lambda: state(kiosk) is State.CANCELLED, timeout=10_000)
+    assert "您的 ¥50.00 已作为预存款存入户号 3301234567" in shown_text(kiosk)
+    journal = kiosk.app.journal
+    assert journal is not None
+    [(_, credit)] = journal.latest_transactions("credit_settled")
+    assert credit.data["amount"]["minor"] == 5000
+    assert journal.latest_transactions("payment_completed") == []
+    qtbot.waitUntil(lambda: acceptor(kiosk).inhibited, timeout=5_000)  # no more notes taken
+    touch(qtbot, kiosk, "确定")
+    qtbot.waitUntil(lambda: state(kiosk) is State.ATTRACT)
+
+
+def test_jam_during_payment_keeps_the_money_and_names_where_it_is(
+    qtbot: QtBot, kiosk: KioskUi
+) -> None:
+    to_bill(qtbot, kiosk)
+    touch(qtbot, kiosk, "缴纳 ¥166.40")
+    touch(qtbot, kiosk, "现金")
+    insert_note(qtbot, kiosk, 100)
+    qtbot.waitUntil(lambda: view(kiosk).paid == Money(10000), timeout=10_000)
+    acceptor(kiosk).jam()
+    qtbot.waitUntil(lambda: state(kiosk) is State.CANCELLED, timeout=15_000)
+    text = shown_text(kiosk)
+    assert "抱歉，设备发生故障" in text
+    assert "您的 ¥100.00 已作为预存款存入户号 3301234567" in text
+    journal = kiosk.app.journal
+    assert journal is not None
+    [(_, credit)] = journal.latest_transactions("credit_settled")
+    assert credit.data["amount"]["minor"] == 10000
+    touch(qtbot, kiosk, "确定")
+    # with the acceptor jammed the kiosk says what still works instead of the attract screen
+    qtbot.waitUntil(lambda: state(kiosk) is not State.CANCELLED, timeout=10_000)
+    assert PaymentMethod.CASH not in view(kiosk).methods
+
+
+def test_qr_expired_cancels_the_order_and_the_phone_can_no_longer_pay(
+    qtbot: QtBot, tmp_path: Path, central: Central
+) -> None:
+    ui = start_kiosk(qtbot, tmp_path, central, timeouts={"qr_waiting": 2})
+    try:
+        to_bill(qtbot, ui)
+        touch(qtbot, ui, "缴纳 ¥166.40")
+        touch(qtbot, ui, "微信支付")
+        qtbot.waitUntil(lambda: view(ui).qr_url is not None, timeout=10_000)
+        url = str(view(ui).qr_url)
+        qtbot.waitUntil(lambda: state(ui) is State.CANCELLED, timeout=15_000)
+        assert view(ui).outcome is Outcome.TIMED_OUT
+        assert "二维码已过期，未完成支付" in shown_text(ui)
+        assert "未扣任何款项。" in shown_text(ui)
+        late = requests.post(url, data={"pay": "1"}, timeout=5)
+        assert late.status_code == 409  # the order was cancelled on the server
+        journal = ui.app.journal
+        assert journal is not None
+        assert journal.latest_transactions("payment_completed") == []
+    finally:
+        ui.stop()
+
+
+def test_the_countdown_asks_are_you_there_then_ends_the_session(
+    qtbot: QtBot, tmp_path: Path, central: Central
+) -> None:
+    ui = start_kiosk(qtbot, tmp_path, central, timeouts={"bill_shown": 3, "are_you_there": 3})
+    try:
+        to_bill(qtbot, ui)
+        countdown = ui.window.countdown
+        assert countdown.isVisible() and countdown.text().startswith("剩余")
+        qtbot.waitUntil(lambda: state(ui) is State.ARE_YOU_THERE, timeout=10_000)
+        touch(qtbot, ui, "是的，我需要更多时间")  # the customer is back: same bill
+        qtbot.waitUntil(lambda: state(ui) is State.BILL_SHOWN)
+        assert view(ui).bill is not None
+        qtbot.waitUntil(lambda: state(ui) is State.ARE_YOU_THERE, timeout=10_000)
+        qtbot.waitUntil(lambda: state(ui) is State.TIMED_OUT, timeout=10_000)
+        assert "长时间无操作，本次服务已结束" in shown_text(ui)
+        assert "未扣任何款项。" in shown_text(ui)
+    finally:
+        ui.stop()

@@ -315,6 +315,10 @@
         <translation>缴费成功</translation>
     </message>
     <message>
+        <source>The QR code expired before it was paid</source>
+        <translation>二维码已过期，未完成支付</translation>
+    </message>
+    <message>
         <source>No money was taken.</source>
         <translation>未扣任何款项。</translation>
     </message>

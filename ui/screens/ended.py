@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
-from config.settings import RefundTarget
+from config.settings import PaymentMethod, RefundTarget
 from kiosk.flow import Outcome, State
 from kiosk.flow import events as e
 from kiosk.flow.view import View
@@ -19,6 +19,8 @@ TITLES = {
     Outcome.DEVICE_FAULT: QT_TRANSLATE_NOOP("Ended", "Sorry, a device failed"),
     Outcome.PAID: QT_TRANSLATE_NOOP("Ended", "Payment complete"),
 }
+QR_EXPIRED = QT_TRANSLATE_NOOP("Ended", "The QR code expired before it was paid")
+QR_METHODS = (PaymentMethod.WECHAT, PaymentMethod.ALIPAY)
 
 
 class EndedScreen(Screen):
@@ -40,7 +42,8 @@ class EndedScreen(Screen):
         outcome = view.outcome or (
             Outcome.TIMED_OUT if view.state is State.TIMED_OUT else Outcome.CANCELLED
         )
-        self.title.setText(translate("Ended", TITLES[outcome]))
+        expired = outcome is Outcome.TIMED_OUT and view.method in QR_METHODS
+        self.title.setText(translate("Ended", QR_EXPIRED if expired else TITLES[outcome]))
         credited = view.credited if view.credited and view.credited.is_positive() else None
         if credited is None:
             text = translate("Ended", "No money was taken.")
