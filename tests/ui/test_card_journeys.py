@@ -1,0 +1,148 @@
+"""Customers with cards at the whole kiosk: bank cards and the account card go
+through the real pcscd with the vsmartcard vpcd reader, the kiosk's own card
+reader thread, and the reference server's sandbox acquirer; offline, the
+account card buys prepaid units for cash within the offline limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from central.serve import Central, running
+from config.settings import PaymentMethod
+from drivers.cards import account
+from drivers.cards.reader import PcscReader
+from drivers.sim.vicc import UNIONPAY, AccountCard, EmvCard, EmvProfile, VirtualCard, VpcdSlot
+from kiosk.flow import Notice, State
+from kiosk.money import Money
+from tests.kiosk.test_central_client import seed
+from tests.ui.rig import (
+    insert_note,
+    printer,
+    shown_text,
+    start_kiosk,
+    state,
+    to_bill,
+    touch,
+    type_digits,
+    view,
+)
+from tests.waiting import wait_until
+from ui.app import KioskUi
+
+KEY_HEX = "6b696f736b2d64656d6f2d63697479"  # the demo city's key in the embedded defaults
+
+
+class Slot(VpcdSlot):
+    """The vpcd slot: a card goes in only once pcscd has seen the slot empty."""
+
+    def __init__(self, reader: str) -> None:
+        super().__init__(0)
+        self.reader = PcscReader(reader)
+
+    def insert(self, card: VirtualCard, timeout: float = 5.0) -> None:
+        self.remove()
+        wait_until(lambda: self.reader.atr() is None)
+        super().insert(card, timeout)
+
+
+@pytest.fixture
+def slot(pcscd: str) -> Iterator[Slot]:
+    s = Slot(pcscd)
+    yield s
+    s.remove()
+
+
+def card_reader(reader: str) -> dict[str, object]:
+    return {"enabled": True, "reader": reader, "insert_timeout_s": 20, "account_key_hex": KEY_HEX}
+
+
+@pytest.fixture
+def kiosk(qtbot: QtBot, tmp_path: Path, pcscd: str) -> Iterator[KioskUi]:
+    with running(tmp_path / "central.db") as central:
+        seed(central)
+        ui = start_kiosk(qtbot, tmp_path, central, card_reader=card_reader(pcscd))
+        yield ui
+        ui.stop()
+
+
+def to_card_payment(qtbot: QtBot, ui: KioskUi) -> None:
+    to_bill(qtbot, ui)
+    touch(qtbot, ui, "缴纳 ¥166.40")
+    touch(qtbot, ui, "银行卡")
+    qtbot.waitUntil(lambda: state(ui) is State.CARD_PAYING, timeout=10_000)
+    assert "请插入银行卡" in shown_text(ui)
+
+
+def test_bank_card_approved_prints_the_masked_pan(qtbot: QtBot, kiosk: KioskUi, slot: Slot) -> None:
+    to_card_payment(qtbot, kiosk)
+    slot.insert(EmvCard())
+    qtbot.waitUntil(lambda: state(kiosk) is State.DONE, timeout=20_000)
+    assert "缴费成功，谢谢！" in shown_text(kiosk)
+    journal = kiosk.app.journal
+    assert journal is not None
+    [(_, done)] = journal.latest_transactions("payment_completed")
+    assert done.data["method"] == "card" and done.data["amount"]["minor"] == 16640
+    qtbot.waitUntil(lambda: bool(printer(kiosk).receipts), timeout=10_000)
+    receipt = printer(kiosk).receipts[-1].text
+    assert "622202*********0123" in receipt and UNIONPAY.pan not in receipt
+
+
+def test_bank_card_declined_says_so_and_offers_the_methods_again(
+    qtbot: QtBot, kiosk: KioskUi, slot: Slot
+) -> None:
+    to_card_payment(qtbot, kiosk)
+    slot.insert(EmvCard(profile=EmvProfile(UNIONPAY.aid, "UnionPay", "6222020005000002", "281231")))
+    qtbot.waitUntil(lambda: state(kiosk) is State.CHOOSE_METHOD, timeout=20_000)
+    assert view(kiosk).notice is Notice.CARD_DECLINED
+    assert "银行拒绝了此卡，未扣款。" in shown_text(kiosk)
+    journal = kiosk.app.journal
+    assert journal is not None
+    assert journal.latest_transactions("payment_completed") == []
+    touch(qtbot, kiosk, "现金")  # another way to pay the same bill
+    qtbot.waitUntil(lambda: state(kiosk) is State.CASH_INSERTING)
+
+
+def test_server_down_the_account_card_buys_prepaid_units_for_cash_within_the_limit(
+    qtbot: QtBot, tmp_path: Path, pcscd: str, slot: Slot
+) -> None:
+    with ExitStack() as stack:
+        central: Central = stack.enter_context(running(tmp_path / "central.db"))
+        ui = start_kiosk(qtbot, tmp_path, central, card_reader=card_reader(pcscd))
+        try:
+            stack.close()  # the central server goes away
+            qtbot.waitUntil(lambda: not view(ui).online, timeout=15_000)
+            assert "网络中断" in shown_text(ui)
+            card = AccountCard(account="3301234568", service="electricity")
+            slot.insert(card)
+            qtbot.waitUntil(lambda: state(ui) is State.BILL_SHOWN, timeout=15_000)
+            touch(qtbot, ui, "输入其他金额（整元）")
+            type_digits(qtbot, ui, "300")  # over the ¥200 a payment offline
+            touch(qtbot, ui, "确定")
+            qtbot.waitUntil(lambda: view(ui).notice is Notice.OFFLINE_LIMIT)
+            assert view(ui).offline_limit == Money(20000)
+            touch(qtbot, ui, "¥100.00")
+            qtbot.waitUntil(lambda: state(ui) is State.CHOOSE_METHOD)
+            assert view(ui).methods == (PaymentMethod.CASH,)
+            touch(qtbot, ui, "现金")
+            insert_note(qtbot, ui, 100)
+            qtbot.waitUntil(lambda: state(ui) is State.DONE, timeout=20_000)
+            journal = ui.app.journal
+            assert journal is not None
+            [(_, done)] = journal.latest_transactions("payment_completed")
+            assert done.data["details"]["offline"] is True
+            loads = ["card_loaded", "card_load_failed"]
+            qtbot.waitUntil(lambda: bool(journal.latest(loads)), timeout=10_000)
+            assert [r.kind for r in journal.latest(loads)] == ["card_loaded"]
+            stored = account.decode_purchase(
+                bytes.fromhex(KEY_HEX), "3301234568", bytes(card.purchase)
+            )
+            assert stored is not None
+            assert stored.amount_fen == 10000
+            assert stored.units == done.data["details"]["units"]
+        finally:
+            ui.stop()
