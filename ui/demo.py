@@ -2,9 +2,13 @@
 its own process, the simulated acceptor and printer, and the real kiosk UI.
 
 Without a display it runs offscreen with a scripted customer who touches the
-screen's buttons: an electricity bill paid in cash, then a property fee paid
-by QR on the sandbox page. Every screen the customer sees is written to
-``OUT/screens`` as PNG and every receipt to ``OUT/receipts``.
+screen's buttons: an electricity bill paid in cash, a property fee paid by QR
+on the sandbox page, a water bill paid by bank card, and a prepaid-meter
+purchase started by the account card (written back to the card). The cards go
+through the real pcscd with the vsmartcard vpcd reader; where the machine has
+no pcscd the card customers are left out, and the demo says why. Every screen
+the customer sees is written to ``OUT/screens`` as PNG and every receipt to
+``OUT/receipts``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from PySide6.QtWidgets import QAbstractButton, QApplication
 from config.loader import merge, validate
 from config.settings import Settings
 from drivers.sim.id003_device import Id003Device
+from drivers.sim.pcscd import READER, Pcscd, PcscdUnavailable, Slot
+from drivers.sim.vicc import AccountCard, EmvCard
 from kiosk.demo_central import central_server, cli
 from kiosk.flow import State
 from kiosk.flow.view import View
@@ -70,10 +76,21 @@ class Customer:
         return all(self.touch(d) for d in text) and self.touch("确定")
 
 
+def card_slot() -> tuple[Pcscd, Slot] | None:
+    """pcscd with the virtual reader and its slot, or None (and why) without them."""
+    service = Pcscd()
+    try:
+        service.ensure()
+        return service, Slot()
+    except PcscdUnavailable as exc:
+        print(f"  no simulated card reader ({exc}): the card customers are left out")
+        return None
+
+
 def run_ui_demo(settings: Settings, out: Path) -> bool:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    app = QApplication.instance() or QApplication(["kiosk-demo"])
+    app = QApplication.instance() or QApplication(["kiosk-demo"])  # noqa: F841 - kept alive
     shots, data = out / "screens", out / "ui-var"
     shots.mkdir(parents=True, exist_ok=True)
     data.mkdir(parents=True, exist_ok=True)
@@ -84,14 +101,20 @@ def run_ui_demo(settings: Settings, out: Path) -> bool:
         if url is None:
             return False
         enroll(url, code, data / "central.json")
+        cards = card_slot()
+        reader = {"enabled": True, "reader": READER} if cards else {"enabled": False}
         tree = merge(settings.model_dump(mode="json"), {
-            "paths": {"data_dir": str(data)}, "central": {"url": url},
-            "card_reader": {"enabled": False},
+            "paths": {"data_dir": str(data)}, "central": {"url": url}, "card_reader": reader,
         })  # fmt: skip
-        return _customers(validate(tree), out, shots, app)
+        try:
+            return _customers(validate(tree), out, shots, cards[1] if cards else None)
+        finally:
+            if cards:
+                cards[1].remove()
+                cards[0].stop()
 
 
-def _customers(settings: Settings, out: Path, shots: Path, app: object) -> bool:
+def _customers(settings: Settings, out: Path, shots: Path, slot: Slot | None) -> bool:
     ui = KioskUi(settings, receipts_png=out / "receipts")
     customer = Customer(ui, shots)
     ui.on_view = customer.snap
@@ -101,10 +124,19 @@ def _customers(settings: Settings, out: Path, shots: Path, app: object) -> bool:
     try:
         customer.wait(lambda: ui.window.view is not None and ui.window.view.online)
         ok = _cash(ui, customer) and _qr(ui, customer)
+        if ok and slot is not None:
+            ok = _bank_card(ui, customer, slot) and _account_card(ui, customer, slot)
     finally:
         ui.stop()
     print(f"  {customer.count} screens written to {shots}")
     return ok
+
+
+def _acceptor(ui: KioskUi) -> Id003Device:
+    assert ui.app.acceptor is not None and ui.app.acceptor.simulator is not None
+    device = ui.app.acceptor.simulator.device
+    assert isinstance(device, Id003Device)
+    return device
 
 
 def _cash(ui: KioskUi, customer: Customer) -> bool:
@@ -118,9 +150,7 @@ def _cash(ui: KioskUi, customer: Customer) -> bool:
     due = view.bill.due
     if not (customer.touch(f"缴纳 {due.format()}") and customer.touch("现金")):
         return False
-    assert ui.app.acceptor is not None and ui.app.acceptor.simulator is not None
-    device = ui.app.acceptor.simulator.device
-    assert isinstance(device, Id003Device)
+    device = _acceptor(ui)
     for note in (100, 100, 100, 5):
         customer.wait(lambda: not device.inhibited)
         stacked = len(device.stacked)
@@ -154,3 +184,53 @@ def _qr(ui: KioskUi, customer: Customer) -> bool:
     if not customer.wait(lambda: customer.state() is State.DONE, 20):
         return False
     return customer.touch("Finish") and customer.wait(lambda: customer.state() is State.ATTRACT)
+
+
+def _bank_card(ui: KioskUi, customer: Customer, slot: Slot) -> bool:
+    print("  customer 3: water bill 33012345 by UnionPay bank card")
+    steps = customer.touch("点击开始") and customer.touch("水费") and customer.digits("33012345")
+    if not (steps and customer.wait(lambda: customer.state() is State.BILL_SHOWN)):
+        return False
+    view = ui.window.view
+    assert view is not None and view.bill is not None
+    if not (customer.touch(f"缴纳 {view.bill.due.format()}") and customer.touch("银行卡")):
+        return False
+    if not customer.wait(lambda: customer.state() is State.CARD_PAYING):
+        return False
+    slot.insert(EmvCard())
+    if not customer.wait(lambda: customer.state() is State.DONE, 30):
+        print(f"  not paid: {customer.state()}")
+        return False
+    print(f"  paid {view.bill.due.format()} by card; the receipt shows the masked card number")
+    slot.remove()  # the customer takes the card
+    return customer.touch("完成") and customer.wait(lambda: customer.state() is State.ATTRACT)
+
+
+def _account_card(ui: KioskUi, customer: Customer, slot: Slot) -> bool:
+    print("  customer 4: prepaid electricity meter 3301234568: inserts the account card,")
+    print("  buys ¥100 of units for cash; the purchase is written to the card")
+    card = AccountCard(account="3301234568", service="electricity")
+    slot.insert(card)
+    if not customer.wait(lambda: customer.state() is State.BILL_SHOWN, 20):
+        print(f"  the account card was not read: {customer.state()}")
+        return False
+    if not (customer.touch("¥100.00") and customer.touch("现金")):
+        return False
+    device = _acceptor(ui)
+    customer.wait(lambda: not device.inhibited)
+    device.insert(100)
+    if not customer.wait(lambda: customer.state() is State.DONE, 20):
+        print(f"  not paid: {customer.state()}")
+        return False
+    journal = ui.app.journal
+    assert journal is not None
+    loads = ["card_loaded", "card_load_failed"]
+    if not customer.wait(lambda: bool(journal.latest(loads))):
+        print("  the card was never written")
+        return False
+    if journal.latest(loads)[0].kind != "card_loaded" or not any(card.purchase):
+        print("  the purchase did not reach the card")
+        return False
+    print("  ¥100 of units bought and written to the account card")
+    slot.remove()
+    return customer.touch("完成") and customer.wait(lambda: customer.state() is State.ATTRACT)

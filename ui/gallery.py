@@ -114,6 +114,7 @@ def sample_views() -> Iterator[tuple[str, View]]:
     done = replace(paying, state=State.DONE, method=PaymentMethod.CASH, transaction=TX)
     yield "done", replace(done, credited=_yuan("3.60"), credited_to=RefundTarget.ACCOUNT_CREDIT)
     yield "done_e_receipt", replace(done, notice=Notice.RECEIPT_FAILED, printing=False)
+    yield "done_card_writing", replace(done, card_writing=True)
     yield "are_you_there", replace(paying, state=State.ARE_YOU_THERE, paid=_yuan("50"))
     yield (
         "cancelled",

@@ -146,6 +146,9 @@ class CardWatcher:
 
     It asks PC/SC for the readers' states (SCardGetStatusChange, which touches
     no card) and keeps its own context, made again whenever pcscd went away.
+    A card swapped between two polls still counts as pulled and inserted: the
+    reader's card-event counter (pcsc-lite keeps it in the upper 16 bits of the
+    event state) or a different ATR gives it away.
     """
 
     def __init__(
@@ -158,7 +161,7 @@ class CardWatcher:
         self._reader = reader
         self._interval = interval_s
         self._stop = threading.Event()
-        self._present: dict[str, bytes] = {}
+        self._present: dict[str, tuple[bytes, int]] = {}
         self._thread = threading.Thread(target=self._run, name="card watcher", daemon=True)
         self._thread.start()
 
@@ -188,7 +191,7 @@ class CardWatcher:
         if context is not None:
             scard.SCardReleaseContext(context)
 
-    def _poll(self, scard: Any, context: Any) -> dict[str, bytes]:
+    def _poll(self, scard: Any, context: Any) -> dict[str, tuple[bytes, int]]:
         result, names = scard.SCardListReaders(context, [])
         if result != scard.SCARD_S_SUCCESS:
             if result & 0xFFFFFFFF == 0x8010002E:  # no readers
@@ -202,16 +205,19 @@ class CardWatcher:
         if result != scard.SCARD_S_SUCCESS:
             raise _ContextLost
         return {
-            name: bytes(atr)
+            name: (bytes(atr), (state >> 16) & 0xFFFF)
             for name, state, atr in states
             if state & scard.SCARD_STATE_PRESENT and not state & scard.SCARD_STATE_MUTE
         }
 
-    def _report(self, now: dict[str, bytes]) -> None:
+    def _report(self, now: dict[str, tuple[bytes, int]]) -> None:
         for name in self._present.keys() - now.keys():
             self._emit(CardPulled(name))
-        for name, atr in now.items():
-            if name not in self._present:
+        for name, (atr, events) in now.items():
+            before = self._present.get(name)
+            if before is not None and before != (atr, events):
+                self._emit(CardPulled(name))  # swapped since the last poll
+            if before != (atr, events):
                 self._emit(CardInserted(name, atr))
         self._present = now
 

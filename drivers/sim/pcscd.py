@@ -13,6 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from drivers.sim.vicc import VirtualCard, VpcdSlot
+
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 READER = "Virtual PCD 00 00"
 
@@ -88,3 +90,23 @@ class Pcscd:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+class Slot(VpcdSlot):
+    """The vpcd slot as a customer uses it: a card goes in only once pcscd has
+    seen the slot empty (else pcscd may miss the change of card)."""
+
+    def __init__(self, reader: str = READER, slot: int = 0) -> None:
+        super().__init__(slot)
+        from drivers.cards.reader import PcscReader  # noqa: PLC0415 - needs pyscard
+
+        self.reader = PcscReader(reader)
+
+    def insert(self, card: VirtualCard, timeout: float = 5.0) -> None:
+        self.remove()
+        deadline = time.monotonic() + timeout
+        while self.reader.atr() is not None:
+            if time.monotonic() > deadline:
+                raise PcscdUnavailable("pcscd still sees a card in the emptied slot")
+            time.sleep(0.05)
+        super().insert(card, timeout)

@@ -78,6 +78,7 @@ class FlowCore:
             credited_to=s.credited_to if s else None,
             transaction=str(s.transaction) if s and s.transaction else None,
             out_of_service=self._out_of_service,
+            card_writing=bool(s and s.card_writing),
             printing=self._printing,
             paper_low=self._paper_low,
             accessible=self._accessible,
@@ -276,6 +277,7 @@ class FlowCore:
         units = details.get("units")
         if s.is_purchase and s.by_card and s.account and isinstance(units, str):
             self._emit(c.LoadAccountCard(transaction, s.account, units, amount))
+            s.card_writing = True
         self._enter(State.COMPLETING)
         if self._printing:
             self._emit(c.PrintReceipt(transaction))

@@ -235,6 +235,10 @@ class PayFlow(CashHandlers, ElectronicHandlers):
         self._journal(
             RecordKind.CARD_LOADED, {"transaction": event.transaction, "sequence": event.sequence}
         )
+        if self.session is not None and self.session.card_writing:
+            self.session.card_writing = False
+            if self.state is State.DONE:
+                self._show(self._notice)
 
     def _on_card_load_failed(self, event: e.AccountCardLoadFailed) -> None:
         """The purchase stays journaled; the server reissues it to the card."""
@@ -245,6 +249,7 @@ class PayFlow(CashHandlers, ElectronicHandlers):
         )
         if self.session is not None:
             self.session.card_not_loaded = True
+            self.session.card_writing = False
         if self.state is State.DONE:
             self._show(Notice.CARD_NOT_LOADED)
 

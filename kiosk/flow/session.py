@@ -37,6 +37,7 @@ class Session:
     transaction: UUID | None = None  # the payment's, once completed (receipt, e-receipt)
     by_card: bool = False  # identified by inserting the account card
     card_not_loaded: bool = False  # a prepaid purchase could not be written to the card
+    card_writing: bool = False  # the purchase is being written: the card must stay in
     offline: bool = False  # a purchase made while the server was out of reach
 
     def __post_init__(self) -> None:

@@ -30,6 +30,7 @@ class View:
     transaction: str | None = None  # the payment's id: the receipt and e-receipt link
     out_of_service: str | None = None
     accessible: bool = False
+    card_writing: bool = False  # a prepaid purchase is being written to the account card
     printing: bool = True  # False: receipts are e-receipts until the printer is back
     paper_low: bool = False
     online: bool = True  # False: lookups say "temporarily unavailable"; cash purchases only

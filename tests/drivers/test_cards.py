@@ -177,6 +177,20 @@ def test_watcher_sees_insert_and_removal(slot: VpcdSlot, reader: PcscReader) -> 
         watcher.stop()
 
 
+def test_watcher_sees_a_card_swapped_between_two_polls(slot: VpcdSlot, reader: PcscReader) -> None:
+    events: queue.Queue[CardInserted | CardPulled] = queue.Queue()
+    insert(slot, reader, EmvCard())
+    watcher = CardWatcher(events.put, interval_s=3.0)  # polls far apart
+    try:
+        first = events.get(timeout=10)
+        assert isinstance(first, CardInserted)
+        insert(slot, reader, AccountCard())  # out and in again within one interval
+        seen = [events.get(timeout=10), events.get(timeout=10)]
+        assert [type(x) for x in seen] == [CardPulled, CardInserted]
+    finally:
+        watcher.stop()
+
+
 # A card that vanishes in the middle of a command leaves vpcd's slot dead:
 # pcscd stops polling it until it restarts. These tests restart the pcscd
 # they started, and skip (saying why) where pcscd was started by someone else.

@@ -84,3 +84,18 @@ def test_new_settings_wait_until_the_customer_has_finished() -> None:
     h.to_bill()
     h.send(e.AmountChosen(yuan("20")))
     assert h.flow.view().notice is Notice.AMOUNT_TOO_SMALL
+
+
+def test_the_view_says_the_card_is_being_written_until_the_card_answers() -> None:
+    h = Harness()
+    offline(h)
+    h.send(e.AccountCardRead("electricity", "1234567890"))
+    h.send(e.AmountChosen(yuan("100")), e.MethodChosen(PaymentMethod.CASH))
+    h.insert("100")
+    [load] = h.of(c.LoadAccountCard)
+    assert h.flow.view().card_writing is True  # "do not take the card out yet"
+    h.send(e.ReceiptPrinted())
+    assert h.current() is State.DONE and h.flow.view().card_writing is True
+    h.send(e.AccountCardLoaded(str(load.transaction), 1))
+    assert h.flow.view().card_writing is False
+    assert h.flow.view().notice is None

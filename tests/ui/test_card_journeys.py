@@ -15,8 +15,8 @@ from pytestqt.qtbot import QtBot
 from central.serve import Central, running
 from config.settings import PaymentMethod
 from drivers.cards import account
-from drivers.cards.reader import PcscReader
-from drivers.sim.vicc import UNIONPAY, AccountCard, EmvCard, EmvProfile, VirtualCard, VpcdSlot
+from drivers.sim.pcscd import Slot
+from drivers.sim.vicc import UNIONPAY, AccountCard, EmvCard, EmvProfile
 from kiosk.flow import Notice, State
 from kiosk.money import Money
 from tests.kiosk.test_central_client import seed
@@ -31,23 +31,9 @@ from tests.ui.rig import (
     type_digits,
     view,
 )
-from tests.waiting import wait_until
 from ui.app import KioskUi
 
 KEY_HEX = "6b696f736b2d64656d6f2d63697479"  # the demo city's key in the embedded defaults
-
-
-class Slot(VpcdSlot):
-    """The vpcd slot: a card goes in only once pcscd has seen the slot empty."""
-
-    def __init__(self, reader: str) -> None:
-        super().__init__(0)
-        self.reader = PcscReader(reader)
-
-    def insert(self, card: VirtualCard, timeout: float = 5.0) -> None:
-        self.remove()
-        wait_until(lambda: self.reader.atr() is None)
-        super().insert(card, timeout)
 
 
 @pytest.fixture
@@ -135,6 +121,9 @@ def test_server_down_the_account_card_buys_prepaid_units_for_cash_within_the_lim
             assert journal is not None
             [(_, done)] = journal.latest_transactions("payment_completed")
             assert done.data["details"]["offline"] is True
+            # the done screen asks to keep the card in until it is written, then says so
+            qtbot.waitUntil(lambda: "已写入卡中，现在可以取卡。" in shown_text(ui), timeout=10_000)
+            assert not view(ui).card_writing
             loads = ["card_loaded", "card_load_failed"]
             qtbot.waitUntil(lambda: bool(journal.latest(loads)), timeout=10_000)
             assert [r.kind for r in journal.latest(loads)] == ["card_loaded"]

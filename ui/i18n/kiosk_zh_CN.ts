@@ -272,6 +272,14 @@
         <translation>完成</translation>
     </message>
     <message>
+        <source>Writing the units to your card. Do not take the card out yet.</source>
+        <translation>正在把本次购买写入您的卡，请暂勿拔卡。</translation>
+    </message>
+    <message>
+        <source>The units are on your card. You can take the card now.</source>
+        <translation>已写入卡中，现在可以取卡。</translation>
+    </message>
+    <message>
         <source>{amount} extra: take the credit voucher printed for it.</source>
         <translation>多付 {amount}：请取走打印的存款凭证。</translation>
     </message>

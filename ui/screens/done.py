@@ -23,6 +23,7 @@ class DoneScreen(Screen):
         self.extra = label(role="lead")
         self.reference = label(role="hint")
         self.receipt = label(role="lead")
+        self.card = label(role="notice")
         self.code = label(role="qr", wrap=False)
         self.code.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.sms = button("", self._offer_sms, "quiet")
@@ -30,7 +31,7 @@ class DoneScreen(Screen):
         self.keypad = Keypad(self._send_sms)
         self.keypad.hide()
         self.finish = button("", lambda: ctx.post(e.BackPressed()), "primary")
-        for widget in (self.paid, self.extra, self.reference, self.receipt):
+        for widget in (self.paid, self.card, self.extra, self.reference, self.receipt):
             self.first.addWidget(widget)
         self.first.addWidget(self.code, 0, Qt.AlignmentFlag.AlignHCenter)
         self.first.addStretch(1)
@@ -39,6 +40,7 @@ class DoneScreen(Screen):
         self.second.addStretch(1)
         self.second.addWidget(self.finish)
         self._shown_for: str | None = None
+        self._writing = False
 
     def present(self, view: View) -> None:
         super().present(view)
@@ -46,6 +48,8 @@ class DoneScreen(Screen):
             self._shown_for = view.transaction
             self.keypad.hide()
             self.sms_result.setText("")
+            self._writing = False
+        self._present_card(view)
         self.title.setText(translate("Done", "Payment complete. Thank you!"))
         self.paid.setText(
             translate("Done", "Paid {amount} by {method}").format(
@@ -55,7 +59,10 @@ class DoneScreen(Screen):
         self.extra.setText(self._extra(view))
         self.extra.setVisible(bool(view.credited and view.credited.is_positive()))
         self.reference.setText(
-            translate("Done", "Transaction {id}").format(id=view.transaction or "")
+            # a zero-width space after each hyphen lets the long id wrap on a narrow screen
+            translate("Done", "Transaction {id}").format(
+                id=(view.transaction or "").replace("-", "-\u200b")
+            )
         )
         printed = view.notice is not Notice.RECEIPT_FAILED and view.printing
         self.receipt.setText(
@@ -73,6 +80,20 @@ class DoneScreen(Screen):
         )
         self.finish.setText(translate("Done", "Finish"))
         self.keypad.retranslate()
+
+    def _present_card(self, view: View) -> None:
+        """A prepaid purchase goes onto the account card: keep it in until written."""
+        if view.card_writing:
+            self._writing = True
+            text = translate(
+                "Done", "Writing the units to your card. Do not take the card out yet."
+            )
+        elif self._writing and view.notice is not Notice.CARD_NOT_LOADED:
+            text = translate("Done", "The units are on your card. You can take the card now.")
+        else:
+            text = ""
+        self.card.setText(text)
+        self.card.setVisible(bool(text))
 
     def _extra(self, view: View) -> str:
         if not view.credited or not view.credited.is_positive():
