@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from PySide6.QtCore import Qt
@@ -24,7 +25,9 @@ from PySide6.QtWidgets import QAbstractButton, QApplication
 
 from config.loader import merge, validate
 from config.settings import Settings
+from drivers.sim.escpos_device import EscposDevice
 from drivers.sim.id003_device import Id003Device
+from drivers.sim.netproxy import Proxy
 from drivers.sim.pcscd import READER, Pcscd, PcscdUnavailable, Slot
 from drivers.sim.vicc import AccountCard, EmvCard
 from kiosk.demo_central import central_server, cli
@@ -32,6 +35,7 @@ from kiosk.flow import State
 from kiosk.flow.view import View
 from kiosk.shell.central import enroll
 from ui.app import KioskUi
+from ui.simulators import Devices, SimulatorWindow
 
 
 class Customer:
@@ -88,9 +92,13 @@ def card_slot() -> tuple[Pcscd, Slot] | None:
 
 
 def run_ui_demo(settings: Settings, out: Path) -> bool:
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    """With a display: the kiosk and the simulator window, for a person to use
+    until the simulator window is closed. Without: offscreen, with the scripted
+    customers."""
+    desktop = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if not desktop:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    app = QApplication.instance() or QApplication(["kiosk-demo"])  # noqa: F841 - kept alive
+    app = QApplication.instance() or QApplication(["kiosk-demo"])
     shots, data = out / "screens", out / "ui-var"
     shots.mkdir(parents=True, exist_ok=True)
     data.mkdir(parents=True, exist_ok=True)
@@ -102,40 +110,58 @@ def run_ui_demo(settings: Settings, out: Path) -> bool:
             return False
         enroll(url, code, data / "central.json")
         cards = card_slot()
+        network = Proxy(urlsplit(url).port or 80)  # "cut the network" cuts it here
         reader = {"enabled": True, "reader": READER} if cards else {"enabled": False}
         tree = merge(settings.model_dump(mode="json"), {
-            "paths": {"data_dir": str(data)}, "central": {"url": url}, "card_reader": reader,
+            "paths": {"data_dir": str(data)}, "central": {"url": network.url},
+            "card_reader": reader,
         })  # fmt: skip
+        ui = KioskUi(validate(tree), receipts_png=out / "receipts")
+        customer = Customer(ui, shots)
+        ui.on_view = customer.snap
+        ui.window.use_size(1080, 1920)
+        ui.window.show()
+        ui.start()  # the devices exist from here on
+        simulators = SimulatorWindow(
+            Devices(_acceptor(ui), _printer(ui), cards[1] if cards else None, network,
+                    lambda: ui.window.view.qr_url if ui.window.view else None)
+        )  # fmt: skip
         try:
-            return _customers(validate(tree), out, shots, cards[1] if cards else None)
+            if desktop:
+                simulators.closed.connect(app.quit)
+                simulators.show()
+                app.exec()
+                return True
+            ok = _customers(ui, customer, cards[1] if cards else None)
+            simulators.show()
+            simulators.grab().save(str(out / "simulators.png"))
+            return ok
         finally:
+            ui.stop()
+            network.close()
             if cards:
                 cards[1].remove()
                 cards[0].stop()
+            print(f"  {customer.count} screens written to {shots}")
 
 
-def _customers(settings: Settings, out: Path, shots: Path, slot: Slot | None) -> bool:
-    ui = KioskUi(settings, receipts_png=out / "receipts")
-    customer = Customer(ui, shots)
-    ui.on_view = customer.snap
-    ui.window.use_size(1080, 1920)
-    ui.window.show()
-    ui.start()
-    try:
-        customer.wait(lambda: ui.window.view is not None and ui.window.view.online)
-        ok = _cash(ui, customer) and _qr(ui, customer)
-        if ok and slot is not None:
-            ok = _bank_card(ui, customer, slot) and _account_card(ui, customer, slot)
-    finally:
-        ui.stop()
-    print(f"  {customer.count} screens written to {shots}")
+def _customers(ui: KioskUi, customer: Customer, slot: Slot | None) -> bool:
+    customer.wait(lambda: ui.window.view is not None and ui.window.view.online)
+    ok = _cash(ui, customer) and _qr(ui, customer)
+    if ok and slot is not None:
+        ok = _bank_card(ui, customer, slot) and _account_card(ui, customer, slot)
     return ok
+
+
+def _printer(ui: KioskUi) -> EscposDevice | None:
+    simulator = ui.app.printer.simulator if ui.app.printer else None
+    return simulator.device if simulator else None
 
 
 def _acceptor(ui: KioskUi) -> Id003Device:
     assert ui.app.acceptor is not None and ui.app.acceptor.simulator is not None
     device = ui.app.acceptor.simulator.device
-    assert isinstance(device, Id003Device)
+    assert isinstance(device, Id003Device)  # the demo's settings use the ID-003 simulator
     return device
 
 

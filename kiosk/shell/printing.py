@@ -102,10 +102,15 @@ def _usb(section: PrinterSection, timeout: float) -> object:
 
 
 def _png_writer(folder: Path, width_px: int) -> Callable[[Receipt], None]:
+    """Each receipt to the next free printed-NNN.png: a second kiosk (or run)
+    writing to the same folder adds to it and never overwrites a receipt."""
     counter = iter(range(1, 1_000_000))
 
     def write(printed: Receipt) -> None:
-        path = receipt_png.save(printed, folder / f"printed-{next(counter):03d}.png", width_px)
+        target = folder / f"printed-{next(counter):03d}.png"
+        while target.exists():
+            target = folder / f"printed-{next(counter):03d}.png"
+        path = receipt_png.save(printed, target, width_px)
         log.info("simulated printer: receipt rendered to %s", path)
 
     return write

@@ -13,10 +13,10 @@ from pathlib import Path
 import requests
 
 from central.serve import free_port, running
+from drivers.sim.netproxy import Proxy
 from offline_queue.journal import Journal
 from offline_queue.sync import SyncWorker
 from tests.central.test_sync import fill, stored
-from tests.netproxy import Proxy
 from tests.waiting import wait_until
 
 

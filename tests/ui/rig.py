@@ -33,14 +33,16 @@ def settings_for(tmp_path: Path, central_url: str, **extra: dict[str, object]) -
 
 
 def start_kiosk(
-    qtbot: QtBot, tmp_path: Path, central: Central, **extra: dict[str, object]
+    qtbot: QtBot, tmp_path: Path, central: Central, url: str = "", **extra: dict[str, object]
 ) -> KioskUi:
-    """An enrolled kiosk, online, with cash on offer (the acceptor has started)."""
+    """An enrolled kiosk, online, with cash on offer (the acceptor has started);
+    ``url``: reach the server there (a proxy) instead of directly."""
     (tmp_path / "var").mkdir()
     token = central.enroll("K-UI-1")
     credentials = {"kiosk_id": "K-UI-1", "group": "default", "token": token}
     (tmp_path / "var" / "central.json").write_text(json.dumps(credentials))
-    ui = KioskUi(settings_for(tmp_path, central.url, **extra), receipts_png=tmp_path / "receipts")
+    settings = settings_for(tmp_path, url or central.url, **extra)
+    ui = KioskUi(settings, receipts_png=tmp_path / "receipts")
     qtbot.addWidget(ui.window)
     ui.window.use_size(1080, 1920)
     ui.window.show()

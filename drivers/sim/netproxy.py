@@ -1,5 +1,7 @@
 """A TCP proxy on loopback that can pass, stall or drop: network faults at the
-socket, between a real client and the real server."""
+socket, between a real client and the real server. The tests use it for the
+sync worker's faults; the demo's simulator window uses it to cut the kiosk's
+network and give it back."""
 
 from __future__ import annotations
 
@@ -27,6 +29,22 @@ class Proxy:
         self._closed = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
 
+    def cut(self) -> None:
+        """The network is gone: open connections break, new ones close at once."""
+        self.mode = "drop_before"
+        for sock in list(self._open):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+        self._open.clear()
+
+    def restore(self) -> None:
+        self.mode = "pass"
+
+    @property
+    def is_cut(self) -> bool:
+        return self.mode == "drop_before"
+
     def close(self) -> None:
         self._closed.set()
         self._listener.close()
@@ -40,6 +58,7 @@ class Proxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return
+            self._open = [sock for sock in self._open if sock.fileno() != -1]
             self._open.append(client)
             threading.Thread(target=self._serve, args=(client, self.mode), daemon=True).start()
 
