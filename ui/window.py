@@ -85,6 +85,10 @@ class KioskWindow(QWidget):
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._count_down)
+        self._builder = QTimer(self)  # a child: it goes with the window
+        self._builder.setSingleShot(True)
+        self._builder.setInterval(0)
+        self._builder.timeout.connect(self._build_the_rest)
         self._build()
         languages.use(default)
 
@@ -101,14 +105,11 @@ class KioskWindow(QWidget):
         header.addWidget(self.access)
         header.addWidget(self.language)
         self.stack = QStackedWidget()
+        # Screens are built the first time their state comes up: the kiosk paints
+        # its attract screen without building the other fifteen first.
         self.screens: dict[State, Screen] = {}
-        for kind in SCREENS:
-            screen = kind(self.ctx)
-            self.stack.addWidget(screen)
-            for state in kind.states:
-                self.screens[state] = screen
-        self.account = AccountPanel(self.ctx, self.close_account)
-        self.stack.addWidget(self.account)
+        self._account: AccountPanel | None = None
+        self._landscape = False
         self.ctx.extras.setdefault("account", self.open_account)
         self.back = button("", lambda: self.ctx.post(e.BackPressed()), "quiet")
         self.cancel = button("", lambda: self.ctx.post(e.CancelPressed()), "danger")
@@ -130,6 +131,43 @@ class KioskWindow(QWidget):
         foot.setLayout(footer)
         column.addWidget(foot)
 
+    def screen_for(self, state: State) -> Screen:
+        """The screen for ``state``, built on first use (one per screen kind)."""
+        screen = self.screens.get(state)
+        if screen is None:
+            kind = next(k for k in SCREENS if state in k.states)
+            screen = kind(self.ctx)
+            screen.set_landscape(self._landscape)
+            self.stack.addWidget(screen)
+            for each in kind.states:
+                self.screens[each] = screen
+        return screen
+
+    @property
+    def account(self) -> AccountPanel:
+        if self._account is None:
+            self._account = AccountPanel(self.ctx, self.close_account)
+            self._account.set_landscape(self._landscape)
+            self.stack.addWidget(self._account)
+        return self._account
+
+    def _built(self) -> list[Screen]:
+        screens: list[Screen] = list(dict.fromkeys(self.screens.values()))
+        return [*screens, self._account] if self._account is not None else screens
+
+    def _build_the_rest(self) -> None:
+        """After the first paint, one screen per turn of the event loop, so the
+        first touch on each finds it built (and a touch meanwhile is not held up
+        by more than one screen's construction)."""
+        missing = [k for k in SCREENS if not any(s in self.screens for s in k.states)]
+        if missing:
+            self.screen_for(missing[0].states[0])
+        elif self._account is None:
+            self.account  # noqa: B018 - builds the panel
+        else:
+            return
+        self._builder.start()
+
     def lock_down(self, hide_cursor: bool) -> None:
         """Fullscreen, frameless, on top; no escape keys; no cursor on a touch screen."""
         self.setWindowFlags(Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
@@ -148,12 +186,14 @@ class KioskWindow(QWidget):
             apply_theme(self, view.accessible)
         if view.state is State.ATTRACT and self.languages.current is not self.default_language:
             self.languages.use(self.default_language)  # the next customer starts in the default
-        if self.stack.currentWidget() is self.account and view.state is State.BILL_SHOWN:
+        if self._account_open() and view.state is State.BILL_SHOWN:
             self.account.present(view)
         else:
-            screen = self.screens[view.state]
+            screen = self.screen_for(view.state)
             screen.present(view)
             self.stack.setCurrentWidget(screen)
+        if previous is None:
+            self._builder.start()
         if previous is None or previous.state != view.state or previous.timeout_s != view.timeout_s:
             self._restart_countdown(view)
         self._frame(view)
@@ -205,11 +245,10 @@ class KioskWindow(QWidget):
 
     def rerender(self) -> None:
         if self.view is not None:
-            current = self.stack.currentWidget()
-            if current is self.account:
+            if self._account_open():
                 self.account.retranslate()
             else:
-                self.screens[self.view.state].present(self.view)
+                self.screen_for(self.view.state).present(self.view)
             self._frame(self.view)
             self._show_countdown()
 
@@ -217,26 +256,30 @@ class KioskWindow(QWidget):
         if self.view is not None:
             self.ctx.post(e.AccessibilityToggled(not self.view.accessible))
 
+    def _account_open(self) -> bool:
+        return self._account is not None and self.stack.currentWidget() is self._account
+
     def open_account(self, bill: Bill) -> None:
         self.account.open(bill)
         self.stack.setCurrentWidget(self.account)
 
     def close_account(self) -> None:
         if self.view is not None:
-            self.stack.setCurrentWidget(self.screens[self.view.state])
+            self.stack.setCurrentWidget(self.screen_for(self.view.state))
 
     # -- orientation and lock-down ---------------------------------------------
     def use_size(self, width: int, height: int) -> None:
         """Lay the screens out for the panel's orientation first, then take its size
         (the portrait layouts are taller than a landscape panel)."""
-        for screen in (*self.screens.values(), self.account):
-            screen.set_landscape(width > height)
+        self._landscape = width > height
+        for screen in self._built():
+            screen.set_landscape(self._landscape)
         self.resize(width, height)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        landscape = event.size().width() > event.size().height()
-        for screen in (*self.screens.values(), self.account):
-            screen.set_landscape(landscape)
+        self._landscape = event.size().width() > event.size().height()
+        for screen in self._built():
+            screen.set_landscape(self._landscape)
         super().resizeEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

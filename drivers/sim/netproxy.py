@@ -66,8 +66,8 @@ class Proxy:
         if mode in ("stall", "drop_before"):
             with contextlib.suppress(OSError):
                 client.recv(65536)
-                if mode == "drop_before":
-                    client.close()
+            if mode == "drop_before":
+                client.close()
             return  # stall: the socket stays open and silent
         upstream = socket.create_connection(("127.0.0.1", self.upstream))
         self._open.append(upstream)
@@ -82,8 +82,17 @@ class Proxy:
             client.close()
             upstream.close()
             return
-        for a, b in ((client, upstream), (upstream, client)):
-            threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+        threading.Thread(target=self._relay, args=(client, upstream), daemon=True).start()
+
+    def _relay(self, client: socket.socket, upstream: socket.socket) -> None:
+        """Both directions until both ends are done; then both sockets are closed."""
+        back = threading.Thread(target=self._pipe, args=(upstream, client), daemon=True)
+        back.start()
+        self._pipe(client, upstream)
+        back.join()
+        for sock in (client, upstream):
+            with contextlib.suppress(OSError):
+                sock.close()
 
     @staticmethod
     def _pipe(source: socket.socket, sink: socket.socket) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from central.cli import main as central_main
 from drivers.sim.cli import main as sim_main
+from drivers.sim.pcscd import missing_parts
 from kiosk.cli import main
 from offline_queue.journal import Journal
 
@@ -127,8 +128,14 @@ def test_demo_runs_the_flow_end_to_end(tmp_path: Path, capsys: pytest.CaptureFix
     assert "journal verify: ok" in text
     assert "recovery checked" in text and "credit_settled" in text
     # receipts, the parking voucher and a reprint, printed through the simulated printer
+    # then the kiosk with its screens: cash, QR, and (with pcscd) bank card and account card
+    cards = not missing_parts()
     pngs = sorted(p.name for p in (out / "receipts").iterdir())
-    assert pngs == [f"printed-00{n}.png" for n in range(1, 7)]  # the last: the QR payment
+    assert pngs == [f"printed-{n:03d}.png" for n in range(1, 11 if cards else 9)]
+    if cards:
+        assert "paid ¥70.00 by card" in text
+        assert "¥100 of units bought and written to the account card" in text
+    assert (out / "simulators.png").exists()
     assert "the screen offers the e-receipt https://pay.demo-city.cn/r/" in text
     assert "simulator on /dev/pts/" in text  # notes went through the real ID-003 driver
     with Journal(out / "journal.db") as journal:

@@ -40,6 +40,7 @@ class BillShownScreen(Screen):
         self.presets.setSpacing(16)
         self.other = button("", self._type_amount, "quiet")
         self.keypad = Keypad(self._pay_typed)
+        self.keypad.hide()  # until the customer asks to type an amount
         self.second.addWidget(self.pay_all)
         self.second.addLayout(self.presets)
         self.second.addWidget(self.other)
