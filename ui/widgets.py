@@ -8,10 +8,10 @@ every button of every screen.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from functools import partial
 
-import qrcode
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import (
@@ -129,8 +129,12 @@ class Spinner(QWidget):
         painter.drawArc(rect, -self._angle * 16, 270 * 16)
 
 
+@functools.lru_cache(maxsize=8)
 def qr_pixmap(text: str, size: int) -> QPixmap:
-    """``text`` as a QR code of about ``size`` pixels, drawn module by module."""
+    """``text`` as a QR code of about ``size`` pixels, drawn module by module (the
+    last few are kept: a screen shown again, or in the other language, reuses it)."""
+    import qrcode  # noqa: PLC0415 - 20 ms at start-up; only a few screens draw codes
+
     code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(text)
     code.make(fit=True)
