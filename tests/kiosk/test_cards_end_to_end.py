@@ -15,7 +15,8 @@ from config.settings import PaymentMethod, PrinterSection
 from drivers.cards import account
 from drivers.cards.reader import CardInserted, CardPulled, CardWatcher, PcscReader
 from drivers.sim.escpos_device import EscposDevice
-from drivers.sim.vicc import UNIONPAY, AccountCard, EmvCard, EmvProfile, VirtualCard, VpcdSlot
+from drivers.sim.pcscd import Slot
+from drivers.sim.vicc import UNIONPAY, AccountCard, EmvCard, EmvProfile
 from kiosk.flow import Notice, PayFlow, State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
@@ -82,19 +83,6 @@ def kiosk(tmp_path: Path, pcscd: str, acquirer: Authorize) -> Iterator[Kiosk]:
     k = Kiosk(tmp_path / "journal.db", pcscd, acquirer)
     yield k
     k.stop()
-
-
-class Slot(VpcdSlot):
-    """A vpcd slot that waits for pcscd to see it empty before a card goes in."""
-
-    def __init__(self, reader: str) -> None:
-        super().__init__(0)
-        self.reader = PcscReader(reader)
-
-    def insert(self, card: VirtualCard, timeout: float = 5.0) -> None:
-        self.remove()
-        wait_until(lambda: self.reader.atr() is None)
-        super().insert(card, timeout)
 
 
 @pytest.fixture
