@@ -10,7 +10,6 @@ a street: through its drivers and its sync.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ class Devices:
 
 class SimulatorWindow(QWidget):
     closed = Signal()  # the desktop demo ends with this window
+    said = Signal(str)  # from the helper threads: shown on the Qt main thread
 
     def __init__(self, devices: Devices) -> None:
         super().__init__()
@@ -58,6 +58,8 @@ class SimulatorWindow(QWidget):
         self.setWindowTitle("Kiosk simulators")
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        self.said.connect(self.status.setText)
+        self._hand = threading.Lock()  # one card movement at a time
         column = QVBoxLayout(self)
         column.addWidget(self._acceptor_box())
         column.addWidget(self._card_box())
@@ -138,18 +140,32 @@ class SimulatorWindow(QWidget):
         self.devices.acceptor.clear()
         self.say("jam cleared")
 
+    def _off_thread(self, action: Callable[[], None], done: str) -> None:
+        """Run ``action`` (which waits on pcscd or the network) on a helper thread,
+        never on the Qt main thread the kiosk's screens share; report the result."""
+
+        def run() -> None:
+            try:
+                with self._hand:
+                    action()
+            except Exception as exc:  # a simulator refusing is shown, not fatal
+                self.said.emit(f"{type(exc).__name__}: {exc}")
+            else:
+                self.said.emit(done)
+
+        threading.Thread(target=run, daemon=True).start()
+
     def _insert(self, text: str, make: Callable[[], VirtualCard]) -> Callable[[], None]:
         def insert() -> None:
-            assert self.devices.slot is not None
-            self.devices.slot.insert(make())
-            self.say(f"inserted: {text}")
+            slot = self.devices.slot
+            assert slot is not None
+            self._off_thread(lambda: slot.insert(make()), f"inserted: {text}")
 
         return insert
 
     def _pull(self) -> None:
         assert self.devices.slot is not None
-        self.devices.slot.remove()
-        self.say("card pulled")
+        self._off_thread(self.devices.slot.remove, "card pulled")
 
     def _paper(self, out: bool) -> Callable[[], None]:
         def set_paper() -> None:
@@ -175,14 +191,12 @@ class SimulatorWindow(QWidget):
             self.say("no QR code on the kiosk's screen")
             return
         self.say(f"paying {url} …")
-        threading.Thread(target=_pay, args=(url,), daemon=True).start()
-
-
-def _pay(url: str) -> None:
-    """What the customer's phone does on the sandbox page (off the UI thread)."""
-    # on failure the kiosk keeps waiting and polling; the customer can try again
-    with contextlib.suppress(requests.RequestException):
-        requests.post(url, data={"pay": "1"}, timeout=10)
+        # what the customer's phone does on the sandbox page; on failure the kiosk
+        # keeps waiting and polling, and the button can be pressed again
+        self._off_thread(
+            lambda: requests.post(url, data={"pay": "1"}, timeout=10).raise_for_status(),
+            f"paid {url}",
+        )
 
 
 def _note(acceptor: Id003Device | None, major: int) -> Callable[[], None]:

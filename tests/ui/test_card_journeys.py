@@ -32,6 +32,7 @@ from tests.ui.rig import (
     view,
 )
 from ui.app import KioskUi
+from ui.simulators import Devices, SimulatorWindow
 
 KEY_HEX = "6b696f736b2d64656d6f2d63697479"  # the demo city's key in the embedded defaults
 
@@ -135,3 +136,17 @@ def test_server_down_the_account_card_buys_prepaid_units_for_cash_within_the_lim
             assert stored.units == done.data["details"]["units"]
         finally:
             ui.stop()
+
+
+def test_the_simulator_window_inserts_an_account_card_off_the_ui_thread(
+    qtbot: QtBot, kiosk: KioskUi, slot: Slot
+) -> None:
+    window = SimulatorWindow(Devices(None, None, slot, None, lambda: None))
+    qtbot.addWidget(window)
+    window.press("Account card: electricity 3301234567")
+    qtbot.waitUntil(lambda: state(kiosk) is State.BILL_SHOWN, timeout=15_000)
+    assert view(kiosk).account == "3301234567"
+    qtbot.waitUntil(lambda: window.status.text().startswith("inserted"), timeout=5_000)
+    window.press("Pull the card")
+    qtbot.waitUntil(lambda: window.status.text() == "card pulled", timeout=5_000)
+    assert slot.card is None
