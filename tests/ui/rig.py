@@ -118,6 +118,13 @@ def to_bill(qtbot: QtBot, ui: KioskUi, service: str = "电费", account: str = "
     qtbot.waitUntil(lambda: state(ui) is State.BILL_SHOWN, timeout=10_000)
 
 
+def to_paying(qtbot: QtBot, ui: KioskUi, method: str) -> None:
+    """The seeded ¥166.40 electricity bill, the whole of it, by ``method`` (its label)."""
+    to_bill(qtbot, ui)
+    touch(qtbot, ui, "缴纳 ¥166.40")
+    touch(qtbot, ui, method)
+
+
 def insert_note(qtbot: QtBot, ui: KioskUi, major: int) -> None:
     """Feed one note once the acceptor takes notes; wait until it is stacked."""
     device = acceptor(ui)

@@ -26,7 +26,7 @@ from tests.ui.rig import (
     shown_text,
     start_kiosk,
     state,
-    to_bill,
+    to_paying,
     touch,
     type_digits,
     view,
@@ -58,9 +58,7 @@ def kiosk(qtbot: QtBot, tmp_path: Path, pcscd: str) -> Iterator[KioskUi]:
 
 
 def to_card_payment(qtbot: QtBot, ui: KioskUi) -> None:
-    to_bill(qtbot, ui)
-    touch(qtbot, ui, "缴纳 ¥166.40")
-    touch(qtbot, ui, "银行卡")
+    to_paying(qtbot, ui, "银行卡")
     qtbot.waitUntil(lambda: state(ui) is State.CARD_PAYING, timeout=10_000)
     assert "请插入银行卡" in shown_text(ui)
 

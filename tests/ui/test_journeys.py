@@ -26,6 +26,7 @@ from tests.ui.rig import (
     start_kiosk,
     state,
     to_bill,
+    to_paying,
     touch,
     type_digits,
     view,
@@ -102,9 +103,7 @@ def test_qr_paid_on_the_sandbox_with_the_printer_out_of_paper_gives_an_e_receipt
     qtbot: QtBot, kiosk: KioskUi
 ) -> None:
     printer(kiosk).paper_out = True
-    to_bill(qtbot, kiosk)
-    touch(qtbot, kiosk, "缴纳 ¥166.40")
-    touch(qtbot, kiosk, "支付宝")
+    to_paying(qtbot, kiosk, "支付宝")
     qtbot.waitUntil(lambda: view(kiosk).qr_url is not None, timeout=10_000)
     screen = kiosk.window.screens[State.QR_WAITING]
     assert isinstance(screen, QrWaitingScreen)
@@ -121,9 +120,7 @@ def test_qr_paid_on_the_sandbox_with_the_printer_out_of_paper_gives_an_e_receipt
 def test_cancel_after_cash_adds_the_money_to_the_account_and_says_so(
     qtbot: QtBot, kiosk: KioskUi
 ) -> None:
-    to_bill(qtbot, kiosk)
-    touch(qtbot, kiosk, "缴纳 ¥166.40")
-    touch(qtbot, kiosk, "现金")
+    to_paying(qtbot, kiosk, "现金")
     insert_note(qtbot, kiosk, 50)
     qtbot.waitUntil(lambda: view(kiosk).paid == Money(5000), timeout=10_000)
     touch(qtbot, kiosk, "取消")
@@ -142,9 +139,7 @@ def test_cancel_after_cash_adds_the_money_to_the_account_and_says_so(
 def test_jam_during_payment_keeps_the_money_and_names_where_it_is(
     qtbot: QtBot, kiosk: KioskUi
 ) -> None:
-    to_bill(qtbot, kiosk)
-    touch(qtbot, kiosk, "缴纳 ¥166.40")
-    touch(qtbot, kiosk, "现金")
+    to_paying(qtbot, kiosk, "现金")
     insert_note(qtbot, kiosk, 100)
     qtbot.waitUntil(lambda: view(kiosk).paid == Money(10000), timeout=10_000)
     acceptor(kiosk).jam()
@@ -167,9 +162,7 @@ def test_qr_expired_cancels_the_order_and_the_phone_can_no_longer_pay(
 ) -> None:
     ui = start_kiosk(qtbot, tmp_path, central, timeouts={"qr_waiting": 2})
     try:
-        to_bill(qtbot, ui)
-        touch(qtbot, ui, "缴纳 ¥166.40")
-        touch(qtbot, ui, "微信支付")
+        to_paying(qtbot, ui, "微信支付")
         qtbot.waitUntil(lambda: view(ui).qr_url is not None, timeout=10_000)
         url = str(view(ui).qr_url)
         qtbot.waitUntil(lambda: state(ui) is State.CANCELLED, timeout=15_000)

@@ -16,7 +16,7 @@ from drivers.sim.netproxy import Proxy
 from kiosk.flow import State
 from kiosk.money import Money
 from tests.kiosk.test_central_client import seed
-from tests.ui.rig import acceptor, printer, start_kiosk, state, to_bill, touch, view
+from tests.ui.rig import acceptor, printer, start_kiosk, state, to_paying, view
 from ui.app import KioskUi
 from ui.simulators import Devices, SimulatorWindow
 
@@ -46,9 +46,7 @@ def test_notes_paper_and_network_from_the_simulator_window(
     qtbot.waitUntil(lambda: not view(ui).online, timeout=15_000)
     window.press("Restore the network")
     qtbot.waitUntil(lambda: view(ui).online, timeout=15_000)
-    to_bill(qtbot, ui)
-    touch(qtbot, ui, "缴纳 ¥166.40")
-    touch(qtbot, ui, "现金")
+    to_paying(qtbot, ui, "现金")
     qtbot.waitUntil(lambda: not acceptor(ui).inhibited, timeout=10_000)
     window.press("Insert ¥100")
     qtbot.waitUntil(lambda: view(ui).paid == Money(10000), timeout=10_000)
@@ -65,9 +63,7 @@ def test_the_qr_code_paid_from_the_simulator_window(
     qtbot: QtBot, rig: tuple[KioskUi, SimulatorWindow, Central]
 ) -> None:
     ui, window, _ = rig
-    to_bill(qtbot, ui)
-    touch(qtbot, ui, "缴纳 ¥166.40")
-    touch(qtbot, ui, "支付宝")
+    to_paying(qtbot, ui, "支付宝")
     qtbot.waitUntil(lambda: view(ui).qr_url is not None, timeout=10_000)
     window.press("Pay the QR code")
     qtbot.waitUntil(lambda: state(ui) is State.DONE, timeout=15_000)
