@@ -127,6 +127,12 @@ def sample_views() -> Iterator[tuple[str, View]]:
         ),
     )
     yield "timed_out", replace(session, state=State.TIMED_OUT, outcome=Outcome.TIMED_OUT)
+    yield (
+        "qr_expired",
+        replace(
+            paying, state=State.CANCELLED, outcome=Outcome.TIMED_OUT, method=PaymentMethod.WECHAT
+        ),
+    )
     yield "offline", replace(base, online=False, methods=(PaymentMethod.CASH,))
     yield (
         "out_of_service",
