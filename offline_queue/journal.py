@@ -69,6 +69,14 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class DeadLetter:
+    id: str
+    kind: str
+    created_at: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     ok: bool
     records: int
@@ -199,6 +207,15 @@ class Journal:
     def records(self, after: int = 0) -> Iterator[Entry]:
         return self._entries(select(journal).where(journal.c.seq > after).order_by(journal.c.seq))
 
+    def records_of(self, kinds: Sequence[str], after: int = 0) -> Iterator[Entry]:
+        """Records of these kinds after ``after``, oldest first."""
+        query = (
+            select(journal)
+            .where(journal.c.kind.in_(kinds), journal.c.seq > after)
+            .order_by(journal.c.seq)
+        )
+        return self._entries(query)
+
     def session_records(self, sessions: Sequence[str]) -> Iterator[Entry]:
         query = select(journal).where(journal.c.session.in_(sessions)).order_by(journal.c.seq)
         return self._entries(query)
@@ -298,6 +315,42 @@ class Journal:
             pending, sent, dead = self._conn.execute(query).one()
             self._conn.commit()
         return {"pending": int(pending), "sent": int(sent), "dead": int(dead)}
+
+    def outbox_times(self) -> tuple[str | None, str | None]:
+        """(when the oldest unsent transaction was made, when the last one was sent)."""
+        query = select(
+            func.min(outbox.c.created_at).filter(outbox.c.sent_at.is_(None), outbox.c.dead == 0),
+            func.max(outbox.c.sent_at),
+        )
+        with self._lock:
+            oldest, last = self._conn.execute(query).one()
+            self._conn.commit()
+        return oldest, last
+
+    def outbox_dead(self, limit: int = 100) -> list[DeadLetter]:
+        """Transactions the server rejected, newest first, with its reason."""
+        query = (
+            select(outbox.c.id, outbox.c.kind, outbox.c.created_at, outbox.c.last_error)
+            .where(outbox.c.dead == 1)
+            .order_by(outbox.c.seq.desc())
+            .limit(limit)
+        )
+        with self._lock:
+            rows = self._conn.execute(query).all()
+            self._conn.commit()
+        return [DeadLetter(r.id, r.kind, r.created_at, r.last_error or "") for r in rows]
+
+    def outbox_revive(self, ids: Sequence[str]) -> int:
+        """Put dead letters back in the queue (a technician's retry); how many."""
+        if not ids:
+            return 0
+        with self._lock, self._conn.begin():
+            result = self._conn.execute(
+                outbox.update()
+                .where(outbox.c.id.in_(list(ids)), outbox.c.dead == 1)
+                .values(dead=0, attempts=0, next_attempt_at=None)
+            )
+        return int(result.rowcount)
 
     def outbox_count(self) -> int:
         with self._lock:

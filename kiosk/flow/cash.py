@@ -41,7 +41,8 @@ class CashHandlers(FlowCore):
     def _on_escrowed(self, event: e.NoteEscrowed) -> None:
         s, value = self.session, event.value
         if not self._taking_cash() or s is None or s.escrow is not None:
-            self._journal(RecordKind.NOTE_RETURNED, {"value": value.to_json(), "why": "idle"})
+            why = "acceptor_test" if self._acceptor_test else "idle"
+            self._journal(RecordKind.NOTE_RETURNED, {"value": value.to_json(), "why": why})
             self._emit(c.ReturnNote(value))
             return
         accepted = value.currency == self._currency and (

@@ -51,6 +51,8 @@ class FlowCore:
         self._offline_left = Money.zero(self._currency)
         self._pending_settings: tuple[Settings, int] | None = None
         self._settings_version = 0
+        self._maintenance_role: str | None = None
+        self._acceptor_test = False
 
     # -- public -------------------------------------------------------------
     @property
@@ -85,6 +87,8 @@ class FlowCore:
             online=self._online,
             offline_limit=None if self._online else self._offline_limit(),
             settings_version=self._settings_version,
+            maintenance_role=self._maintenance_role,
+            acceptor_test=self._acceptor_test,
         )
 
     @property

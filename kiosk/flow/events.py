@@ -258,6 +258,14 @@ class ServiceRestored(Event):
 @dataclass(frozen=True, slots=True)
 class MaintenanceEntered(Event):
     role: str
+    by: str = "pin"  # "pin", or the technician card's staff id
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptorTestSet(Event):
+    """Maintenance: take any note into escrow and give it back (never stack it)."""
+
+    on: bool
 
 
 @dataclass(frozen=True, slots=True)

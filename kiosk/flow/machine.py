@@ -285,7 +285,7 @@ class PayFlow(CashHandlers, ElectronicHandlers):
             self._enter(resume)
             if resume is State.CASH_INSERTING:
                 self._enable_acceptor()
-        elif self.state in INPUT_STATES:
+        elif self.state in INPUT_STATES or self.state is State.MAINTENANCE:
             self._arm(Timer.STATE, self._timeout(self.state))
         elif self.state in (State.CANCELLED, State.TIMED_OUT):
             self._enter(self._after_session())
@@ -338,8 +338,7 @@ class PayFlow(CashHandlers, ElectronicHandlers):
             self._emit(c.RequestHealthCheck())
             self._enter(state)
         elif state is State.MAINTENANCE:
-            self._journal(RecordKind.MAINTENANCE, {"action": "timed_out"}, self._new_id())
-            self._enter(self._after_session())
+            self._leave_maintenance("timed_out")
 
     # -- kiosk state --------------------------------------------------------
     def _on_available(self, event: e.MethodsAvailable) -> None:
@@ -380,15 +379,36 @@ class PayFlow(CashHandlers, ElectronicHandlers):
     def _on_maintenance(self, event: e.MaintenanceEntered) -> None:
         if self.state in (State.ATTRACT, State.OUT_OF_SERVICE):
             self.session = None
+            self._maintenance_role = event.role
             self._journal(
-                RecordKind.MAINTENANCE, {"action": "entered", "role": event.role}, self._new_id()
+                RecordKind.MAINTENANCE,
+                {"action": "entered", "role": event.role, "by": event.by},
+                self._new_id(),
             )
             self._enter(State.MAINTENANCE)
 
     def _on_maintenance_left(self, _: e.MaintenanceLeft) -> None:
         if self.state is State.MAINTENANCE:
-            self._journal(RecordKind.MAINTENANCE, {"action": "left"}, self._new_id())
-            self._enter(self._after_session())
+            self._leave_maintenance("left")
+
+    def _leave_maintenance(self, how: str) -> None:
+        role, self._maintenance_role = self._maintenance_role, None
+        if self._acceptor_test:
+            self._acceptor_test = False
+            self._emit(c.DisableAcceptor())
+        self._journal(RecordKind.MAINTENANCE, {"action": how, "role": role}, self._new_id())
+        self._enter(self._after_session())
+
+    def _on_acceptor_test(self, event: e.AcceptorTestSet) -> None:
+        if self.state is not State.MAINTENANCE or event.on is self._acceptor_test:
+            return
+        self._acceptor_test = event.on
+        if event.on:
+            notes = frozenset(self._money(d) for d in self._settings.cash.denominations_fen)
+            self._emit(c.EnableAcceptor(notes, self._money(self._settings.cash.max_session_fen)))
+        else:
+            self._emit(c.DisableAcceptor())
+        self._show()
 
 
 # Each handler takes its own event type; the table is keyed by that type.
@@ -436,4 +456,5 @@ _HANDLERS: dict[type[e.Event], Callable[[PayFlow, Any], None]] = {
     e.ServiceRestored: PayFlow._on_restored,
     e.MaintenanceEntered: PayFlow._on_maintenance,
     e.MaintenanceLeft: PayFlow._on_maintenance_left,
+    e.AcceptorTestSet: PayFlow._on_acceptor_test,
 }

@@ -32,6 +32,7 @@ class RecordKind(enum.Enum):
     SESSION_CLOSED = "session_closed"
     MAINTENANCE = "maintenance"
     RECOVERY = "recovery"
+    CASH_COLLECTED = "cash_collected"  # the cashbox was emptied: a new period starts
 
 
 # Records the central server must receive: each goes into the outbox with its
@@ -45,6 +46,7 @@ TRANSACTION_KINDS = frozenset(
         RecordKind.QR_UNRESOLVED,
         RecordKind.CARD_LOAD_FAILED,  # the server reissues the purchase
         RecordKind.MAINTENANCE,
+        RecordKind.CASH_COLLECTED,
     }
 )
 

@@ -36,3 +36,5 @@ class View:
     online: bool = True  # False: lookups say "temporarily unavailable"; cash purchases only
     offline_limit: Money | None = None  # offline: the most one payment may take now
     settings_version: int = 0  # the config bundle in use (0: embedded defaults)
+    maintenance_role: str | None = None  # who is in the maintenance menu
+    acceptor_test: bool = False  # maintenance: notes are read and returned

@@ -411,13 +411,43 @@ def test_out_of_service_waits_for_the_customer() -> None:
 def test_maintenance_is_journaled_and_times_out() -> None:
     h = Harness()
     h.send(e.OutOfServiceSet("cashbox full"))
-    h.send(e.MaintenanceEntered("cash_collector"))
+    h.send(e.MaintenanceEntered("collector"))
     [entered] = h.journal(RecordKind.MAINTENANCE)
-    assert entered.data == {"action": "entered", "role": "cash_collector"}
+    assert entered.data == {"action": "entered", "role": "collector", "by": "pin"}
     assert entered.transaction is not None
+    assert h.flow.view().maintenance_role == "collector"
     h.fire()
     assert h.current() is State.OUT_OF_SERVICE
-    assert h.journal(RecordKind.MAINTENANCE)[-1].data == {"action": "timed_out"}
+    assert h.journal(RecordKind.MAINTENANCE)[-1].data == {
+        "action": "timed_out",
+        "role": "collector",
+    }
+    assert h.flow.view().maintenance_role is None
+
+
+def test_a_touch_in_maintenance_restarts_its_timeout() -> None:
+    h = Harness()
+    h.send(e.MaintenanceEntered("technician", by="T-0042"))
+    out = h.send(e.ScreenTouched())
+    [armed] = [command for command in out if isinstance(command, c.ArmTimer)]
+    assert armed.seconds == h.flow.settings.timeouts.maintenance
+    assert h.current() is State.MAINTENANCE
+
+
+def test_acceptor_test_reads_notes_and_returns_them() -> None:
+    h = Harness()
+    assert h.send(e.AcceptorTestSet(True)) == []  # not outside maintenance
+    h.send(e.MaintenanceEntered("technician"))
+    [enable] = [x for x in h.send(e.AcceptorTestSet(True)) if isinstance(x, c.EnableAcceptor)]
+    assert {m.minor for m in enable.denominations} == {100, 500, 1000, 2000, 5000, 10000}
+    assert h.flow.view().acceptor_test
+    out = h.send(e.NoteEscrowed(Money(2000)))
+    assert any(isinstance(x, c.ReturnNote) for x in out)
+    assert not any(isinstance(x, c.StackNote) for x in out)
+    assert h.journal(RecordKind.NOTE_RETURNED)[-1].data["why"] == "acceptor_test"
+    out = h.send(e.MaintenanceLeft())
+    assert any(isinstance(x, c.DisableAcceptor) for x in out)
+    assert not h.flow.view().acceptor_test
 
 
 def test_maintenance_not_from_a_customer_session() -> None:
