@@ -77,6 +77,11 @@ def create_app(
         return JSONResponse({"detail": "the database is busy; try again"}, status_code=503,
                             headers={"Retry-After": "2"})  # fmt: skip
 
+    @app.get(f"{API}/health")
+    def health() -> dict[str, str]:
+        """Is the server up? For a technician's reachability test; no credential."""
+        return {"status": "ok"}
+
     @app.post(f"{API}/enroll", response_model=EnrollResponse, responses=errors(400, 403))
     def enroll(request: EnrollRequest) -> EnrollResponse:
         token = secrets.token_urlsafe(32)

@@ -7,6 +7,7 @@ key by its dotted path and says why.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
@@ -18,6 +19,9 @@ from pydantic import ValidationError
 from config.settings import Settings
 
 DEFAULT_FILES = ("kiosk.toml", "services.toml", "tariffs.toml")
+# What the maintenance menu sets on the kiosk (location, device connections),
+# in <paths.data_dir>: machine-written JSON, over the site's file.
+LOCAL_FILE = "settings.local.json"
 
 
 class ConfigError(ValueError):
@@ -82,6 +86,27 @@ def validate(tree: Mapping[str, Any], source: str = "settings") -> Settings:
 def local_tree(path: Path | None = None) -> dict[str, Any]:
     """Embedded defaults, overridden by the kiosk's own file when given."""
     return merge(defaults(), _read(path)) if path is not None else defaults()
+
+
+def local_changes(data_dir: Path) -> dict[str, Any]:
+    """The maintenance menu's changes, or nothing (an unreadable file is reported)."""
+    path = data_dir / LOCAL_FILE
+    try:
+        tree = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    if not isinstance(tree, dict):
+        raise ConfigError(f"{path}: not a JSON object")
+    return tree
+
+
+def kiosk_tree(path: Path | None = None) -> dict[str, Any]:
+    """Embedded defaults, the site's file, then the maintenance menu's changes."""
+    tree = local_tree(path)
+    data_dir = tree.get("paths", {}).get("data_dir")
+    return merge(tree, local_changes(Path(data_dir))) if isinstance(data_dir, str) else tree
 
 
 def load_settings(path: Path | None = None, bundle: Mapping[str, Any] | None = None) -> Settings:

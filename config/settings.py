@@ -207,6 +207,22 @@ class CentralSection(_Strict):
     bundle_wait_s: Annotated[int, Field(strict=True, ge=0, le=60)] = 30
 
 
+SCRYPT_HASH = r"^scrypt\$[0-9]+\$[0-9]+\$[0-9]+\$[0-9a-f]{16,64}\$[0-9a-f]{32,128}$"
+
+
+class MaintenanceSection(_Strict):
+    """The maintenance menu: one PIN per role (scrypt hashes), the lockout, the
+    technician cards' key and where removable drives appear."""
+
+    technician_pin: str = Field(pattern=SCRYPT_HASH)
+    collector_pin: str = Field(pattern=SCRYPT_HASH)
+    administrator_pin: str = Field(pattern=SCRYPT_HASH)
+    max_pin_failures: Annotated[int, Field(strict=True, ge=3, le=10)] = 5
+    lockout_minutes: Annotated[int, Field(strict=True, ge=30, le=1440)] = 30
+    staff_card_key_hex: str = Field(default="", pattern=r"^([0-9a-fA-F]{2}){0,64}$")
+    export_roots: tuple[str, ...] = ("/media", "/run/media", "/mnt")
+
+
 class OfflineSection(_Strict):
     """What the kiosk may take while the central server is out of reach: cash
     purchases of prepaid units for account-card customers, priced by the cached
@@ -322,6 +338,7 @@ class Settings(_Strict):
     printer: PrinterSection = Field(default_factory=PrinterSection)
     card_reader: CardReaderSection = Field(default_factory=CardReaderSection)
     offline: OfflineSection = Field(default_factory=OfflineSection)
+    maintenance: MaintenanceSection
     central: CentralSection = Field(default_factory=CentralSection)
     services: dict[str, ServiceSection] = Field(min_length=1)
     tariffs: dict[str, TariffSection] = Field(default_factory=dict)

@@ -23,19 +23,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from config.loader import local_tree
 from config.settings import PaymentMethod, Settings
 from drivers.cards.reader import CardInserted, CardPulled, CardWatcher, PcscReader
 from kiosk.flow import PayFlow
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow.view import View
+from kiosk.maintenance.cashbox import cashbox
+from kiosk.maintenance.service import Maintenance
+from kiosk.maintenance.trials import (
+    technician_out_of_service,
+    try_acceptor,
+    try_printer,
+    try_reader,
+)
 from kiosk.money import Money
 from kiosk.recovery import RecoveryReport, recover
 from kiosk.shell.acceptor_link import AcceptorLink
 from kiosk.shell.cards import Authorization, CardService
 from kiosk.shell.central import CentralService, Credentials, load_credentials
 from kiosk.shell.devices import Acceptor, build_acceptor
+from kiosk.shell.health import DeviceHealth
 from kiosk.shell.heartbeat import HeartbeatService, offline_allowance
 from kiosk.shell.printing import Printer, ReceiptService, build_printer
 from kiosk.shell.runner import Dispatch, FlowRunner
@@ -64,6 +72,7 @@ class KioskApp:
         receipts_png: Path | None = None,
         time_scale: float = 1.0,
         app_version: str = "0.1.0",
+        on_restart: Callable[[], object] | None = None,
     ) -> None:
         self.settings = settings
         self.data_dir = Path(settings.paths.data_dir)
@@ -71,7 +80,11 @@ class KioskApp:
         self._dispatch = dispatch
         self._receipts_png = receipts_png
         self._time_scale = time_scale
-        self._version = app_version
+        self.version = app_version
+        self._on_restart = on_restart
+        self.health = DeviceHealth()
+        self.sync: SyncWorker | None = None
+        self.maintenance = Maintenance(self)
         self._running: list[Stoppable] = []  # in the order started
         self.journal: Journal | None = None
         self.runner: FlowRunner | None = None
@@ -94,19 +107,65 @@ class KioskApp:
         )  # fmt: skip
         self.printer = self._keep(build_printer(self.settings.printer, self._receipts_png))
         self.receipts = self._keep(
-            ReceiptService(self.printer.printer, journal, self.settings, runner.post)
+            ReceiptService(
+                self.printer.printer, journal, self.settings, runner.post, health=self.health
+            )
         )
         self._start_central(runner, journal)
         self._start_cards(runner)
-        link = AcceptorLink(runner, journal)
-        self.acceptor = build_acceptor(self.settings.acceptor, link.on_event, link.credit, journal)
-        if self.acceptor is not None:
-            self._keep(self.acceptor)
-            runner.acceptor = self.acceptor.driver  # enable, stack, return: the runner's commands
+        self._link = AcceptorLink(runner, journal, health=self.health)
+        self._start_acceptor(self.settings)
         runner.start()
         runner.post(e.MethodsAvailable(self.methods()))
+        if technician_out_of_service(journal):
+            runner.post(e.OutOfServiceSet("technician"))
         self._reprint_after_recovery(self.recovery)
         return self.recovery
+
+    def _start_acceptor(self, settings: Settings) -> None:
+        assert self.journal is not None and self.runner is not None
+        link = self._link
+        self.acceptor = build_acceptor(settings.acceptor, link.on_event, link.credit, self.journal)
+        if self.acceptor is not None:
+            self._keep(self.acceptor)
+            self.runner.acceptor = self.acceptor.driver  # enable, stack, return: the runner's
+
+    def current_settings(self) -> Settings:
+        """The settings in use (a config bundle's are swapped in between sessions)."""
+        return self.runner.flow.settings if self.runner is not None else self.settings
+
+    def request_restart(self) -> None:
+        """The maintenance menu's restart: the entry point decides how (``kiosk run``
+        exits for systemd to start it again; the demo restarts in process)."""
+        if self._on_restart is not None:
+            self._on_restart()
+        else:
+            log.warning("restart asked for, but this kiosk was started without a way to")
+
+    def try_devices(self, trial: Settings, devices: set[str]) -> str | None:
+        """Does each named device answer with the ``trial`` settings? None if so.
+        The acceptor's port is let go for the test and taken back after it."""
+        if "printer" in devices:
+            problem = try_printer(trial.printer)
+            if problem is not None:
+                return f"printer: {problem}"
+        if "card_reader" in devices:
+            problem = try_reader(trial.card_reader)
+            if problem is not None:
+                return f"card reader: {problem}"
+        if "acceptor" in devices:
+            assert self.journal is not None
+            old = self.acceptor
+            if old is not None:
+                old.stop()
+                self._running.remove(old)
+            try:
+                problem = try_acceptor(trial.acceptor, self.journal)
+            finally:
+                self._start_acceptor(self.current_settings())
+            if problem is not None:
+                return f"bill acceptor: {problem}"
+        return None
 
     def stop(self) -> None:
         if self.runner is not None:
@@ -150,7 +209,7 @@ class KioskApp:
         self.central = self._keep(
             CentralService(url, token, runner.post, timeout_s=section.timeout_s)
         )
-        sync = SyncWorker(
+        sync = self.sync = SyncWorker(
             journal, url, token, batch_size=section.batch_size, timeout_s=section.timeout_s
         )
         sync.start()
@@ -168,9 +227,10 @@ class KioskApp:
         self, url: str, token: str, credentials: Credentials, runner: FlowRunner
     ) -> None:
         key = self.settings.central.operator_public_key_hex
+        tree = self.settings.model_dump(mode="json")  # the site's settings, not the defaults
         poller = BundlePoller(
             url, token, BundleStore(self.data_dir / "bundles", key), public_key_hex=key,
-            kiosk_id=credentials.kiosk_id, group=credentials.group, local_tree=local_tree(),
+            kiosk_id=credentials.kiosk_id, group=credentials.group, local_tree=tree,
             on_accept=lambda s, b: runner.post(e.SettingsChanged(s, b.version)),
             wait_s=self.settings.central.bundle_wait_s, timeout_s=self.settings.central.timeout_s,
         )  # fmt: skip
@@ -182,10 +242,12 @@ class KioskApp:
         if not section.enabled:
             return
         key = bytes.fromhex(section.account_key_hex)
+        staff_key = bytes.fromhex(self.settings.maintenance.staff_card_key_hex)
         self.cards = self._keep(
             CardService(
                 PcscReader(section.reader or None), runner.post, self._authorize,
                 account_key=key, insert_timeout_s=section.insert_timeout_s,
+                staff_key=staff_key, on_staff=self.maintenance.staff_card, health=self.health,
             )
         )  # fmt: skip
         cards = self.cards
@@ -245,14 +307,17 @@ class KioskApp:
         assert self.journal is not None and self.runner is not None
         view = self.runner.flow.view()
         counts = self.journal.outbox_counts()
+        box = cashbox(self.journal, self.settings.kiosk.currency)
         return {
             "devices": {
                 "acceptor": "ok" if self.acceptor is not None else "absent",
                 "printer": "ok" if view.printing else "not printing",
                 "card_reader": "ok" if self.cards is not None else "absent",
             },
-            "versions": {"app": self._version, "settings": str(view.settings_version)},
+            "versions": {"app": self.version, "settings": str(view.settings_version)},
             "queue_depth": counts["pending"],
             "dead_letters": counts["dead"],
             "paper_low": view.paper_low,
+            "cashbox_notes": box.count,
+            "cashbox_fen": box.total.minor,
         }

@@ -20,7 +20,7 @@ import logging
 import sys
 from pathlib import Path
 
-from config.loader import ConfigError, load_settings
+from config.loader import ConfigError, kiosk_tree, load_settings, validate
 from config.settings import Settings
 from kiosk.flow.transitions import to_dot
 
@@ -71,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(path: Path | None) -> Settings:
-    return load_settings(path)
+    """The kiosk's settings: defaults, the site's file, the maintenance menu's changes."""
+    return validate(kiosk_tree(path), str(path) if path else "embedded defaults")
 
 
 def _config_check(path: Path) -> int:

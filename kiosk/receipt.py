@@ -1,4 +1,5 @@
-"""Receipts and credit vouchers, built from the journal record of the payment.
+"""Receipts, credit vouchers and the maintenance menu's printouts (test page,
+cash collection report), built from journal records.
 
 The record is the truth: a reprint months later prints the same receipt.
 Rules: the account number is masked but for its last four characters; a card
@@ -58,6 +59,20 @@ LABELS = {
         "凭此凭证到营业厅或致电客服热线退款",
         "Claim it at a service hall or call the hotline",
     ),
+    "test_page": ("打印测试页", "PRINTER TEST PAGE"),
+    "test_profile": ("打印机型号", "Printer profile"),
+    "test_chars": ("中文字符测试：缴费凭证￥", "Latin: The quick brown fox 0123456789"),
+    "test_ok": ("如以上各行清晰，打印机正常", "If every line above is clear, the printer is fine"),
+    "collection": ("现金清点报告", "CASH COLLECTION REPORT"),
+    "since": ("上次清点", "Since"),
+    "first_period": ("首次清点", "first collection"),
+    "notes": ("张数", "Notes"),
+    "journal_total": ("系统合计", "Journal total"),
+    "counted": ("实点金额", "Counted"),
+    "difference": ("差额", "Difference"),
+    "collector": ("清点人", "Collected by"),
+    "signature": ("签名：____________", "Signature: ____________"),
+    "record": ("记录号", "Record"),
 }
 
 
@@ -198,6 +213,66 @@ def voucher(
         Text(w("voucher_claim"), align=Align.CENTER),
     ]
     return Document(tuple(blocks + _footer(settings, w, transaction)))
+
+
+def test_page(settings: Settings, at: str, lang: Language) -> Document:
+    """What a technician prints to check the printer: both scripts, a QR code."""
+    w = _Words(lang)
+    blocks = _header(settings, w, at, w("test_page"), loud=True)
+    blocks += [
+        Row(w("test_profile"), settings.printer.profile),
+        Text(LABELS["test_chars"][0]),
+        Text(LABELS["test_chars"][1]),
+        Row("1234567890", "￥1,234.56"),
+        QrCode(settings.kiosk.receipt_url.format(transaction="test")),
+        Text(w("test_ok"), align=Align.CENTER),
+        Feed(),
+    ]
+    return Document(tuple(blocks))
+
+
+def collection_report(
+    settings: Settings, record: dict[str, Any], at: str, record_id: str, lang: Language
+) -> Document:
+    """The cash collector's report: notes by denomination from the journal, the
+    amount counted by hand, and the difference."""
+    w = _Words(lang)
+    blocks = _header(settings, w, at, w("collection"), loud=True)
+    since = record.get("since_at")
+    if since:
+        local = datetime.fromisoformat(since).astimezone(ZoneInfo(settings.kiosk.timezone))
+        blocks.append(Row(w("since"), local.strftime("%Y-%m-%d %H:%M")))
+    else:
+        blocks.append(Row(w("since"), w("first_period")))
+    blocks.append(Rule())
+    for line in record["notes"]:
+        value = Money.from_json(line["value"])
+        subtotal = Money(value.minor * int(line["count"]), value.currency)
+        blocks.append(
+            Row(
+                f"{value.format(lang, FormatStyle.PRINTER)} × {line['count']}",
+                subtotal.format(lang, FormatStyle.PRINTER),
+            )
+        )
+    blocks += [
+        Rule(),
+        Row(w("notes"), str(record["count"])),
+        Row(w("journal_total"), w.money(record["total"]), bold=True),
+    ]
+    if record.get("counted") is not None:
+        blocks += [
+            Row(w("counted"), w.money(record["counted"]), bold=True),
+            Row(w("difference"), w.money(record["discrepancy"]), bold=True),
+        ]
+    blocks += [
+        Rule(),
+        Row(w("collector"), str(record.get("role", ""))),
+        Row(w("record"), record_id.replace("-", "")),
+        Feed(),
+        Text(w("signature")),
+        Feed(2),
+    ]
+    return Document(tuple(blocks))
 
 
 def sample_payment() -> tuple[dict[str, Any], str, str]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from config.loader import local_changes, merge, validate
 from config.settings import Settings
 from kiosk.app import KioskApp
 from kiosk.flow.view import View
@@ -21,38 +22,78 @@ from kiosk.money import Language, Money
 from ui.bridge import Bridge
 from ui.i18n import Languages
 from ui.screens.base import Context
+from ui.screens.maintenance_pages import Tools
 from ui.window import KioskWindow
 
 
 class KioskUi:
     def __init__(
-        self, settings: Settings, *, receipts_png: Path | None = None, time_scale: float = 1.0
+        self,
+        settings: Settings,
+        *,
+        receipts_png: Path | None = None,
+        time_scale: float = 1.0,
+        on_restart: Callable[[], object] | None = None,
     ) -> None:
         self.bridge = Bridge()
         self.languages = Languages()
-        self.app = KioskApp(
-            settings,
-            self._show,
-            dispatch=self.bridge.dispatch,
-            receipts_png=receipts_png,
-            time_scale=time_scale,
-        )
+        self._receipts_png = receipts_png
+        self._time_scale = time_scale
+        # The maintenance menu's restart: the entry point's (``kiosk run`` exits
+        # for systemd), else a new app in this process on the settings reloaded.
+        self._on_restart = on_restart
+        self.restarts = 0
+        self.app = self._new_app(settings)
+        tools = Tools(lambda: self.app.maintenance, self.bridge.dispatch, self._lang)
         ctx = Context(
-            post=self.app.post,
+            post=lambda event: self.app.post(event),  # noqa: PLW0108 - the app of now
             settings=self._settings,
-            lang=lambda: self.languages.current,
+            lang=self._lang,
             extras={
                 "orders": self._orders,
                 "payments": self._payments,
                 "reprint": self._reprint,
                 "sms": self._sms,
+                "maintenance_tools": lambda: tools,
+                "pin_lock": lambda: self.app.maintenance.lock(),  # noqa: PLW0108
+                "pin": self._pin,
             },
         )
         self.window = KioskWindow(ctx, self.languages, Language(settings.kiosk.default_language))
         self.on_view: Callable[[View], object] | None = None  # the demo's screenshots
 
+    def _new_app(self, settings: Settings) -> KioskApp:
+        return KioskApp(
+            settings,
+            self._show,
+            dispatch=self.bridge.dispatch,
+            receipts_png=self._receipts_png,
+            time_scale=self._time_scale,
+            on_restart=lambda: self.bridge.dispatch(self._restart),
+        )
+
+    def _lang(self) -> Language:
+        return self.languages.current
+
     def start(self) -> None:
         self.app.start()
+
+    def _restart(self) -> None:
+        """On the main thread, after the asking call returned: stop the app, read the
+        settings again (the maintenance menu may have changed them), start anew."""
+        if self._on_restart is not None:
+            self._on_restart()
+            return
+        settings = self.app.settings
+        self.app.stop()
+        tree = merge(settings.model_dump(mode="json"), local_changes(Path(settings.paths.data_dir)))
+        self.app = self._new_app(validate(tree, "settings after a restart"))
+        self.restarts += 1
+        self.app.start()
+
+    def _pin(self, pin: str, answer: Callable[[Any], object]) -> None:
+        maintenance = self.app.maintenance
+        self._later(lambda: maintenance.enter_pin(pin), answer)
 
     def stop(self) -> None:
         self.app.stop()

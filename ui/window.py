@@ -10,8 +10,8 @@ passed to the flow as ``ScreenTouched`` so input screens restart their timeout.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QResizeEvent
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.bills import Bill
@@ -20,6 +20,7 @@ from kiosk.flow import events as e
 from kiosk.flow.states import INPUT_STATES, SESSION_STATES
 from kiosk.flow.view import View
 from kiosk.money import Language
+from ui.gesture import SecretGesture, corner
 from ui.i18n import Languages, translate
 from ui.screens.account import AccountPanel
 from ui.screens.are_you_there import AreYouThereScreen
@@ -34,7 +35,9 @@ from ui.screens.choose_service import ChooseServiceScreen
 from ui.screens.done import DoneScreen
 from ui.screens.ended import EndedScreen
 from ui.screens.identify import IdentifyScreen
+from ui.screens.maintenance import MaintenanceScreen
 from ui.screens.out_of_service import OutOfServiceScreen
+from ui.screens.pin_entry import PinPanel
 from ui.screens.qr_waiting import QrWaitingScreen
 from ui.theme import apply_theme
 from ui.widgets import button, label
@@ -53,7 +56,9 @@ SCREENS: tuple[type[Screen], ...] = (
     AreYouThereScreen,
     EndedScreen,
     OutOfServiceScreen,
+    MaintenanceScreen,
 )
+GESTURE_STATES = frozenset({State.ATTRACT, State.OUT_OF_SERVICE})
 BACK_STATES = frozenset(
     {State.CHOOSE_SERVICE, State.IDENTIFY, State.BILL_SHOWN, State.CHOOSE_METHOD}
 )
@@ -109,6 +114,10 @@ class KioskWindow(QWidget):
         # its attract screen without building the other fifteen first.
         self.screens: dict[State, Screen] = {}
         self._account: AccountPanel | None = None
+        self._pin: PinPanel | None = None
+        self.gesture = SecretGesture()
+        self._clock = QElapsedTimer()
+        self._clock.start()
         self._landscape = False
         self.ctx.extras.setdefault("account", self.open_account)
         self.back = button("", lambda: self.ctx.post(e.BackPressed()), "quiet")
@@ -151,15 +160,28 @@ class KioskWindow(QWidget):
             self.stack.addWidget(self._account)
         return self._account
 
+    @property
+    def pin(self) -> PinPanel:
+        if self._pin is None:
+            self._pin = PinPanel(self.ctx, self.close_pin)
+            self._pin.set_landscape(self._landscape)
+            self.stack.addWidget(self._pin)
+        return self._pin
+
     def _built(self) -> list[Screen]:
         screens: list[Screen] = list(dict.fromkeys(self.screens.values()))
-        return [*screens, self._account] if self._account is not None else screens
+        panels = [p for p in (self._account, self._pin) if p is not None]
+        return screens + panels
 
     def _build_the_rest(self) -> None:
         """After the first paint, one screen per turn of the event loop, so the
         first touch on each finds it built (and a touch meanwhile is not held up
         by more than one screen's construction)."""
-        missing = [k for k in SCREENS if not any(s in self.screens for s in k.states)]
+        missing = [
+            k
+            for k in SCREENS
+            if k is not MaintenanceScreen and not any(s in self.screens for s in k.states)
+        ]  # the menu is built when a technician comes
         if missing:
             self.screen_for(missing[0].states[0])
         elif self._account is None:
@@ -188,6 +210,8 @@ class KioskWindow(QWidget):
             self.languages.use(self.default_language)  # the next customer starts in the default
         if self._account_open() and view.state is State.BILL_SHOWN:
             self.account.present(view)
+        elif self.pin_open() and view.state in GESTURE_STATES:
+            self.pin.present(view)
         else:
             screen = self.screen_for(view.state)
             screen.present(view)
@@ -247,6 +271,8 @@ class KioskWindow(QWidget):
         if self.view is not None:
             if self._account_open():
                 self.account.retranslate()
+            elif self.pin_open():
+                self.pin.retranslate()
             else:
                 self.screen_for(self.view.state).present(self.view)
             self._frame(self.view)
@@ -255,6 +281,31 @@ class KioskWindow(QWidget):
     def _toggle_access(self) -> None:
         if self.view is not None:
             self.ctx.post(e.AccessibilityToggled(not self.view.accessible))
+
+    def pin_open(self) -> bool:
+        return self._pin is not None and self.stack.currentWidget() is self._pin
+
+    def open_pin(self) -> None:
+        """The hidden gesture was made: the PIN pad, over the attract screen."""
+        self.pin.open()
+        self.stack.setCurrentWidget(self.pin)
+
+    def close_pin(self) -> None:
+        if self.pin_open() and self.view is not None:
+            self.stack.setCurrentWidget(self.screen_for(self.view.state))
+
+    def _gesture(self, event: QEvent) -> None:
+        if self.view is None or self.view.state not in GESTURE_STATES or self.pin_open():
+            self.gesture.reset()
+            return
+        assert isinstance(event, QMouseEvent)
+        point = self.mapFromGlobal(event.globalPosition().toPoint())
+        where = corner(point.x(), point.y(), self.width())
+        now = self._clock.elapsed() / 1000
+        if event.type() == QEvent.Type.MouseButtonPress:
+            self.gesture.press(where, now)
+        elif self.gesture.release(where, now):
+            self.open_pin()
 
     def _account_open(self) -> bool:
         return self._account is not None and self.stack.currentWidget() is self._account
@@ -284,10 +335,13 @@ class KioskWindow(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
+        mouse = kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease)
+        if mouse and watched is self.windowHandle():
+            self._gesture(event)
         if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
             if (
                 self.view is not None
-                and self.view.state in INPUT_STATES
+                and (self.view.state in INPUT_STATES or self.view.state is State.MAINTENANCE)
                 and watched is self.windowHandle()
             ):
                 self._restart_countdown(self.view)

@@ -20,8 +20,9 @@ import struct
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import date
 
-from drivers.cards import tlv
+from drivers.cards import staff, tlv
 from drivers.cards.account import AID as ACCOUNT_AID
 from drivers.cards.account import IDENTITY_EF, PURCHASE_EF, PURCHASE_SIZE
 
@@ -176,6 +177,40 @@ class EmvCard(VirtualCard):
             if sfi == 2 and record == 1:
                 return self._answer(self._record())
             return b"\x6a\x83"
+        return WRONG_INS
+
+
+@dataclass
+class TechnicianCard(VirtualCard):
+    """A staff card: holder file and a challenge answered with its key."""
+
+    key: bytes = b""
+    staff_id: str = "T-0001"
+    role: str = "technician"
+    valid_until: date = date(2099, 12, 31)
+    app: bool = False
+    selected: bool = False
+
+    def reset(self) -> None:
+        self.app = self.selected = False
+
+    def apdu(self, command: bytes) -> bytes:
+        ins, p1 = command[1], command[2]
+        holder = staff.holder_file(self.staff_id, self.role, self.valid_until)
+        if ins == 0xA4 and p1 == 0x04:
+            self.app = command[5 : 5 + command[4]] == staff.AID
+            return OK if self.app else NOT_FOUND
+        if not self.app:
+            return b"\x69\x85"
+        if ins == 0xA4 and p1 == 0x02:
+            self.selected = int.from_bytes(command[5:7], "big") == staff.HOLDER_EF
+            return OK if self.selected else NOT_FOUND
+        if ins == 0xB0 and self.selected:
+            le = command[4] if len(command) == 5 else 0
+            return bytes([0x6C, len(holder)]) if le != len(holder) else holder + OK
+        if ins == 0x88:
+            challenge = command[5 : 5 + command[4]]
+            return staff.answer(self.key, challenge, holder) + OK
         return WRONG_INS
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 from collections.abc import Mapping
@@ -26,6 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from kiosk.maintenance.roles import Role
+from offline_queue.files import write_atomically
 from offline_queue.journal import Journal
 
 PIN = re.compile(r"[0-9]{6,12}", re.ASCII)
@@ -102,14 +102,7 @@ class PinStore:
                 raise BadPin("another role already has this PIN")
         current = {r.value: h for r, h in self.hashes().items() if r is not role}
         current[role.value] = new
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self._path.with_suffix(".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(current, out, sort_keys=True)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, self._path)
+        write_atomically(self._path, json.dumps(current, sort_keys=True).encode(), mode=0o600)
 
 
 @dataclass(frozen=True, slots=True)

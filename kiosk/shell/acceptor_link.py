@@ -23,10 +23,12 @@ from kiosk.flow.commands import JournalRecord
 from kiosk.flow.records import RecordKind
 from kiosk.journaling import write
 from kiosk.money import Money
+from kiosk.shell.health import DeviceHealth
 from kiosk.shell.runner import FlowRunner
 from offline_queue.journal import Journal
 
 log = logging.getLogger(__name__)
+DEVICE = "acceptor"
 NOTE_RECORDS = (
     RecordKind.NOTE_ESCROWED.value,
     RecordKind.NOTE_STACKED.value,
@@ -36,9 +38,15 @@ NOTE_RECORDS = (
 
 class AcceptorLink:
     def __init__(
-        self, runner: FlowRunner, journal: Journal, *, credit_timeout_s: float = 2.0
+        self,
+        runner: FlowRunner,
+        journal: Journal,
+        *,
+        credit_timeout_s: float = 2.0,
+        health: DeviceHealth | None = None,
     ) -> None:
         self._runner = runner
+        self._health = health or DeviceHealth()
         self._journal = journal
         self._timeout = credit_timeout_s
         self._lock = threading.Lock()
@@ -52,10 +60,12 @@ class AcceptorLink:
                 note = e.NoteStacked(Money(stacked.minor, stacked.currency), stacked.credit_id)
                 durable = self._runner.post_credit(note)
                 self._credits[stacked.credit_id] = durable
+                self._health.count(DEVICE, "stacked", f"stacked {note.value.format()}")
         return durable.wait(self._timeout)
 
     # -- the listener (driver thread) ---------------------------------------
     def on_event(self, event: ev.AcceptorEvent) -> None:
+        self._track(event)
         post = self._runner.post
         if isinstance(event, ev.Escrowed):
             post(e.NoteEscrowed(Money(event.minor, event.currency)))
@@ -73,6 +83,23 @@ class AcceptorLink:
             post(e.AcceptorFailed(_describe(event)))
         else:
             log.info("acceptor: %s", event)
+
+    def _track(self, event: ev.AcceptorEvent) -> None:
+        """State, last error and counters for the maintenance menu."""
+        health = self._health
+        if isinstance(event, ev.Ready):
+            health.state(DEVICE, f"ready: {event.info.model} {event.info.firmware}".strip())
+        elif isinstance(event, ev.Escrowed):
+            health.count(DEVICE, "escrowed", f"escrowed {Money(event.minor, event.currency)}")
+        elif isinstance(event, ev.Returned):
+            health.count(DEVICE, "returned", "note returned")
+        elif isinstance(event, ev.Rejected):
+            health.count(DEVICE, "rejected", f"rejected: {event.reason}")
+        elif isinstance(event, _FAULTS):
+            health.state(DEVICE, "fault")
+            health.error(DEVICE, _describe(event))
+        elif isinstance(event, ev.FaultCleared | ev.CashboxRestored | ev.Reconnected):
+            health.state(DEVICE, "ready")
 
     def _reconcile(self, where: ev.Where) -> None:
         latest = self._journal.latest(NOTE_RECORDS, limit=1)

@@ -7,6 +7,10 @@
   ``CardDeclined`` or ``CardFailed``. The full PAN and track 2 leave the card
   driver only inside the authorization request; nothing here logs them.
 * ``CancelCardPayment`` stops the wait (a late approval is voided by the flow).
+* A card that is not an account card may be a technician card: checked with a
+  fresh challenge against the staff-card key, it goes to ``on_staff`` (a
+  ``StaffCard``, or the reason it was refused).
+* ``read_test`` (maintenance) says what card is in the reader, masked.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
-from drivers.cards import account, emv
+from drivers.cards import account, emv, staff
 from drivers.cards.apdu import CardError, CardRemoved, MuteCard, NoReader
 from drivers.cards.reader import PcscReader
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
+from kiosk.shell.health import DeviceHealth
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +41,17 @@ class Authorization:
 
 
 Authorize = Callable[[Mapping[str, object]], Authorization]
+OnStaff = Callable[[staff.StaffCard | str], object]
+DEVICE = "card_reader"
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+@dataclass(frozen=True)
+class _ReadTest:
+    done: Callable[[str], object]
 
 
 class CardService:
@@ -46,13 +63,19 @@ class CardService:
         *,
         account_key: bytes = b"",
         insert_timeout_s: float = 60.0,
+        staff_key: bytes = b"",
+        on_staff: OnStaff | None = None,
+        health: DeviceHealth | None = None,
     ) -> None:
         self._key = account_key  # from config, never from code
+        self._staff_key = staff_key
+        self._on_staff = on_staff
+        self._health = health or DeviceHealth()
         self._reader = reader
         self._post = post
         self._authorize = authorize
         self._timeout = insert_timeout_s
-        self._jobs: queue.SimpleQueue[c.Command | str | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[c.Command | str | _ReadTest | None] = queue.SimpleQueue()
         self._cancelled: set[str] = set()
         self._thread = threading.Thread(target=self._run, name="card reader", daemon=True)
         self._thread.start()
@@ -73,6 +96,10 @@ class CardService:
         """From the card watcher: maybe an account card."""
         self._jobs.put("identify")
 
+    def read_test(self, done: Callable[[str], object]) -> None:
+        """Maintenance: say what card is in the reader; ``done`` gets the answer."""
+        self._jobs.put(_ReadTest(done))
+
     def stop(self) -> None:
         self._jobs.put(None)
         self._thread.join(timeout=10)
@@ -86,17 +113,68 @@ class CardService:
                     self._pay(job)
                 elif isinstance(job, c.LoadAccountCard):
                     self._load(job)
-            except Exception:
+                elif isinstance(job, _ReadTest):
+                    job.done(self._describe())
+            except Exception as exc:
                 log.exception("card job failed")
+                self._health.error(DEVICE, f"{type(exc).__name__}: {exc}")
 
     def _identify(self) -> None:
         try:
             with self._reader.session() as transmit:
                 identity = account.read_identity(transmit)
+        except (NoReader, MuteCard) as exc:
+            self._health.error(DEVICE, f"{type(exc).__name__}: {exc}")
+            return
         except CardError as exc:
             log.info("inserted card is not an account card: %s", type(exc).__name__)
+            self._staff_card()
             return
+        self._health.state(DEVICE, "ok")
+        self._health.count(DEVICE, "account_cards", "account card read")
         self._post(e.AccountCardRead(identity.service, identity.account))
+
+    def _staff_card(self) -> None:
+        if self._on_staff is None:
+            return
+        try:
+            with self._reader.session() as transmit:
+                card = staff.read_staff_card(transmit, self._staff_key, _today())
+        except (staff.NotAuthentic, staff.Expired) as exc:
+            self._health.count(DEVICE, "staff_cards_refused", "technician card refused")
+            self._on_staff(f"{type(exc).__name__}: {exc}")
+            return
+        except CardError as exc:
+            log.info("inserted card is not a technician card either: %s", type(exc).__name__)
+            return
+        self._health.count(DEVICE, "staff_cards", "technician card read")
+        self._on_staff(card)
+
+    def _describe(self) -> str:
+        """What the card in the reader is, as a technician may see it (masked)."""
+        try:
+            with self._reader.session() as transmit:
+                try:
+                    who = account.read_identity(transmit)
+                    return f"account card: {who.service} {who.account}"
+                except CardError:
+                    pass
+                try:
+                    card = staff.read_staff_card(transmit, self._staff_key, _today())
+                    return f"technician card: {card.staff_id} ({card.role})"
+                except staff.NotAuthentic:
+                    return "a technician card that is not genuine"
+                except CardError:
+                    pass
+                try:
+                    summary = emv.read(transmit, emv.Terminal(amount_fen=1)).summary
+                    return f"bank card: {summary.label} {summary.masked_pan}"
+                except CardError:
+                    pass
+            atr = self._reader.atr()
+            return f"unknown card, ATR {atr.hex(' ').upper()}" if atr else "unknown card"
+        except (CardRemoved, MuteCard, NoReader) as exc:
+            return f"{type(exc).__name__}: {exc}"
 
     def _load(self, job: c.LoadAccountCard) -> None:
         """Write the purchase, read it back, verify; only then is it on the card."""

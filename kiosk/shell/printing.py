@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config.settings import PrinterSection, Settings
+from drivers.printer.document import Document
 from drivers.printer.printer import CjkMode, PrintResult, ReceiptPrinter
 from drivers.sim import receipt_png
 from drivers.sim.escpos_device import EscposDevice, Receipt
@@ -25,9 +26,11 @@ from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.money import Language
 from kiosk.receipt import receipt, voucher
+from kiosk.shell.health import DeviceHealth
 from offline_queue.journal import Journal
 
 log = logging.getLogger(__name__)
+DEVICE = "printer"
 WIDTH_PX = {58: 384, 80: 576}
 DOTS_PER_COLUMN = 12  # font A
 
@@ -127,6 +130,14 @@ def print_payment(
 
 
 @dataclass(frozen=True)
+class _Document:
+    """A document from the maintenance menu (test page, collection report)."""
+
+    document: Document
+    done: Callable[[PrintResult], object]
+
+
+@dataclass(frozen=True)
 class _Reprint:
     """A past payment's receipt, asked for from the screen; ``done`` gets the outcome."""
 
@@ -145,13 +156,15 @@ class ReceiptService:
         settings: Settings,
         post: Callable[[e.Event], object],
         lang: Language = Language.ZH,
+        health: DeviceHealth | None = None,
     ) -> None:
         self._printer = printer
+        self._health = health or DeviceHealth()
         self._journal = journal
         self._settings = settings
         self._post = post
         self.lang = lang
-        self._jobs: queue.SimpleQueue[c.Command | _Reprint | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[c.Command | _Reprint | _Document | None] = queue.SimpleQueue()
         self._reported: tuple[bool, bool] | None = None
         self._thread = threading.Thread(target=self._run, name="printer", daemon=True)
         self._thread.start()
@@ -168,6 +181,10 @@ class ReceiptService:
         printer has one owner thread); ``done(printed)`` is called on that thread."""
         self._jobs.put(_Reprint(transaction, lang, done))
 
+    def print_document(self, document: Document, done: Callable[[PrintResult], object]) -> None:
+        """Print ``document`` after the jobs queued; ``done`` gets the result."""
+        self._jobs.put(_Document(document, done))
+
     def stop(self) -> None:
         self._jobs.put(None)
         self._thread.join(timeout=10)
@@ -178,6 +195,7 @@ class ReceiptService:
                 self._print(job)
             except Exception as exc:
                 log.exception("printing %r failed", job)
+                self._health.error(DEVICE, f"{type(exc).__name__}: {exc}")
                 if isinstance(job, _Reprint):
                     job.done(False)
                 elif isinstance(job, c.PrintReceipt):
@@ -188,16 +206,30 @@ class ReceiptService:
         status = self._printer.last_status
         if status is None:
             return
+        self._health.state(DEVICE, status.health.value)
         state = (status.health.can_print, status.paper_near_end)
         if state != self._reported:
             self._reported = state
             self._post(e.PrinterChanged(*state))
 
-    def _print(self, job: c.Command | _Reprint) -> None:
+    def _track(self, result: PrintResult | None, what: str) -> None:
+        if result is not None and result.printed:
+            self._health.count(DEVICE, "printed", f"printed {what}")
+        else:
+            self._health.error(DEVICE, (result.error if result else None) or f"{what} not found")
+
+    def _print(self, job: c.Command | _Reprint | _Document) -> None:
+        if isinstance(job, _Document):
+            document_result = self._printer.print(job.document)
+            self._track(document_result, "a maintenance document")
+            job.done(document_result)
+            self._report()
+            return
         if isinstance(job, _Reprint):
             result = print_payment(
                 self._printer, self._journal, self._settings, job.transaction, job.lang
             )
+            self._track(result, "a receipt again")
             job.done(result is not None and result.printed)
             self._report()
             return
@@ -213,6 +245,7 @@ class ReceiptService:
             result = print_payment(
                 self._printer, self._journal, self._settings, str(job.transaction), self.lang
             )
+            self._track(result, "a receipt")
             if result is not None and result.printed:
                 self._post(e.ReceiptPrinted())
             else:
@@ -224,5 +257,6 @@ class ReceiptService:
             result = self._printer.print(
                 voucher(self._settings, job.amount, at, str(job.transaction), self.lang)
             )
+            self._track(result, "a voucher")
             if not result.printed:
                 log.warning("voucher %s not printed: %s", job.transaction, result.error)

@@ -1,4 +1,4 @@
-"""Out of service (or in maintenance): say so, and where else the customer can pay."""
+"""Out of service: say so, and where else the customer can pay."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ui.widgets import label
 
 
 class OutOfServiceScreen(Screen):
-    states = (State.OUT_OF_SERVICE, State.MAINTENANCE)
+    states = (State.OUT_OF_SERVICE,)
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -25,12 +25,7 @@ class OutOfServiceScreen(Screen):
     def present(self, view: View) -> None:
         super().present(view)
         kiosk = self.ctx.settings().kiosk
-        if view.state is State.MAINTENANCE:
-            self.title.setText(
-                translate("OutOfService", "Maintenance in progress. Back in a few minutes.")
-            )
-        else:
-            self.title.setText(translate("OutOfService", "Sorry, this kiosk is out of service"))
+        self.title.setText(translate("OutOfService", "Sorry, this kiosk is out of service"))
         operator = kiosk.operator_name_zh if self.lang is Language.ZH else kiosk.operator_name_en
         working = ", ".join(method_text(m) for m in view.methods)
         self.still.setText(
@@ -40,7 +35,7 @@ class OutOfServiceScreen(Screen):
             if working
             else ""
         )
-        self.still.setVisible(bool(working) and view.state is State.OUT_OF_SERVICE)
+        self.still.setVisible(bool(working))
         self.elsewhere.setText(
             translate(
                 "OutOfService",

@@ -1,0 +1,108 @@
+"""The maintenance menu: the pages of the role that came in, nothing else.
+
+A page is listed only if the role has its function (``roles.PERMISSIONS``),
+and every service action checks the role again. The figures refresh every two
+seconds while the menu is open; any touch restarts the flow's maintenance
+timeout, and leaving (or that timeout) ends the menu session."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QScrollArea, QStackedWidget
+
+from kiosk.flow import State
+from kiosk.flow.view import View
+from kiosk.maintenance.roles import Role
+from ui.i18n import translate
+from ui.screens.base import Context, Screen, clear
+from ui.screens.maintenance_pages import PAGES, Page, Tools
+from ui.widgets import button
+
+REFRESH_MS = 2000
+
+
+def role_name(role: Role | None) -> str:
+    names = {
+        Role.TECHNICIAN: translate("Maintenance", "technician"),
+        Role.COLLECTOR: translate("Maintenance", "cash collector"),
+        Role.ADMINISTRATOR: translate("Maintenance", "administrator"),
+    }
+    return names.get(role, "") if role else ""
+
+
+class MaintenanceScreen(Screen):
+    states = (State.MAINTENANCE,)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        tools = ctx.extras["maintenance_tools"]()
+        assert isinstance(tools, Tools)
+        self.tools = tools
+        self.pages: list[Page] = [kind(tools) for kind in PAGES]
+        self.stack = QStackedWidget()
+        for page in self.pages:
+            self.stack.addWidget(page)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.stack)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.leave = button("", lambda: tools.service.leave(), "danger")  # noqa: PLW0108
+        self.second.addWidget(scroll, 1)
+        self.split.setStretch(1, 3)
+        self._refresh = QTimer(self)
+        self._refresh.setInterval(REFRESH_MS)
+        self._refresh.timeout.connect(self._tick)
+        self._role: Role | None = None
+
+    def present(self, view: View) -> None:
+        super().present(view)
+        role = Role(view.maintenance_role) if view.maintenance_role else None
+        if role is not self._role:
+            self._role = role
+            self._build_nav()
+        self.title.setText(
+            translate("Maintenance", "Maintenance: {role}").format(role=role_name(role))
+        )
+        self.leave.setText(translate("Maintenance", "Leave maintenance"))
+        self._tick()
+        self._refresh.start()
+
+    def hideEvent(self, event: object) -> None:
+        self._refresh.stop()
+
+    def visible_pages(self) -> list[Page]:
+        return [p for p in self.pages if self.tools.service.may(p.function)]
+
+    def _build_nav(self) -> None:
+        clear(self.first)
+        visible = self.visible_pages()
+        for page in visible:
+            self.first.addWidget(button(page.name(), partial(self.open, page), "chip"))
+        self.first.addStretch(1)
+        self.first.addWidget(self.leave)
+        self.leave.show()
+        if visible:
+            self.open(visible[0])
+
+    def open(self, page: Page) -> None:
+        if page not in self.visible_pages():
+            return
+        self.stack.setCurrentWidget(page)
+        page.say("")
+        page.refresh()
+
+    def current(self) -> Page:
+        page = self.stack.currentWidget()
+        assert isinstance(page, Page)
+        return page
+
+    def _tick(self) -> None:
+        if self.view is None or self.view.state is not State.MAINTENANCE:
+            return
+        if self.tools.service.role is None:
+            return  # the menu session ended; the next view takes the screen
+        page = self.current()
+        if page in self.visible_pages():
+            page.refresh()
