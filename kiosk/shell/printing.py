@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,6 +87,10 @@ def build_printer(section: PrinterSection, png_folder: Path | None = None) -> Pr
 def _network(host: str, port: int, timeout: float, profile: str) -> object:
     from escpos.printer import Network  # noqa: PLC0415 - opens a socket when made
 
+    # python-escpos leaks its socket when the connect fails (an unclosed-socket
+    # ResourceWarning): find out first, with a socket that is always closed.
+    with socket.create_connection((host, port), timeout=timeout):
+        pass
     return Network(host, port, timeout=timeout, profile=profile)
 
 

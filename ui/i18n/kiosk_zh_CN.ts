@@ -410,6 +410,17 @@
     </message>
 </context>
 <context>
+    <name>Keyboard</name>
+    <message>
+        <source>Space</source>
+        <translation>空格</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+</context>
+<context>
     <name>Keypad</name>
     <message>
         <source>Delete</source>
@@ -418,6 +429,445 @@
     <message>
         <source>OK</source>
         <translation>确定</translation>
+    </message>
+</context>
+<context>
+    <name>Maintenance</name>
+    <message>
+        <source>technician</source>
+        <translation>技术员</translation>
+    </message>
+    <message>
+        <source>cash collector</source>
+        <translation>收款员</translation>
+    </message>
+    <message>
+        <source>administrator</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>Maintenance: {role}</source>
+        <translation>维护：{role}</translation>
+    </message>
+    <message>
+        <source>Leave maintenance</source>
+        <translation>退出维护</translation>
+    </message>
+    <message>
+        <source>Devices</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Bill acceptor</source>
+        <translation>纸币器</translation>
+    </message>
+    <message>
+        <source>Printer</source>
+        <translation>打印机</translation>
+    </message>
+    <message>
+        <source>Card reader</source>
+        <translation>读卡器</translation>
+    </message>
+    <message>
+        <source>no reports yet</source>
+        <translation>尚无报告</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>State: {state}</source>
+        <translation>状态：{state}</translation>
+    </message>
+    <message>
+        <source>Last error: {error}</source>
+        <translation>最近错误：{error}</translation>
+    </message>
+    <message>
+        <source>Counters: {c}</source>
+        <translation>计数：{c}</translation>
+    </message>
+    <message>
+        <source>Last: {e}</source>
+        <translation>最近：{e}</translation>
+    </message>
+    <message>
+        <source>Test print</source>
+        <translation>打印测试页</translation>
+    </message>
+    <message>
+        <source>Stop the note test</source>
+        <translation>停止纸币测试</translation>
+    </message>
+    <message>
+        <source>Note test: insert, read, return</source>
+        <translation>纸币测试：投入、识别、退回</translation>
+    </message>
+    <message>
+        <source>Card read test</source>
+        <translation>读卡测试</translation>
+    </message>
+    <message>
+        <source>Printing a test page…</source>
+        <translation>正在打印测试页…</translation>
+    </message>
+    <message>
+        <source>Test page printed.</source>
+        <translation>测试页已打印。</translation>
+    </message>
+    <message>
+        <source>Test page NOT printed: {why}</source>
+        <translation>测试页未打印：{why}</translation>
+    </message>
+    <message>
+        <source>Insert a note: it is read and given back, never kept.</source>
+        <translation>请投入一张纸币：识别后退回，不会收取。</translation>
+    </message>
+    <message>
+        <source>Reading the card…</source>
+        <translation>正在读卡…</translation>
+    </message>
+    <message>
+        <source>Upload queue</source>
+        <translation>上传队列</translation>
+    </message>
+    <message>
+        <source>Waiting to upload</source>
+        <translation>待上传</translation>
+    </message>
+    <message>
+        <source>Oldest unsent</source>
+        <translation>最早未上传</translation>
+    </message>
+    <message>
+        <source>Last upload</source>
+        <translation>最近上传</translation>
+    </message>
+    <message>
+        <source>Uploaded</source>
+        <translation>已上传</translation>
+    </message>
+    <message>
+        <source>Dead letters</source>
+        <translation>上传失败</translation>
+    </message>
+    <message>
+        <source>Retry the dead letters</source>
+        <translation>重新上传失败的交易</translation>
+    </message>
+    <message>
+        <source>{n} transaction(s) back in the queue.</source>
+        <translation>{n} 笔交易已重新排队。</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>系统</translation>
+    </message>
+    <message>
+        <source>Kiosk</source>
+        <translation>终端</translation>
+    </message>
+    <message>
+        <source>Enrolled</source>
+        <translation>注册</translation>
+    </message>
+    <message>
+        <source>not enrolled</source>
+        <translation>未注册</translation>
+    </message>
+    <message>
+        <source>Central server</source>
+        <translation>中心服务器</translation>
+    </message>
+    <message>
+        <source>Software</source>
+        <translation>软件版本</translation>
+    </message>
+    <message>
+        <source>Config bundle</source>
+        <translation>配置包</translation>
+    </message>
+    <message>
+        <source>version {v}, signer key {k}</source>
+        <translation>版本 {v}，签名密钥 {k}</translation>
+    </message>
+    <message>
+        <source>Disk</source>
+        <translation>磁盘</translation>
+    </message>
+    <message>
+        <source>{free} MB free of {total} MB</source>
+        <translation>可用 {free} MB / 共 {total} MB</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>内存</translation>
+    </message>
+    <message>
+        <source>kiosk {rss} MB, {free} MB available</source>
+        <translation>终端占用 {rss} MB，可用 {free} MB</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>the demo PINs are in use: change them</source>
+        <translation>正在使用演示密码：请修改</translation>
+    </message>
+    <message>
+        <source>Check the network</source>
+        <translation>检查网络</translation>
+    </message>
+    <message>
+        <source>Asking the server…</source>
+        <translation>正在查询…</translation>
+    </message>
+    <message>
+        <source>Reachable: answered in {ms} ms.</source>
+        <translation>可连接：{ms} 毫秒内应答。</translation>
+    </message>
+    <message>
+        <source>NOT reachable: {why}</source>
+        <translation>无法连接：{why}</translation>
+    </message>
+    <message>
+        <source>Operations</source>
+        <translation>运维操作</translation>
+    </message>
+    <message>
+        <source>Customers see: out of service.</source>
+        <translation>顾客看到：暂停服务。</translation>
+    </message>
+    <message>
+        <source>Customers see: in service.</source>
+        <translation>顾客看到：正常服务。</translation>
+    </message>
+    <message>
+        <source>Back in service</source>
+        <translation>恢复服务</translation>
+    </message>
+    <message>
+        <source>Take out of service</source>
+        <translation>暂停服务</translation>
+    </message>
+    <message>
+        <source>Reprint the last receipt</source>
+        <translation>补打最近一张凭证</translation>
+    </message>
+    <message>
+        <source>Restart the kiosk app</source>
+        <translation>重启终端程序</translation>
+    </message>
+    <message>
+        <source>Export logs and journal to:</source>
+        <translation>导出日志和流水到：</translation>
+    </message>
+    <message>
+        <source>No removable drive found. Plug one in.</source>
+        <translation>未找到移动存储，请插入U盘。</translation>
+    </message>
+    <message>
+        <source>Printing…</source>
+        <translation>正在打印…</translation>
+    </message>
+    <message>
+        <source>Restarting…</source>
+        <translation>正在重启…</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>正在导出…</translation>
+    </message>
+    <message>
+        <source>Receipt printed again.</source>
+        <translation>凭证已补打。</translation>
+    </message>
+    <message>
+        <source>No receipt printed (no payment yet, or no paper).</source>
+        <translation>未打印（尚无缴费，或缺纸）。</translation>
+    </message>
+    <message>
+        <source>Exported to {folder}.</source>
+        <translation>已导出到 {folder}。</translation>
+    </message>
+    <message>
+        <source>Export failed: {why}</source>
+        <translation>导出失败：{why}</translation>
+    </message>
+    <message>
+        <source>Cash</source>
+        <translation>现金</translation>
+    </message>
+    <message>
+        <source>In the cashbox since the last collection ({at}):</source>
+        <translation>上次清点（{at}）以来钱箱内：</translation>
+    </message>
+    <message>
+        <source>× {n} = {sum}</source>
+        <translation>× {n} = {sum}</translation>
+    </message>
+    <message>
+        <source>{n} notes, {total}</source>
+        <translation>{n} 张，{total}</translation>
+    </message>
+    <message>
+        <source>Counted by hand (yuan, optional): {counted}</source>
+        <translation>实点金额（元，可选）：{counted}</translation>
+    </message>
+    <message>
+        <source>Collect: print the report, start a new period</source>
+        <translation>清点：打印报告并开始新周期</translation>
+    </message>
+    <message>
+        <source>Printing the report…</source>
+        <translation>正在打印报告…</translation>
+    </message>
+    <message>
+        <source>Collected {total}; report {printed}.</source>
+        <translation>已清点 {total}；报告{printed}。</translation>
+    </message>
+    <message>
+        <source>printed</source>
+        <translation>已打印</translation>
+    </message>
+    <message>
+        <source>NOT printed</source>
+        <translation>未打印</translation>
+    </message>
+    <message>
+        <source>Difference {d} journaled.</source>
+        <translation>差额 {d} 已记录。</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Location shown to customers</source>
+        <translation>向顾客显示的地点</translation>
+    </message>
+    <message>
+        <source>Save the location</source>
+        <translation>保存地点</translation>
+    </message>
+    <message>
+        <source>Device connections</source>
+        <translation>设备连接</translation>
+    </message>
+    <message>
+        <source>Test the devices and apply</source>
+        <translation>测试设备并应用</translation>
+    </message>
+    <message>
+        <source>Chinese</source>
+        <translation>中文</translation>
+    </message>
+    <message>
+        <source>English</source>
+        <translation>英文</translation>
+    </message>
+    <message>
+        <source>Printer address</source>
+        <translation>打印机地址</translation>
+    </message>
+    <message>
+        <source>Acceptor port</source>
+        <translation>纸币器端口</translation>
+    </message>
+    <message>
+        <source>Card reader name</source>
+        <translation>读卡器名称</translation>
+    </message>
+    <message>
+        <source>Saved. Receipts and screens use it after the restart.</source>
+        <translation>已保存，重启后凭证和屏幕使用新地点。</translation>
+    </message>
+    <message>
+        <source>Testing the devices…</source>
+        <translation>正在测试设备…</translation>
+    </message>
+    <message>
+        <source>Every device answered: applied, restarting.</source>
+        <translation>设备均已应答：已应用，正在重启。</translation>
+    </message>
+    <message>
+        <source>Not applied: {why}</source>
+        <translation>未应用：{why}</translation>
+    </message>
+    <message>
+        <source>Enrollment</source>
+        <translation>注册</translation>
+    </message>
+    <message>
+        <source>Enrolled as {id} with {url}. A new code enrolls this kiosk again.</source>
+        <translation>已在 {url} 注册为 {id}。输入新注册码可重新注册。</translation>
+    </message>
+    <message>
+        <source>Not enrolled. Type the one-time code from the operator.</source>
+        <translation>未注册。请输入运营方提供的一次性注册码。</translation>
+    </message>
+    <message>
+        <source>Enroll</source>
+        <translation>注册</translation>
+    </message>
+    <message>
+        <source>Enrolling…</source>
+        <translation>正在注册…</translation>
+    </message>
+    <message>
+        <source>Enrolled: restarting to connect.</source>
+        <translation>注册成功：正在重启以连接。</translation>
+    </message>
+    <message>
+        <source>PINs</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>New PIN for the chosen role (6 to 12 digits), twice.</source>
+        <translation>为所选角色设置新密码（6至12位数字），输入两次。</translation>
+    </message>
+    <message>
+        <source>Type the new PIN again.</source>
+        <translation>请再次输入新密码。</translation>
+    </message>
+    <message>
+        <source>The two PINs differ. Start again.</source>
+        <translation>两次输入不一致，请重新开始。</translation>
+    </message>
+    <message>
+        <source>Not changed: {why}</source>
+        <translation>未修改：{why}</translation>
+    </message>
+    <message>
+        <source>PIN changed.</source>
+        <translation>密码已修改。</translation>
+    </message>
+    <message>
+        <source>Maintenance</source>
+        <translation>维护</translation>
+    </message>
+    <message>
+        <source>Enter your maintenance PIN.</source>
+        <translation>请输入维护密码。</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在核对…</translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs. PIN entry is locked until {time}.</source>
+        <translation>输入错误次数过多，{time} 前禁止输入密码。</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. {n} tries left before the lock.</source>
+        <translation>密码错误，再错 {n} 次将锁定。</translation>
     </message>
 </context>
 <context>
@@ -552,10 +1002,6 @@
 </context>
 <context>
     <name>OutOfService</name>
-    <message>
-        <source>Maintenance in progress. Back in a few minutes.</source>
-        <translation>设备维护中，请稍候几分钟。</translation>
-    </message>
     <message>
         <source>Sorry, this kiosk is out of service</source>
         <translation>抱歉，本机暂停服务</translation>
