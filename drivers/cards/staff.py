@@ -4,8 +4,8 @@ The card application (ISO 7816-4):
 
 * AID ``A0 00 00 06 66 53 54 41 46 46`` ("STAFF" under the same private RID
   as the account card);
-* EF ``0201`` holder: TLVs E1 staff id, E2 role (technician, collector,
-  administrator), E3 valid until (YYYYMMDD), ASCII;
+* EF ``0201`` holder: TLVs C4 staff id, C5 role (technician, collector,
+  administrator), C6 valid until (YYYYMMDD), ASCII;
 * INTERNAL AUTHENTICATE (``00 88 00 00``) with a fresh 16-byte challenge: the
   card answers the first 16 bytes of HMAC-SHA256(key, challenge ‖ holder file),
   with the operator's staff-card key (from config; the card never gives it
@@ -60,9 +60,9 @@ def answer(key: bytes, challenge: bytes, holder: bytes) -> bytes:
 
 def holder_file(staff_id: str, role: str, valid_until: date) -> bytes:
     return (
-        tlv.encode(0xE1, staff_id.encode("ascii"))
-        + tlv.encode(0xE2, role.encode("ascii"))
-        + tlv.encode(0xE3, valid_until.strftime("%Y%m%d").encode("ascii"))
+        tlv.encode(0xC4, staff_id.encode("ascii"))
+        + tlv.encode(0xC5, role.encode("ascii"))
+        + tlv.encode(0xC6, valid_until.strftime("%Y%m%d").encode("ascii"))
     )
 
 
@@ -80,11 +80,11 @@ def read_staff_card(transmit: Transmit, key: bytes, today: date) -> StaffCard:
     _ok(transmit, select_by_name(AID), "SELECT staff application")
     _ok(transmit, select_file(HOLDER_EF), "SELECT holder file")
     holder = _ok(transmit, read_binary(0, 0), "READ holder")
-    items = {t.tag: t.value for t in tlv.parse(holder)}
     try:
-        staff_id, role, until = (items[tag].decode("ascii") for tag in (0xE1, 0xE2, 0xE3))
+        items = {t.tag: t.value for t in tlv.parse(holder)}
+        staff_id, role, until = (items[tag].decode("ascii") for tag in (0xC4, 0xC5, 0xC6))
         valid_until = date(int(until[:4]), int(until[4:6]), int(until[6:8]))
-    except (KeyError, UnicodeDecodeError, ValueError):
+    except (KeyError, UnicodeDecodeError, ValueError):  # TlvError is a ValueError
         raise CardError("the holder file is not a technician card's") from None
     if role not in ROLES:
         raise CardError(f"unknown role on the card: {role!r}")

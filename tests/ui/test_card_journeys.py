@@ -16,7 +16,7 @@ from central.serve import Central, running
 from config.settings import PaymentMethod
 from drivers.cards import account
 from drivers.sim.pcscd import Slot
-from drivers.sim.vicc import UNIONPAY, AccountCard, EmvCard, EmvProfile
+from drivers.sim.vicc import UNIONPAY, AccountCard, EmvCard, EmvProfile, TechnicianCard
 from kiosk.flow import Notice, State
 from kiosk.money import Money
 from tests.kiosk.test_central_client import seed
@@ -148,3 +148,32 @@ def test_the_simulator_window_inserts_an_account_card_off_the_ui_thread(
     window.press("Pull the card")
     qtbot.waitUntil(lambda: window.status.text() == "card pulled", timeout=5_000)
     assert slot.card is None
+
+
+STAFF_KEY = bytes.fromhex("6b696f736b2d64656d6f2d7374616666")  # the demo city's staff-card key
+
+
+def test_a_technician_card_opens_the_menu_and_a_forged_one_does_not(
+    qtbot: QtBot, kiosk: KioskUi, slot: Slot
+) -> None:
+    journal = kiosk.app.journal
+    assert journal is not None
+
+    def actions(action: str) -> list[dict[str, object]]:
+        return [e.data for e in journal.records_of(["maintenance"]) if e.data["action"] == action]
+
+    slot.insert(TechnicianCard(key=b"a copied card without the key", staff_id="T-0666"))
+    qtbot.waitUntil(lambda: bool(actions("card_refused")), timeout=15_000)
+    assert "NotAuthentic" in str(actions("card_refused")[0]["why"])
+    assert state(kiosk) is State.ATTRACT
+    slot.remove()
+    slot.insert(TechnicianCard(key=STAFF_KEY, staff_id="T-0042", role="technician"))
+    qtbot.waitUntil(lambda: state(kiosk) is State.MAINTENANCE, timeout=15_000)
+    assert view(kiosk).maintenance_role == "technician"
+    [accepted] = actions("card_accepted")
+    assert accepted["staff"] == "T-0042"
+    assert actions("entered")[-1]["by"] == "T-0042"
+    answers: list[str] = []
+    kiosk.app.maintenance.card_read_test(answers.append)  # the card in the reader, named
+    qtbot.waitUntil(lambda: bool(answers), timeout=15_000)
+    assert answers[0] == "technician card: T-0042 (technician)"
