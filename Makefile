@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test check lint types layers unit system venv bench flow-diagram docs-receipts \
-	translations ts gallery clean
+	translations ts gallery maintenance-gallery clean
 
 QM := ui/i18n/kiosk_zh_CN.qm
 
@@ -68,6 +68,11 @@ ts: venv
 # Every screen in zh and en, portrait and landscape, for the README.
 gallery: system venv translations
 	QT_QPA_PLATFORM=offscreen $(BIN)/kiosk gallery --out docs/gallery
+
+maintenance-gallery: system venv translations
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -c "from pathlib import Path; \
+	from ui.maintenance_gallery import render; \
+	print(len(render(Path('docs/maintenance'))), 'menu pages written to docs/maintenance')"
 
 venv: $(STAMP)
 
