@@ -14,6 +14,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from kiosk.flow import State
@@ -45,8 +46,7 @@ def _log_in(ui: KioskUi, role: Role) -> MaintenanceScreen | None:
         pin.keypad.press(digit)
     pin.keypad.enter()
     if not _pump(lambda: ui.window.view is not None and ui.window.view.state is State.MAINTENANCE):
-        print(f"  the {role.value} PIN did not open the menu")
-        return None
+        return None  # the caller grabs nothing for this role
     screen = ui.window.screen_for(State.MAINTENANCE)
     assert isinstance(screen, MaintenanceScreen)
     return screen
@@ -77,9 +77,9 @@ def tour(ui: KioskUi, out: Path, sizes: tuple[tuple[int, int], ...] = SIZES) -> 
                     ui.window.grab().save(str(path))
                     written.append(path)
         if role is Role.COLLECTOR:
-            done: list[object] = []
-            ui.app.maintenance.collect(None, Language.ZH, done.append)
-            _pump(lambda: bool(done))
+            collected: list[object] = []
+            ui.app.maintenance.collect(None, Language.ZH, collected.append)
+            _pump(partial(bool, collected))
         ui.languages.use(Language.ZH)
         ui.window.use_size(*sizes[0])
         ui.app.maintenance.leave()
@@ -103,6 +103,7 @@ def render(out: Path) -> list[Path]:
         ui.start()
         try:
             _pump(lambda: ui.window.view is not None)
+            _pump(lambda: "acceptor" in ui.app.health.snapshot())  # the acceptor is up
             return tour(ui, out)
         finally:
             ui.stop()

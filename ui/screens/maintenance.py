@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QScrollArea, QStackedWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QGridLayout, QScrollArea, QStackedWidget, QWidget
 
 from kiosk.flow import State
 from kiosk.flow.view import View
@@ -44,17 +44,30 @@ class MaintenanceScreen(Screen):
         self.stack = QStackedWidget()
         for page in self.pages:
             self.stack.addWidget(page)
+        self.setObjectName("Maintenance")
         scroll = QScrollArea()
+        scroll.setObjectName("MaintenancePage")
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.stack)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.leave = button("", lambda: tools.service.leave(), "danger")  # noqa: PLW0108
         self.second.addWidget(scroll, 1)
+        self.split.setStretch(0, 0)
         self.split.setStretch(1, 3)
         self._refresh = QTimer(self)
         self._refresh.setInterval(REFRESH_MS)
         self._refresh.timeout.connect(self._tick)
         self._role: Role | None = None
+        self._landscape = False
+        self.nav = QGridLayout()
+        self.nav.setSpacing(6)
+
+    def set_landscape(self, landscape: bool) -> None:
+        super().set_landscape(landscape)
+        if landscape != self._landscape:
+            self._landscape = landscape
+            self._build_nav()
 
     def present(self, view: View) -> None:
         super().present(view)
@@ -76,11 +89,21 @@ class MaintenanceScreen(Screen):
         return [p for p in self.pages if self.tools.service.may(p.function)]
 
     def _build_nav(self) -> None:
+        """The role's pages: a column beside the page in landscape, rows above it in
+        portrait."""
         clear(self.first)
-        visible = self.visible_pages()
-        for page in visible:
-            self.first.addWidget(button(page.name(), partial(self.open, page), "chip"))
-        self.first.addStretch(1)
+        nav = QGridLayout()
+        nav.setSpacing(6)
+        visible = self.visible_pages() if self._role is not None else []
+        columns = 1 if self._landscape else 4
+        for index, page in enumerate(visible):
+            chip = button(page.name(), partial(self.open, page), "chip")
+            nav.addWidget(chip, index // columns, index % columns)
+        holder = QWidget()
+        holder.setLayout(nav)
+        self.first.addWidget(holder)
+        if self._landscape:
+            self.first.addStretch(1)
         self.first.addWidget(self.leave)
         self.leave.show()
         if visible:

@@ -97,7 +97,7 @@ class DevicesPage(Page):
         super().__init__(tools)
         self.grid = _grid()
         self.column.addLayout(self.grid)
-        tests = QHBoxLayout()
+        tests = QVBoxLayout()
         self.print_test = button("", self._print, "primary")
         self.acceptor_test = button("", self._acceptor, "primary")
         self.card_test = button("", self._card, "primary")
