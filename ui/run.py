@@ -13,12 +13,17 @@ from config.settings import Settings
 from ui.app import KioskUi
 
 log = logging.getLogger(__name__)
+EXIT_RESTART = 75  # EX_TEMPFAIL: the unit's Restart= brings the kiosk back
 
 
 def run_kiosk(settings: Settings, *, windowed: bool = False) -> int:
     app = QApplication.instance() or QApplication(["kiosk"])
     assert isinstance(app, QApplication)
-    ui = KioskUi(settings)
+    def restart() -> None:  # the maintenance menu's: systemd starts the kiosk again
+        ui.window.may_close = True
+        app.exit(EXIT_RESTART)
+
+    ui = KioskUi(settings, on_restart=restart)
     screen = QGuiApplication.primaryScreen().geometry()
     ui.window.use_size(screen.width(), screen.height())
     if windowed:
