@@ -19,6 +19,7 @@ EXIT_RESTART = 75  # EX_TEMPFAIL: the unit's Restart= brings the kiosk back
 def run_kiosk(settings: Settings, *, windowed: bool = False) -> int:
     app = QApplication.instance() or QApplication(["kiosk"])
     assert isinstance(app, QApplication)
+
     def restart() -> None:  # the maintenance menu's: systemd starts the kiosk again
         ui.window.may_close = True
         app.exit(EXIT_RESTART)
