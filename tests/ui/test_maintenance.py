@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,10 @@ def test_each_role_reaches_only_its_own_functions(qtbot: QtBot, kiosk: KioskUi, 
     assert not any(PINS[role] in json.dumps(a) for a in actions(kiosk, "pin_accepted"))
 
 
+def _failed(ui: KioskUi, count: int) -> bool:
+    return len(actions(ui, "pin_failed")) == count
+
+
 def _functions(role: Role) -> set[Function]:
     from kiosk.maintenance.roles import PERMISSIONS  # noqa: PLC0415
 
@@ -118,7 +123,7 @@ def test_five_wrong_pins_lock_the_menu_for_thirty_minutes(
 ) -> None:
     for attempt in range(1, 6):
         enter(qtbot, kiosk, "000000")
-        qtbot.waitUntil(lambda n=attempt: len(actions(kiosk, "pin_failed")) == n, timeout=5_000)
+        qtbot.waitUntil(partial(_failed, kiosk, attempt), timeout=5_000)
     qtbot.waitUntil(lambda: "输入错误次数过多" in shown_text(kiosk), timeout=5_000)
     [locked] = actions(kiosk, "locked")
     until = datetime.fromisoformat(str(locked["until"]))
@@ -134,7 +139,7 @@ def test_five_wrong_pins_lock_the_menu_for_thirty_minutes(
     later = datetime.now(UTC) + timedelta(minutes=31)
     assert not lock_state(journal, later, 5).locked(later)
     qtbot.waitUntil(lambda: len(at_central(central, "maintenance")) >= 6, timeout=15_000)
-    assert {"pin_failed", "locked"} <= {str(d["data"]["action"]) for d in _raw(central)}
+    assert {"pin_failed", "locked"} <= {str(d["data"]["action"]) for d in _raw(central)}  # type: ignore[index]
 
 
 def _raw(central: Central) -> list[dict[str, object]]:
@@ -220,12 +225,12 @@ def test_the_hidden_gesture_opens_the_pin_pad(qtbot: QtBot, kiosk: KioskUi) -> N
     window.lock_down(hide_cursor=False)  # the app-wide event filter, as on a kiosk
     handle = window.windowHandle()  # touches reach the window first, as on the panel
     left, right = QPoint(30, 30), QPoint(window.width() - 30, 30)
-    qtbot.mousePress(handle, Qt.MouseButton.LeftButton, pos=left)
+    qtbot.mousePress(handle, Qt.MouseButton.LeftButton, pos=left)  # type: ignore[no-untyped-call]
     qtbot.wait(2200)
-    qtbot.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=left)
+    qtbot.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=left)  # type: ignore[no-untyped-call]
     assert not window.pin_open()
     for _ in range(3):
-        qtbot.mouseClick(handle, Qt.MouseButton.LeftButton, pos=right)
+        qtbot.mouseClick(handle, Qt.MouseButton.LeftButton, pos=right)  # type: ignore[no-untyped-call]
     qtbot.waitUntil(window.pin_open, timeout=2_000)
     assert "请输入维护密码" in shown_text(kiosk)
 
@@ -263,7 +268,7 @@ def test_a_device_change_that_fails_its_test_is_not_applied(
     answers.clear()
     kiosk.app.maintenance.set_devices({"printer": {"connection": "fax"}}, answers.append)
     assert answers and "printer.connection" in str(answers[0])
-    assert actions(kiosk, "devices_refused")[-1]["why"].startswith("printer: ")  # type: ignore[union-attr]
+    assert str(actions(kiosk, "devices_refused")[-1]["why"]).startswith("printer: ")
 
 
 def test_the_location_is_set_and_kept_across_a_restart(
