@@ -368,13 +368,15 @@ class PayFlow(CashHandlers, ElectronicHandlers):
         self._out_of_service = event.reason
         if self.state is State.ATTRACT:
             self._enter(State.OUT_OF_SERVICE)
-        elif self.state is State.OUT_OF_SERVICE:
-            self._show()
+        elif self.state in (State.OUT_OF_SERVICE, State.MAINTENANCE):
+            self._show()  # the menu shows the switch's new position
 
     def _on_restored(self, _: e.ServiceRestored) -> None:
         self._out_of_service = None
         if self.state is State.OUT_OF_SERVICE:
             self._enter(State.ATTRACT)
+        elif self.state is State.MAINTENANCE:
+            self._show()
 
     def _on_maintenance(self, event: e.MaintenanceEntered) -> None:
         if self.state in (State.ATTRACT, State.OUT_OF_SERVICE):

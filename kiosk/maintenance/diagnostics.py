@@ -1,5 +1,5 @@
-"""What the technician sees: devices, the upload queue, the network, the
-config in use, the software, disk and memory. Plain data, gathered on demand."""
+"""What the technician sees beyond the devices: the upload queue, the network,
+the config in use, the software, disk and memory. Plain data, gathered on demand."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from pathlib import Path
 
 import requests
 
-from kiosk.shell.health import DeviceReport
 from offline_queue.journal import DeadLetter, Journal
 
 
@@ -46,13 +45,6 @@ class NetworkCheck:
     reachable: bool
     latency_ms: int | None
     detail: str
-
-
-@dataclass(frozen=True, slots=True)
-class Diagnostics:
-    devices: dict[str, DeviceReport]
-    sync: SyncState
-    system: SystemState
 
 
 def sync_state(journal: Journal, dead_limit: int = 50) -> SyncState:

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from config.loader import LOCAL_FILE, ConfigError, local_changes, merge, validate
+from config.loader import LOCAL_FILE, ConfigError, defaults, local_changes, merge, validate
 from config.settings import Settings
 from drivers.cards.staff import StaffCard
 from drivers.printer.printer import PrintResult
@@ -40,8 +40,8 @@ from kiosk.journaling import write
 from kiosk.maintenance import export as exporting
 from kiosk.maintenance.cashbox import Cashbox, cashbox, collection_record
 from kiosk.maintenance.diagnostics import (
-    Diagnostics,
     NetworkCheck,
+    SyncState,
     SystemState,
     check_network,
     disk_mb,
@@ -54,6 +54,7 @@ from kiosk.maintenance.roles import Function, Role, allowed, require
 from kiosk.money import Language, Money
 from kiosk.receipt import collection_report, test_page
 from kiosk.shell.central import enroll
+from kiosk.shell.health import DeviceReport
 from offline_queue.files import write_atomically
 from offline_queue.journal import Journal
 
@@ -64,7 +65,6 @@ log = logging.getLogger(__name__)
 KIND = RecordKind.MAINTENANCE
 LOCATION_TEXT = re.compile(r"[^\x00-\x1f\x7f<>]{1,60}")
 ENROLLMENT_CODE = re.compile(r"[A-Za-z0-9_-]{4,64}", re.ASCII)
-DEMO_PIN_HASH_PREFIX = "scrypt$32768$8$1$3b8386df5aded27f"  # the embedded technician PIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,13 +171,26 @@ class Maintenance:
         self._app.post(e.MaintenanceLeft())
 
     # -- diagnostics ------------------------------------------------------------
-    def diagnostics(self) -> Diagnostics:
+    def devices(self) -> dict[str, DeviceReport]:
+        """Each device's state, last error and counters (in memory: cheap to poll)."""
+        self._need(Function.DIAGNOSTICS)
+        return self._app.health.snapshot()
+
+    def sync(self) -> SyncState:
+        """The upload queue, from the journal."""
+        self._need(Function.DIAGNOSTICS)
+        return sync_state(self._journal)
+
+    def system(self) -> SystemState:
+        """Versions, config, enrollment, disk and memory (reads files: on demand)."""
         self._need(Function.DIAGNOSTICS)
         app = self._app
         free, total = disk_mb(app.data_dir)
         runner = app.runner
         settings = app.current_settings()
-        system = SystemState(
+        embedded = defaults()["maintenance"]
+        hashes = self.pins.hashes()
+        return SystemState(
             app_version=app.version,
             settings_version=runner.flow.view().settings_version if runner else 0,
             bundle_signer=settings.central.operator_public_key_hex[:16] or "none pinned",
@@ -188,9 +201,8 @@ class Maintenance:
             disk_total_mb=total,
             memory_rss_mb=rss_mb(),
             memory_available_mb=memory_available_mb(),
-            demo_pins=self.pins.hashes()[Role.TECHNICIAN].startswith(DEMO_PIN_HASH_PREFIX),
+            demo_pins=any(hashes[role] == embedded[f"{role.value}_pin"] for role in Role),
         )
-        return Diagnostics(app.health.snapshot(), sync_state(self._journal), system)
 
     def check_network(self, done: Callable[[NetworkCheck], object]) -> None:
         self._need(Function.DIAGNOSTICS)

@@ -548,3 +548,14 @@ def test_purchase_by_keypad_writes_no_card() -> None:
     h.to_cash(purchase_bill(), yuan("100"))
     h.insert("100")
     assert not h.of(c.LoadAccountCard)
+
+
+def test_the_out_of_service_switch_shows_in_the_maintenance_menu() -> None:
+    h = Harness()
+    h.send(e.MaintenanceEntered("technician"))
+    [shown] = h.of(c.Show, h.send(e.OutOfServiceSet("technician")))
+    assert shown.view.state is State.MAINTENANCE and shown.view.out_of_service == "technician"
+    [shown] = h.of(c.Show, h.send(e.ServiceRestored()))
+    assert shown.view.out_of_service is None
+    h.send(e.MaintenanceLeft())
+    assert h.current() is State.ATTRACT

@@ -101,7 +101,7 @@ def test_each_role_reaches_only_its_own_functions(qtbot: QtBot, kiosk: KioskUi, 
     qtbot.waitUntil(lambda: state(kiosk) is State.ATTRACT)
     assert kiosk.app.maintenance.role is None
     with pytest.raises(NotAllowed):
-        service.diagnostics()  # nobody is in any more
+        service.devices()  # nobody is in any more
     entered = actions(kiosk, "entered")
     assert entered[-1]["role"] == role.value
     assert actions(kiosk, "pin_accepted")[-1]["role"] == role.value

@@ -103,7 +103,7 @@ class AccountPanel(Screen):
         self.orders.setText("\n".join(rows) or translate("Account", "No orders yet."))
 
     def _fill_payments(self, payments: Sequence[Payment]) -> None:
-        clear(self.payments)  # type: ignore[arg-type]
+        clear(self.payments)
         if not payments:
             self.payments.addWidget(
                 label(translate("Account", "No payments at this kiosk yet."), "line"), 0, 0

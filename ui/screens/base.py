@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PySide6.QtWidgets import QBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QLayout, QVBoxLayout, QWidget
 
 from config.settings import Settings
 from kiosk.flow import State
@@ -82,7 +82,7 @@ class Screen(QWidget):
         return section.name_zh if self.lang is Language.ZH else section.name_en
 
 
-def clear(layout: QVBoxLayout | QBoxLayout) -> None:
+def clear(layout: QLayout) -> None:
     """Remove and delete every widget in ``layout`` (lists that change per view)."""
     while (item := layout.takeAt(0)) is not None:
         widget = item.widget()

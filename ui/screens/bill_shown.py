@@ -69,7 +69,7 @@ class BillShownScreen(Screen):
         self.keypad.retranslate()
 
     def _fill_lines(self, bill: Bill) -> None:
-        clear(self.lines)  # type: ignore[arg-type]
+        clear(self.lines)
         rows: list[tuple[str, str, str]] = []
         zh = self.lang is Language.ZH
         for line in bill.lines:
@@ -109,7 +109,7 @@ class BillShownScreen(Screen):
             self.pay_all.setText(
                 translate("Bill", "Pay {amount}").format(amount=money(bill.due, self.lang))
             )
-        clear(self.presets)  # type: ignore[arg-type]
+        clear(self.presets)
         if bill.is_purchase:
             for index, fen in enumerate(PRESETS_FEN):
                 amount = Money(fen, bill.currency)

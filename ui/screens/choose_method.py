@@ -35,7 +35,7 @@ class ChooseMethodScreen(Screen):
         self.amount.setText(
             translate("Method", "To pay: {amount}").format(amount=money(view.amount, self.lang))
         )
-        clear(self.grid)  # type: ignore[arg-type]
+        clear(self.grid)
         config = self.ctx.settings().services.get(view.service or "")
         order = config.methods if config else tuple(PaymentMethod)
         methods = [m for m in order if m in view.methods]

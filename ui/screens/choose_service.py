@@ -27,7 +27,7 @@ class ChooseServiceScreen(Screen):
     def present(self, view: View) -> None:
         super().present(view)
         self.title.setText(translate("ChooseService", "What would you like to pay?"))
-        clear(self.grid)  # type: ignore[arg-type]
+        clear(self.grid)
         services = [(k, s) for k, s in self.ctx.settings().services.items() if s.enabled]
         for index, (key, _) in enumerate(services):
             tile = button(

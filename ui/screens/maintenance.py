@@ -1,9 +1,10 @@
 """The maintenance menu: the pages of the role that came in, nothing else.
 
 A page is listed only if the role has its function (``roles.PERMISSIONS``),
-and every service action checks the role again. The figures refresh every two
-seconds while the menu is open; any touch restarts the flow's maintenance
-timeout, and leaving (or that timeout) ends the menu session."""
+and every service action checks the role again. The live pages (devices, the
+upload queue) refresh every two seconds; the others read their figures when
+opened (so a form keeps what is being typed). Any touch restarts the flow's
+maintenance timeout; leaving, or that timeout, ends the menu session."""
 
 from __future__ import annotations
 
@@ -60,8 +61,6 @@ class MaintenanceScreen(Screen):
         self._refresh.timeout.connect(self._tick)
         self._role: Role | None = None
         self._landscape = False
-        self.nav = QGridLayout()
-        self.nav.setSpacing(6)
 
     def set_landscape(self, landscape: bool) -> None:
         super().set_landscape(landscape)
@@ -79,7 +78,8 @@ class MaintenanceScreen(Screen):
             translate("Maintenance", "Maintenance: {role}").format(role=role_name(role))
         )
         self.leave.setText(translate("Maintenance", "Leave maintenance"))
-        self._tick()
+        if self._role is not None and self.visible_pages():
+            self.current().refresh()
         self._refresh.start()
 
     def hideEvent(self, event: object) -> None:
@@ -127,5 +127,5 @@ class MaintenanceScreen(Screen):
         if self.tools.service.role is None:
             return  # the menu session ended; the next view takes the screen
         page = self.current()
-        if page in self.visible_pages():
+        if page.live and page in self.visible_pages():
             page.refresh()

@@ -38,11 +38,7 @@ class Tools:
 
 
 def _rows(grid: QGridLayout, rows: list[tuple[str, str]]) -> None:
-    while (item := grid.takeAt(0)) is not None:
-        widget = item.widget()
-        if widget is not None:
-            widget.hide()
-            widget.setParent(None)
+    clear(grid)
     for index, (name, value) in enumerate(rows):
         key = label(name, "line")
         grid.addWidget(key, index, 0, Qt.AlignmentFlag.AlignTop)
@@ -59,6 +55,7 @@ def _grid() -> QGridLayout:
 
 class Page(QWidget):
     function = Function.DIAGNOSTICS
+    live = False  # refreshed every two seconds while shown (else when opened)
 
     def __init__(self, tools: Tools) -> None:
         super().__init__()
@@ -77,7 +74,7 @@ class Page(QWidget):
         raise NotImplementedError
 
     def refresh(self) -> None:
-        """Read the figures again (the page is shown, or two seconds passed)."""
+        """Read the figures again (the page is opened, or, if live, two seconds passed)."""
 
     def say(self, text: str) -> None:
         self.result.setText(text)
@@ -93,6 +90,8 @@ class Page(QWidget):
 
 
 class DevicesPage(Page):
+    live = True
+
     def __init__(self, tools: Tools) -> None:
         super().__init__(tools)
         self.grid = _grid()
@@ -111,7 +110,7 @@ class DevicesPage(Page):
         return translate("Maintenance", "Devices")
 
     def refresh(self) -> None:
-        snapshot = self.service.diagnostics().devices
+        snapshot = self.service.devices()
         acceptor_on = self.service.acceptor_testing()
         rows: list[tuple[str, str]] = []
         for device, title in (
@@ -178,6 +177,8 @@ class DevicesPage(Page):
 
 
 class QueuePage(Page):
+    live = True
+
     def __init__(self, tools: Tools) -> None:
         super().__init__(tools)
         self.grid = _grid()
@@ -193,7 +194,7 @@ class QueuePage(Page):
         return translate("Maintenance", "Upload queue")
 
     def refresh(self) -> None:
-        sync = self.service.diagnostics().sync
+        sync = self.service.sync()
         none = translate("Maintenance", "none")
         _rows(
             self.grid,
@@ -234,7 +235,7 @@ class SystemPage(Page):
         return translate("Maintenance", "System")
 
     def refresh(self) -> None:
-        s = self.service.diagnostics().system
+        s = self.service.system()
         rows = [
             (translate("Maintenance", "Kiosk"), s.kiosk_id),
             (
@@ -332,8 +333,9 @@ class OperationsPage(Page):
             )
 
     def _switch(self) -> None:
-        self.service.set_out_of_service(not self.service.out_of_service())
-        self.refresh()
+        self.service.set_out_of_service(
+            not self.service.out_of_service()
+        )  # the flow's next view shows it
 
     def _reprint(self) -> None:
         done = self.later(translate("Maintenance", "Printing…"))
@@ -481,15 +483,11 @@ class SettingsPage(Page):
         self.column.addWidget(self.result)
         self.column.addWidget(self.keyboard)
         self.column.addStretch(1)
-        self._loaded = False
 
     def name(self) -> str:
         return translate("Maintenance", "Settings")
 
     def refresh(self) -> None:
-        if self._loaded:
-            return  # the fields keep what the administrator is typing
-        self._loaded = True
         settings = self.service.settings()
         self.location_zh.setText(settings.kiosk.location)
         self.location_en.setText(settings.kiosk.location_en or "")
@@ -579,7 +577,7 @@ class EnrollPage(Page):
         return translate("Maintenance", "Enrollment")
 
     def refresh(self) -> None:
-        system = self.service.diagnostics().system
+        system = self.service.system()
         self.lead.setText(
             translate(
                 "Maintenance", "Enrolled as {id} with {url}. A new code enrolls this kiosk again."
