@@ -44,6 +44,7 @@ class Cashbox:
     def to_json(self) -> dict[str, Any]:
         return {
             "since_seq": self.since_seq,
+            "since_at": self.since_at,
             "last_seq": self.last_seq,
             "notes": [{"value": v.to_json(), "count": n} for v, n in self.notes],
             "count": self.count,

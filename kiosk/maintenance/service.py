@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -316,7 +317,6 @@ class Maintenance:
         role = self._need(Function.CASH)
         box = self.cashbox()
         record = collection_record(box, counted, role.value)
-        record["since_at"] = box.since_at
         record_id = uuid.uuid4()
         entry = write(
             self._journal,
@@ -436,6 +436,4 @@ class Maintenance:
 
 
 def _json(tree: dict[str, Any]) -> bytes:
-    import json  # noqa: PLC0415 - only here
-
     return json.dumps(tree, ensure_ascii=False, indent=2, sort_keys=True).encode()

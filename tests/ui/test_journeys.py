@@ -5,18 +5,15 @@ reference central server on loopback with a real SQLite file."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import requests
 from pytestqt.qtbot import QtBot
 
-from central.serve import Central, running
+from central.serve import Central
 from config.settings import PaymentMethod
 from kiosk.flow import Notice, Outcome, State
 from kiosk.money import Language, Money
-from tests.kiosk.test_central_client import seed
 from tests.ui.rig import (
     acceptor,
     insert_note,
@@ -34,20 +31,6 @@ from tests.ui.rig import (
 from ui.app import KioskUi
 from ui.screens.done import DoneScreen
 from ui.screens.qr_waiting import QrWaitingScreen
-
-
-@pytest.fixture
-def central(tmp_path: Path) -> Iterator[Central]:
-    with running(tmp_path / "central.db") as server:
-        seed(server)
-        yield server
-
-
-@pytest.fixture
-def kiosk(qtbot: QtBot, tmp_path: Path, central: Central) -> Iterator[KioskUi]:
-    ui = start_kiosk(qtbot, tmp_path, central)
-    yield ui
-    ui.stop()
 
 
 def test_cash_with_an_over_limit_note_returned_and_the_language_switched_mid_flow(

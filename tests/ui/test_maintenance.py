@@ -5,22 +5,21 @@ loopback; a technician touching the menu's buttons (pytest-qt)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from central.db import transactions
-from central.serve import Central, running
+from central.serve import Central
 from kiosk.flow import State
 from kiosk.maintenance.pins import lock_state
-from kiosk.maintenance.roles import Function, NotAllowed, Role
+from kiosk.maintenance.roles import PERMISSIONS, Function, NotAllowed, Role
 from kiosk.money import Money
-from tests.kiosk.test_central_client import seed
 from tests.ui.rig import (
     insert_note,
     printer,
@@ -43,20 +42,6 @@ PAGES = {
 }
 
 
-@pytest.fixture
-def central(tmp_path: Path) -> Iterator[Central]:
-    with running(tmp_path / "central.db") as server:
-        seed(server)
-        yield server
-
-
-@pytest.fixture
-def kiosk(qtbot: QtBot, tmp_path: Path, central: Central) -> Iterator[KioskUi]:
-    ui = start_kiosk(qtbot, tmp_path, central)
-    yield ui
-    ui.stop()
-
-
 def enter(qtbot: QtBot, ui: KioskUi, pin: str) -> None:
     ui.window.open_pin()
     type_digits(qtbot, ui, pin)
@@ -77,7 +62,8 @@ def actions(ui: KioskUi, action: str) -> list[dict[str, object]]:
     return [e.data for e in journal.records_of(["maintenance"]) if e.data["action"] == action]
 
 
-def at_central(central: Central, kind: str) -> list[dict[str, object]]:
+def at_central(central: Central, kind: str) -> list[dict[str, Any]]:
+    """The uploaded transactions of ``kind``: their journal records' data."""
     with central.app.state.engine.connect() as conn:
         rows = conn.execute(select(transactions.c.payload).where(transactions.c.kind == kind)).all()
     return [json.loads(row.payload)["data"] for row in rows]
@@ -90,7 +76,7 @@ def test_each_role_reaches_only_its_own_functions(qtbot: QtBot, kiosk: KioskUi, 
     assert view(kiosk).maintenance_role == role.value
     service = kiosk.app.maintenance
     for function in Function:
-        assert service.may(function) is (function in _functions(role))
+        assert service.may(function) is (function in PERMISSIONS[role])
     if role is not Role.COLLECTOR:
         with pytest.raises(NotAllowed):
             service.cashbox()  # cash is the collector's alone
@@ -110,12 +96,6 @@ def test_each_role_reaches_only_its_own_functions(qtbot: QtBot, kiosk: KioskUi, 
 
 def _failed(ui: KioskUi, count: int) -> bool:
     return len(actions(ui, "pin_failed")) == count
-
-
-def _functions(role: Role) -> set[Function]:
-    from kiosk.maintenance.roles import PERMISSIONS  # noqa: PLC0415
-
-    return set(PERMISSIONS[role])
 
 
 def test_five_wrong_pins_lock_the_menu_for_thirty_minutes(
@@ -139,15 +119,7 @@ def test_five_wrong_pins_lock_the_menu_for_thirty_minutes(
     later = datetime.now(UTC) + timedelta(minutes=31)
     assert not lock_state(journal, later, 5).locked(later)
     qtbot.waitUntil(lambda: len(at_central(central, "maintenance")) >= 6, timeout=15_000)
-    assert {"pin_failed", "locked"} <= {str(d["data"]["action"]) for d in _raw(central)}  # type: ignore[index]
-
-
-def _raw(central: Central) -> list[dict[str, object]]:
-    with central.app.state.engine.connect() as conn:
-        rows = conn.execute(
-            select(transactions.c.payload).where(transactions.c.kind == "maintenance")
-        ).all()
-    return [json.loads(row.payload) for row in rows]
+    assert {"pin_failed", "locked"} <= {d["action"] for d in at_central(central, "maintenance")}
 
 
 def test_the_collection_report_matches_the_notes_inserted(
@@ -235,18 +207,27 @@ def test_the_hidden_gesture_opens_the_pin_pad(qtbot: QtBot, kiosk: KioskUi) -> N
     assert "请输入维护密码" in shown_text(kiosk)
 
 
+@pytest.fixture
+def drive(tmp_path: Path) -> Path:
+    """Where a USB stick would be mounted (udisks: /media/<user>/<label>)."""
+    path = tmp_path / "media" / "tech" / "USB"
+    path.mkdir(parents=True)
+    return path
+
+
 def test_export_writes_the_journal_to_a_removable_drive(
-    qtbot: QtBot, kiosk: KioskUi, tmp_path: Path
+    qtbot: QtBot, tmp_path: Path, central: Central, drive: Path
 ) -> None:
-    drive = tmp_path / "media" / "tech" / "USB"
-    drive.mkdir(parents=True)
-    service = kiosk.app.maintenance
-    service.is_mount = lambda path: path == drive
-    kiosk.app.settings.maintenance.__dict__["export_roots"] = (str(tmp_path / "media"),)
-    log_in(qtbot, kiosk, Role.TECHNICIAN)
-    touch(qtbot, kiosk, "运维操作")
-    touch(qtbot, kiosk, str(drive))
-    qtbot.waitUntil(lambda: "已导出到" in shown_text(kiosk), timeout=10_000)
+    roots: dict[str, object] = {"export_roots": [str(tmp_path / "media")]}
+    kiosk = start_kiosk(qtbot, tmp_path, central, maintenance=roots)
+    try:
+        kiosk.app.maintenance.is_mount = lambda path: path == drive  # no mount(8) in a test
+        log_in(qtbot, kiosk, Role.TECHNICIAN)
+        touch(qtbot, kiosk, "运维操作")
+        touch(qtbot, kiosk, str(drive))
+        qtbot.waitUntil(lambda: "已导出到" in shown_text(kiosk), timeout=10_000)
+    finally:
+        kiosk.stop()
     [folder] = list(drive.iterdir())
     lines = (folder / "journal.jsonl").read_text(encoding="utf-8").splitlines()
     assert any('"entered"' in line for line in lines)
