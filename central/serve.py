@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +14,7 @@ from pathlib import Path
 import requests
 import uvicorn
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from central.app import create_app, new_enrollment_code
 
@@ -28,22 +29,38 @@ def free_port() -> int:
 class Central:
     url: str
     app: FastAPI
+    verify: bool | str = True  # its own certificate, when it serves HTTPS
 
     def enroll(self, kiosk_id: str = "K-1", group: str = "default") -> str:
         """Enroll ``kiosk_id`` with a fresh one-time code; its bearer credential."""
         code = new_enrollment_code(self.app.state.engine, kiosk_id, group)
-        response = requests.post(f"{self.url}/api/v1/enroll", json={"code": code}, timeout=5)
+        response = requests.post(
+            f"{self.url}/api/v1/enroll", json={"code": code}, timeout=5, verify=self.verify
+        )
         response.raise_for_status()
         return str(response.json()["token"])
 
 
 @contextmanager
-def running(database: Path | str, port: int | None = None) -> Iterator[Central]:
-    """The server on loopback: ``database`` is a SQLite file or a database URL."""
+def running(
+    database: Path | str,
+    port: int | None = None,
+    wrap: Callable[[ASGIApp], ASGIApp] | None = None,
+    tls: tuple[Path, Path] | None = None,
+) -> Iterator[Central]:
+    """The server on loopback: ``database`` is a SQLite file or a database URL;
+    ``wrap``: an ASGI middleware around the app (the crash harness watches uploads);
+    ``tls``: (certificate, key) PEM files to serve HTTPS with."""
     url = database if isinstance(database, str) else f"sqlite:///{database}"
     app = create_app(url)
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    served: ASGIApp = wrap(app) if wrap is not None else app
+    certificate, key = (str(tls[0]), str(tls[1])) if tls is not None else (None, None)
+    config = uvicorn.Config(
+        served, host="127.0.0.1", port=port, log_level="warning",
+        ssl_certfile=certificate, ssl_keyfile=key,
+    )  # fmt: skip
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -52,7 +69,8 @@ def running(database: Path | str, port: int | None = None) -> Iterator[Central]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
     try:
-        yield Central(f"http://127.0.0.1:{port}", app)
+        scheme = "https" if tls is not None else "http"
+        yield Central(f"{scheme}://127.0.0.1:{port}", app, certificate or True)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -205,6 +205,14 @@ class CentralSection(_Strict):
     batch_size: Annotated[int, Field(strict=True, ge=1, le=1000)] = 200
     heartbeat_s: Annotated[int, Field(strict=True, ge=1, le=3600)] = 30
     bundle_wait_s: Annotated[int, Field(strict=True, ge=0, le=60)] = 30
+    # TLS is verified against the system's CAs; a server with its own (self-signed)
+    # certificate is trusted only if that certificate is pinned here (a PEM file).
+    tls_ca_file: str = Field(default="", pattern=r"^(/.*)?$")
+
+    @property
+    def verify(self) -> bool | str:
+        """What ``requests`` verifies the server's certificate with (never False)."""
+        return self.tls_ca_file or True
 
 
 SCRYPT_HASH = r"^scrypt\$[0-9]+\$[0-9]+\$[0-9]+\$[0-9a-f]{16,64}\$[0-9a-f]{32,128}$"

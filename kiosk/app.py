@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 
 from config.settings import PaymentMethod, Settings
 from drivers.cards.reader import CardInserted, CardPulled, CardWatcher, PcscReader
-from kiosk.flow import PayFlow
+from kiosk.flow import PayFlow, State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow.view import View
@@ -103,7 +103,7 @@ class KioskApp:
         self.recovery = recover(journal)  # before any customer can start a session
         runner = self.runner = FlowRunner(
             PayFlow(self.settings), journal, services=self._service,
-            time_scale=self._time_scale, dispatch=self._dispatch,
+            time_scale=self._time_scale, dispatch=self._dispatch, on_failure=self._journal_failed,
         )  # fmt: skip
         self.printer = self._keep(build_printer(self.settings.printer, self._receipts_png))
         self.receipts = self._keep(
@@ -207,16 +207,19 @@ class KioskApp:
             return
         url, token = section.url, self.credentials.token
         self.central = self._keep(
-            CentralService(url, token, runner.post, timeout_s=section.timeout_s)
+            CentralService(
+                url, token, runner.post, timeout_s=section.timeout_s, verify=section.verify
+            )
         )
         sync = self.sync = SyncWorker(
-            journal, url, token, batch_size=section.batch_size, timeout_s=section.timeout_s
-        )
+            journal, url, token, batch_size=section.batch_size, timeout_s=section.timeout_s,
+            verify=section.verify,
+        )  # fmt: skip
         sync.start()
         self._keep(sync)
         beat = HeartbeatService(
             url, token, runner.post, self._telemetry, self._allowance,
-            interval_s=section.heartbeat_s, timeout_s=section.timeout_s,
+            interval_s=section.heartbeat_s, timeout_s=section.timeout_s, verify=section.verify,
         )  # fmt: skip
         beat.start()
         self._keep(beat)
@@ -233,6 +236,7 @@ class KioskApp:
             kiosk_id=credentials.kiosk_id, group=credentials.group, local_tree=tree,
             on_accept=lambda s, b: runner.post(e.SettingsChanged(s, b.version)),
             wait_s=self.settings.central.bundle_wait_s, timeout_s=self.settings.central.timeout_s,
+            verify=self.settings.central.verify,
         )  # fmt: skip
         poller.start()
         self._keep(poller)
@@ -262,6 +266,13 @@ class KioskApp:
         if self.central is None:
             raise ConnectionError("not enrolled with a central server")
         return self.central.authorize(request)  # type: ignore[arg-type]
+
+    def _journal_failed(self, reason: str) -> None:
+        """No payment can be recorded: out of service at once (the flow is no longer
+        fed), and the technician is told why; a restart once the disk is fixed."""
+        self.health.state("journal", "cannot be written")
+        self.health.error("journal", reason)
+        self._show(View(State.OUT_OF_SERVICE, out_of_service="journal"))
 
     def _reprint_after_recovery(self, report: RecoveryReport) -> None:
         """Vouchers for money a crash left behind; receipts a crash did not print."""

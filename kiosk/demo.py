@@ -219,6 +219,8 @@ class DemoShell:
             self.reply(e.QrPaid(command.order_id))
         elif isinstance(command, c.CancelQrOrder):
             self.reply(e.QrCancelled(command.order_id))
+        elif isinstance(command, c.LoadAccountCard):  # the stand-in card takes the purchase
+            self.reply(e.AccountCardLoaded(str(command.transaction), 1))
         elif isinstance(command, c.PrintReceipt):
             self._print_receipt(str(command.transaction))
         elif isinstance(command, c.PrintVoucher):

@@ -10,6 +10,9 @@ and, for each session, applies the flow's own rules (``flow.settlement``):
 * a card authorized or a QR order paid without a completed payment: the
   payment completes — the customer's money was taken, the bill is paid;
 * a QR order created and never resolved: the server is asked to settle it;
+* a purchase being written to an account card that the card never confirmed:
+  a ``card_load_failed`` transaction tells the server to reissue it (the card's
+  purchase sequence number keeps a meter from loading it twice);
 * a session left open is closed.
 
 Everything it does is journaled, then a ``recovery`` record marks the point up
@@ -48,6 +51,7 @@ class SessionSummary:
     card: dict[str, Any] | None = None
     qr_order: str | None = None
     qr_paid: bool = False
+    card_loads: dict[str, bool] = field(default_factory=dict)  # transaction → card answered
 
     def add(self, entry: Entry) -> None:
         kind, data = RecordKind(entry.kind), entry.data
@@ -69,6 +73,10 @@ class SessionSummary:
             self.qr_order = data["order_id"]
         elif kind is RecordKind.QR_PAID:
             self.qr_paid = True
+        elif kind is RecordKind.CARD_LOADING:
+            self.card_loads.setdefault(data["transaction"], False)
+        elif kind in (RecordKind.CARD_LOADED, RecordKind.CARD_LOAD_FAILED):
+            self.card_loads[data["transaction"]] = True
         elif kind in (RecordKind.RECEIPT_PRINTED, RecordKind.RECEIPT_FAILED):
             self.receipt_done = True
         elif kind is RecordKind.SESSION_CLOSED:
@@ -152,6 +160,13 @@ def settle(summary: SessionSummary, new_id: Callable[[], UUID]) -> list[JournalR
                 RecordKind.QR_UNRESOLVED, sid, {"order_id": summary.qr_order, **ctx}, new_id()
             )
         )
+    for transaction, answered in summary.card_loads.items():
+        if not answered:  # the write may or may not have reached the card: the server decides
+            data: dict[str, Any] = {
+                "transaction": transaction, "service": service, "account": account,
+                "reason": "interrupted: the card did not confirm the purchase",
+            }  # fmt: skip
+            out.append(JournalRecord(RecordKind.CARD_LOAD_FAILED, sid, data, new_id()))
     if not summary.closed:
         out.append(JournalRecord(RecordKind.SESSION_CLOSED, sid, {"outcome": "recovered"}))
     return out

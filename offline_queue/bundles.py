@@ -27,6 +27,7 @@ import requests
 from config.bundle import MAX_BYTES, Bundle, BundleError, parse
 from config.loader import ConfigError, merge, validate
 from config.settings import Settings
+from offline_queue import http
 from offline_queue.files import write_atomically
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,9 @@ class BundleStore:
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
+            return None
+        except OSError as exc:
+            log.error("stored bundle %s unreadable: %s", self.path, exc)
             return None
         try:
             return parse(raw, self._key)
@@ -71,10 +75,10 @@ class BundlePoller:
         wait_s: int = 30,
         timeout_s: float = 10.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        verify: bool | str = True,
     ) -> None:
         self._url = base_url.rstrip("/") + "/api/v1/config/bundle"
-        self._session = requests.Session()
-        self._session.headers["Authorization"] = f"Bearer {token}"
+        self._session = http.session(verify, token)
         self._store = store
         self._key = public_key_hex
         self._kiosk, self._group = kiosk_id, group
@@ -143,7 +147,11 @@ class BundlePoller:
     def _run(self) -> None:
         pause = 1.0
         while not self._stop.is_set():
-            outcome = self.poll_once(self._wait)
+            try:
+                outcome = self.poll_once(self._wait)
+            except OSError as exc:  # the bundle could not be stored (disk full…): try later
+                log.error("config bundle not stored: %s", exc)
+                outcome = "unreachable: not stored"
             if outcome.startswith("unreachable") or outcome.startswith("refused"):
                 self._stop.wait(pause)  # a refused bundle stays published: do not spin
                 pause = min(pause * 2, 60.0)

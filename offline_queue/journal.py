@@ -192,7 +192,8 @@ class Journal:
                             _INSERT_OUTBOX, (transaction, seq, kind, payload, at)
                         )
             except Exception as exc:
-                raise JournalError(f"cannot append {kind} record {seq}: {exc}") from exc
+                reason = getattr(exc, "orig", None) or exc  # the database's own words
+                raise JournalError(f"cannot append {kind} record {seq}: {reason}") from exc
             self._seq, self._hash = seq, digest
         return Entry(seq, session, kind, at, json.loads(body), previous, digest)
 

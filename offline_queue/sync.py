@@ -22,6 +22,7 @@ from email.utils import parsedate_to_datetime
 
 import requests
 
+from offline_queue import http
 from offline_queue.journal import Journal
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class SyncWorker:
         backoff_cap_s: float = 60.0,
         rng: random.Random | None = None,
         session: requests.Session | None = None,
+        verify: bool | str = True,
     ) -> None:
         self._journal = journal
         self._url = base_url.rstrip("/") + "/api/v1/transactions/batch"
@@ -50,7 +52,7 @@ class SyncWorker:
         self._base = backoff_base_s
         self._cap = backoff_cap_s
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
-        self._session = session or requests.Session()
+        self._session = session or http.session(verify)  # a pinned certificate, or the CAs
         self._failures = 0
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -103,6 +105,9 @@ class SyncWorker:
             response = self._session.post(
                 self._url, json=body, headers=self._headers, timeout=self._timeout
             )
+        except requests.exceptions.SSLError:
+            log.error("sync: the server's TLS certificate is not trusted (central.tls_ca_file)")
+            return self._retry(ids, "TLS: the server's certificate is not trusted", None)
         except requests.RequestException as exc:
             return self._retry(ids, f"network: {type(exc).__name__}", None)
         if response.status_code == 200:

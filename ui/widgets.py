@@ -41,6 +41,9 @@ def button(text: str, on_click: Callable[[], object], role: str = "") -> QPushBu
 
 def label(text: str = "", role: str = "", wrap: bool = True) -> QLabel:
     widget = QLabel(text)
+    # Never rich text: a holder's name or a bill line from the server that looks
+    # like HTML ("<b>", "<img src=…>") is shown as the characters it is.
+    widget.setTextFormat(Qt.TextFormat.PlainText)
     widget.setProperty("role", role or "body")
     widget.setWordWrap(wrap)
     return widget

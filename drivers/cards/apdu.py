@@ -72,6 +72,10 @@ def update_binary(offset: int, data: bytes) -> bytes:
 
 
 def read_record(sfi: int, record: int) -> bytes:
+    """READ RECORD; a short file id or record number a card named that no card
+    can have (the fuzzer's find: it crashed the read) is the card's error."""
+    if not (1 <= sfi <= 30 and 1 <= record <= 255):
+        raise CardError(f"the card named record {record} of file {sfi}: no such record")
     return command(0x00, 0xB2, record, sfi << 3 | 4, le=0)
 
 

@@ -26,6 +26,7 @@ from drivers.cards.apdu import (
     select_by_name,
 )
 
+MAX_PDOL = 252  # the PDOL data in tag 83 inside one short GET PROCESSING OPTIONS
 PPSE = b"2PAY.SYS.DDF01"
 PSE = b"1PAY.SYS.DDF01"
 KNOWN_AIDS = (
@@ -122,7 +123,7 @@ def _select_app(transmit: Transmit) -> tuple[bytes, tuple[tlv.Tlv, ...]]:
         aids = [t.value for t in tlv.walk(fci) if t.tag == 0x4F]
         if not aids and directory == PSE:
             sfi = tlv.find(fci, 0x88)
-            aids = _pse_records(transmit, sfi.value[0]) if sfi else []
+            aids = _pse_records(transmit, sfi.value[0]) if sfi and sfi.value else []
         for aid in aids:
             selected = exchange(transmit, select_by_name(aid))
             if selected.ok:
@@ -149,6 +150,8 @@ def read(transmit: Transmit, terminal: Terminal) -> EmvCard:
     label = tlv.find(fci, 0x50)
     pdol = tlv.find(fci, 0x9F38)
     pdol_data = b"".join(terminal.value(t, n) for t, n in tlv.dol(pdol.value)) if pdol else b""
+    if len(pdol_data) > MAX_PDOL:  # found by fuzzing: no short APDU can carry it
+        raise CardError(f"the card asks for {len(pdol_data)} bytes of terminal data")
     gpo = exchange(transmit, command(0x80, 0xA8, 0x00, 0x00, tlv.encode(0x83, pdol_data), 0x00))
     if not gpo.ok:
         raise StatusWordError("GET PROCESSING OPTIONS", gpo.sw)

@@ -77,6 +77,23 @@ class Id003Device:
         with self._lock:
             self._queue.append(major)
 
+    @property
+    def waiting(self) -> int:
+        """Notes inserted and not yet taken in."""
+        with self._lock:
+            return len(self._queue) + (self._escrow is not None)
+
+    @property
+    def holding(self) -> bool:
+        """A note is in the validator (escrow, or on its way in or out)."""
+        with self._lock:
+            return self._escrow is not None
+
+    def withdraw(self) -> None:
+        """The customer takes back the notes not yet drawn in."""
+        with self._lock:
+            self._queue.clear()
+
     def jam(self, in_stacker: bool = False) -> None:
         self._set(Status.JAM_IN_STACKER if in_stacker else Status.JAM_IN_ACCEPTOR)
 

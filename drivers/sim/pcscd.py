@@ -17,6 +17,7 @@ from drivers.sim.vicc import VirtualCard, VpcdSlot
 
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 READER = "Virtual PCD 00 00"
+SECOND_READER = "Virtual PCD 00 01"  # vpcd's second slot (port 35964): a second rig beside tests
 
 
 class PcscdUnavailable(RuntimeError):

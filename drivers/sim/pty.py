@@ -54,6 +54,14 @@ class PtyServer:
             with contextlib.suppress(OSError):
                 os.close(fd)
 
+    def _restore(self) -> None:
+        """Put the line back as created if a driver changed it: also when the
+        driver set it and died before sending a byte (the crash harness found
+        every later open refused then)."""
+        with contextlib.suppress(termios.error):
+            if termios.tcgetattr(self._slave) != self._initial:
+                termios.tcsetattr(self._slave, termios.TCSANOW, self._initial)
+
     def __enter__(self) -> PtyServer:
         return self.start()
 
@@ -61,16 +69,14 @@ class PtyServer:
         self.stop()
 
     def _run(self) -> None:
-        last_traffic, restored = time.monotonic(), True
+        last_traffic = time.monotonic()
         while not self._stop.is_set():
             ready, _, _ = select.select([self._master], [], [], 0.05)
             if not ready:
-                if not restored and time.monotonic() - last_traffic > _QUIET_S:
-                    with contextlib.suppress(termios.error):
-                        termios.tcsetattr(self._slave, termios.TCSANOW, self._initial)
-                    restored = True
+                if time.monotonic() - last_traffic > _QUIET_S:
+                    self._restore()
                 continue
-            last_traffic, restored = time.monotonic(), False
+            last_traffic = time.monotonic()
             try:
                 data = os.read(self._master, 4096)
             except OSError:

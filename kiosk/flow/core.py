@@ -280,6 +280,8 @@ class FlowCore:
         s.transaction = transaction
         units = details.get("units")
         if s.is_purchase and s.by_card and s.account and isinstance(units, str):
+            # journaled first: a crash during the write leaves a trace for recovery
+            self._journal(RecordKind.CARD_LOADING, {"transaction": str(transaction)})
             self._emit(c.LoadAccountCard(transaction, s.account, units, amount))
             s.card_writing = True
         self._enter(State.COMPLETING)

@@ -25,6 +25,7 @@ class RecordKind(enum.Enum):
     QR_UNRESOLVED = "qr_unresolved"
     PAYMENT_COMPLETED = "payment_completed"
     CREDIT_SETTLED = "credit_settled"
+    CARD_LOADING = "card_loading"  # a purchase is being written to the account card
     CARD_LOADED = "card_loaded"
     CARD_LOAD_FAILED = "card_load_failed"
     RECEIPT_PRINTED = "receipt_printed"

@@ -79,12 +79,14 @@ def disk_mb(folder: Path) -> tuple[int, int]:
     return usage.free // 2**20, usage.total // 2**20
 
 
-def check_network(base_url: str, timeout_s: float = 5.0) -> NetworkCheck:
+def check_network(base_url: str, timeout_s: float = 5.0, verify: bool | str = True) -> NetworkCheck:
     """Can the kiosk reach its central server? (``GET /api/v1/health``, timed)."""
     url = base_url.rstrip("/") + "/api/v1/health"
     started = time.perf_counter()
     try:
-        response = requests.get(url, timeout=timeout_s)
+        response = requests.get(url, timeout=timeout_s, verify=verify)
+    except requests.exceptions.SSLError:
+        return NetworkCheck(False, None, "the server's TLS certificate is not trusted")
     except requests.Timeout:
         return NetworkCheck(False, None, f"no answer within {timeout_s:g} s")
     except requests.RequestException as exc:

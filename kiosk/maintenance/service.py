@@ -207,8 +207,8 @@ class Maintenance:
 
     def check_network(self, done: Callable[[NetworkCheck], object]) -> None:
         self._need(Function.DIAGNOSTICS)
-        url = self._app.current_settings().central.url
-        self._later(lambda: check_network(url, 5.0), done)
+        central = self._app.current_settings().central
+        self._later(lambda: check_network(central.url, 5.0, central.verify), done)
 
     # -- self-tests ---------------------------------------------------------------
     def test_print(self, lang: Language, done: Callable[[Printed], object]) -> None:
@@ -352,7 +352,8 @@ class Maintenance:
 
         def run() -> str | None:
             try:
-                credentials = enroll(settings.central.url, code, path, settings.central.timeout_s)
+                central = settings.central
+                credentials = enroll(central.url, code, path, central.timeout_s, central.verify)
             except Exception as exc:
                 reason = f"enrollment refused or unreachable: {type(exc).__name__}"
                 self._write({"action": "enroll_failed", "why": reason}, role)

@@ -9,7 +9,9 @@
   the newest note record is an escrow that was neither credited nor returned,
   that note went into the cashbox uncredited and is credited now; otherwise it
   is the note already credited before a restart (nothing doubled), or a note
-  the journal does not know, which is recorded for the cash collector.
+  the journal does not know, which is recorded for the cash collector. The
+  driver resets the device only after that credit is on disk (the crash
+  harness found a kill between the reset and the credit losing the note).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from offline_queue.journal import Journal
 
 log = logging.getLogger(__name__)
 DEVICE = "acceptor"
+RECONCILE_WAIT_S = 30.0
 NOTE_RECORDS = (
     RecordKind.NOTE_ESCROWED.value,
     RecordKind.NOTE_STACKED.value,
@@ -111,7 +114,12 @@ class AcceptorLink:
         if escrowed is not None:
             value = Money.from_json(escrowed.data["value"])
             log.warning("a note of %s went into the stacker uncredited: crediting it", value)
-            self._runner.post_credit(e.NoteStacked(value, f"power-up-{escrowed.seq}"))
+            durable = self._runner.post_credit(e.NoteStacked(value, f"power-up-{escrowed.seq}"))
+            # The driver resets the device once this returns, and after the reset
+            # nothing shows that a note went in: the credit must be on disk first,
+            # however long that takes (a journal that cannot be written: never).
+            while not durable.wait(RECONCILE_WAIT_S):
+                log.error("the power-up credit of %s is not journaled yet: not resetting", value)
             return
         known = latest[0].data.get("credit_id") if latest else None
         reason = (

@@ -29,6 +29,7 @@ from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.money import Money
 from kiosk.shell.cards import Authorization
+from offline_queue import http
 from offline_queue.files import write_atomically
 
 log = logging.getLogger(__name__)
@@ -82,12 +83,12 @@ class CentralService:
         post: Callable[[e.Event], object],
         *,
         timeout_s: float = 5.0,
+        verify: bool | str = True,
     ) -> None:
         self._api = base_url.rstrip("/") + "/api/v1"
         self._post = post
         self._timeout = timeout_s
-        self._session = requests.Session()
-        self._session.headers["Authorization"] = f"Bearer {token}"
+        self._session = http.session(verify, token)
         self._jobs: queue.SimpleQueue[c.Command | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="central", daemon=True)
         self._thread.start()
@@ -236,12 +237,15 @@ def load_credentials(path: Path) -> Credentials | None:
         return None
 
 
-def enroll(base_url: str, code: str, path: Path, timeout_s: float = 10.0) -> Credentials:
+def enroll(
+    base_url: str, code: str, path: Path, timeout_s: float = 10.0, verify: bool | str = True
+) -> Credentials:
     """Trade a one-time enrollment code for this kiosk's own credential and keep it
     in ``path`` (readable by the kiosk's user only)."""
     response = requests.post(
-        base_url.rstrip("/") + "/api/v1/enroll", json={"code": code}, timeout=timeout_s
-    )
+        base_url.rstrip("/") + "/api/v1/enroll", json={"code": code}, timeout=timeout_s,
+        verify=verify,
+    )  # fmt: skip
     response.raise_for_status()
     answer = response.json()
     credentials = Credentials(str(answer["kiosk_id"]), str(answer["group"]), str(answer["token"]))

@@ -22,6 +22,7 @@ import requests
 from config.settings import Settings
 from kiosk.flow import events as e
 from kiosk.money import Money
+from offline_queue import http
 from offline_queue.journal import Journal
 
 log = logging.getLogger(__name__)
@@ -54,10 +55,10 @@ class HeartbeatService:
         interval_s: float = 30.0,
         timeout_s: float = 5.0,
         misses: int = 2,
+        verify: bool | str = True,
     ) -> None:
         self._url = base_url.rstrip("/") + "/api/v1/heartbeat"
-        self._session = requests.Session()
-        self._session.headers["Authorization"] = f"Bearer {token}"
+        self._session = http.session(verify, token)
         self._post = post
         self._telemetry = telemetry
         self._allowance = allowance

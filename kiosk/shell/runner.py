@@ -30,7 +30,7 @@ from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow.records import RecordKind
 from kiosk.journaling import write
-from offline_queue.journal import Journal
+from offline_queue.journal import Journal, JournalError
 
 log = logging.getLogger(__name__)
 Services = Callable[[c.Command], None]
@@ -55,8 +55,11 @@ class FlowRunner:
         observer: Services | None = None,
         time_scale: float = 1.0,
         dispatch: Dispatch | None = None,
+        on_failure: Callable[[str], object] | None = None,
     ) -> None:
         self.flow = flow
+        self.failure: str | None = None  # why the journal could not be written, if it failed
+        self._on_failure = on_failure
         self.journal = journal
         self.acceptor = acceptor
         self._services = services or (lambda command: None)
@@ -67,11 +70,19 @@ class FlowRunner:
         self._inbox: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._timers: dict[Timer, threading.Timer] = {}
         self._thread = threading.Thread(target=self._run, name="flow", daemon=True)
+        self._early: list[_Item] | None = []  # posted before start: held until the flow starts
+        self._early_lock = threading.Lock()
 
     def start(self) -> None:
+        """The flow's start comes first; what was posted before (a driver may credit
+        a note found at power-up before the flow starts) follows in order."""
+        with self._early_lock:
+            early, self._early = self._early or [], None
+            self._hand_over(_Item(_Start()))
+            for item in early:
+                self._hand_over(item)
         if self._dispatch is None:
             self._thread.start()
-        self._submit(_Item(_Start()))
 
     def stop(self) -> None:
         self._stopped = True
@@ -94,6 +105,13 @@ class FlowRunner:
         return durable
 
     def _submit(self, item: _Item) -> None:
+        with self._early_lock:
+            if self._early is not None:
+                self._early.append(item)
+                return
+        self._hand_over(item)
+
+    def _hand_over(self, item: _Item) -> None:
         if self._dispatch is None:
             self._inbox.put(item)
         else:
@@ -107,6 +125,9 @@ class FlowRunner:
         if self._stopped and item.durable is None:
             item.done.set()
             return
+        if self.failure is not None:  # the flow is not fed again: it would run on without
+            item.done.set()  # its records; a stacked note stays un-ACKed for the restart
+            return
         try:
             if isinstance(item.event, _Start):
                 commands = self.flow.start()
@@ -114,11 +135,31 @@ class FlowRunner:
                 commands = self.flow.handle(item.event)
             for command in commands:
                 self._execute(command, item)
+        except JournalError as exc:
+            self._journal_failed(exc)
         except Exception:
             log.exception("the flow failed on %r", item.event)
-            self._keep_the_credit(item)
+            try:
+                self._keep_the_credit(item)
+            except JournalError as exc:
+                self._journal_failed(exc)
         finally:
             item.done.set()
+
+    def _journal_failed(self, exc: JournalError) -> None:
+        """The journal cannot be written (disk full, database locked too long, a
+        broken disk): take no money that could not be recorded. A note in escrow
+        goes back, the acceptor stops taking notes, and a stacked note stays
+        un-ACKed (the device holds it at VEND VALID: the restart credits it).
+        The shell is told once: it shows the kiosk out of service."""
+        first = self.failure is None
+        self.failure = str(exc)
+        log.critical("the journal cannot be written: %s", exc)
+        if self.acceptor is not None:
+            self.acceptor.return_note()
+            self.acceptor.disable()
+        if first and self._on_failure is not None:
+            self._on_failure(self.failure)
 
     def _keep_the_credit(self, item: _Item) -> None:
         """A stacked note whose handling failed is still journaled: money is never dropped."""

@@ -470,6 +470,10 @@
         <translation>读卡器</translation>
     </message>
     <message>
+        <source>Journal (disk)</source>
+        <translation>交易日志（磁盘）</translation>
+    </message>
+    <message>
         <source>no reports yet</source>
         <translation>尚无报告</translation>
     </message>
