@@ -3,8 +3,10 @@ refused with the good one kept; a published one arrives by long-poll."""
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -73,8 +75,21 @@ def test_a_good_bundle_is_stored_and_handed_over(central: Central, kiosk: Kiosk)
     assert again.poller.version == 1
 
 
-BAD = {
-    "bad signature": lambda v: signed(v, key=bundle.new_key()[0]),
+def unsigned(version: int) -> dict[str, Any]:
+    return {"signed": signed(version)["signed"]}
+
+
+def tampered(version: int) -> dict[str, Any]:
+    """Signed, then the fee changed on the way: the signature no longer matches."""
+    document = copy.deepcopy(signed(version))
+    document["signed"]["config"]["tariffs"]["parking"]["rate_fen"] = 1
+    return document
+
+
+BAD: dict[str, Callable[[int], dict[str, Any]]] = {
+    "unsigned": unsigned,
+    "wrong key": lambda v: signed(v, key=bundle.new_key()[0]),
+    "tampered": tampered,
     "expired": lambda v: signed(v, expires_in=timedelta(seconds=-1)),
     "oversized": lambda v: signed(v, config={"kiosk": {"location": "x" * bundle.MAX_BYTES}}),
     "schema-invalid": lambda v: signed(
@@ -147,3 +162,23 @@ def test_unreachable_server(tmp_path: Path) -> None:
     )  # fmt: skip
     assert poller.poll_once().startswith("unreachable")
     assert poller.version == 0 and not store.path.exists()
+
+
+def test_a_bundle_that_cannot_be_stored_is_fetched_again_later(
+    central: Central, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "data"
+    blocked.write_text("a file where the bundles folder should be")  # e.g. a broken disk
+    kiosk = Kiosk(central, blocked / "bundles")
+    put(central, signed(1))
+    kiosk.poller.start()
+    try:
+        time.sleep(1.5)
+        assert kiosk.accepted == [] and kiosk.poller.version == 0  # not stored: not used
+        blocked.unlink()  # the technician fixes the disk
+        deadline = time.monotonic() + 15
+        while not kiosk.accepted and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        kiosk.poller.stop()
+    assert kiosk.poller.version == 1 and kiosk.store.load() is not None

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from drivers.sim.pcscd import READER, Pcscd, PcscdUnavailable, missing_parts
+from drivers.sim.pcscd import READER, Pcscd, PcscdUnavailable, Slot, missing_parts
 
-__all__ = ["READER", "Pcscd", "pcscd", "pcscd_service"]
+__all__ = ["READER", "Pcscd", "pcscd", "pcscd_service", "slot"]
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +35,11 @@ def pcscd_service() -> Iterator[Pcscd]:
 @pytest.fixture
 def pcscd(pcscd_service: Pcscd) -> str:
     return READER
+
+
+@pytest.fixture
+def slot(pcscd: str) -> Iterator[Slot]:
+    """The vpcd slot a customer puts cards in; emptied after the test."""
+    s = Slot(pcscd)
+    yield s
+    s.remove()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drivers.cards import tlv
+from drivers.cards import emv, tlv
 from drivers.cards.apdu import CardError, Response, exchange
+from drivers.sim.vicc import EmvCard
 
 FCI = bytes.fromhex("6F1A840E325041592E5359532E4444463031A508BF0C05610350016100")
 
@@ -119,3 +123,41 @@ def test_endless_61xx_is_refused() -> None:
     card = Card([(b"", 0x61, 0x01)] * 40)
     with pytest.raises(CardError, match="keeps asking"):
         exchange(card, bytes.fromhex("00B2010C00"))
+
+
+@dataclass
+class _OddCard(EmvCard):
+    """A card whose answers are well formed TLV but say impossible things."""
+
+    empty_sfi: bool = False
+    pdol_asks: int = 0
+
+    def apdu(self, command: bytes) -> bytes:
+        name = command[5 : 5 + command[4]] if command[1] == 0xA4 and len(command) > 5 else b""
+        if self.empty_sfi and name == b"1PAY.SYS.DDF01":
+            return tlv.encode(0x6F, tlv.encode(0xA5, tlv.encode(0x88, b""))) + b"\x90\x00"
+        if self.pdol_asks and name == self.profile.aid:
+            pdol = b"".join(b"\x9f\x02" + bytes([100]) for _ in range(self.pdol_asks // 100))
+            a5 = tlv.encode(0xA5, tlv.encode(0x9F38, pdol))
+            return tlv.encode(0x6F, tlv.encode(0x84, self.profile.aid) + a5) + b"\x90\x00"
+        return super().apdu(command)
+
+
+def _transmit(card: EmvCard) -> Callable[[list[int]], tuple[list[int], int, int]]:
+    def transmit(apdu: list[int]) -> tuple[list[int], int, int]:
+        answer = card.apdu(bytes(apdu))
+        return list(answer[:-2]), answer[-2], answer[-1]
+
+    return transmit
+
+
+def test_a_pse_naming_an_empty_file_is_no_application_not_a_crash() -> None:
+    card = _OddCard(ppse=False, empty_sfi=True)  # found by fuzzing: IndexError
+    read = emv.read(_transmit(card), emv.Terminal(amount_fen=100))  # falls back to known AIDs
+    assert read.summary.masked_pan.endswith("0123")
+
+
+def test_a_pdol_asking_for_more_than_an_apdu_holds_is_a_card_error() -> None:
+    card = _OddCard(pdol_asks=300)  # found by fuzzing: ValueError from bytes()
+    with pytest.raises(CardError, match="300 bytes of terminal data"):
+        emv.read(_transmit(card), emv.Terminal(amount_fen=100))

@@ -85,13 +85,6 @@ def kiosk(tmp_path: Path, pcscd: str, acquirer: Authorize) -> Iterator[Kiosk]:
     k.stop()
 
 
-@pytest.fixture
-def slot(pcscd: str) -> Iterator[Slot]:
-    s = Slot(pcscd)
-    yield s
-    s.remove()
-
-
 def to_card_payment(k: Kiosk) -> None:
     for event in (
         e.StartPressed(),

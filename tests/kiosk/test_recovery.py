@@ -11,7 +11,7 @@ from kiosk.flow.records import RecordKind
 from kiosk.journaling import write
 from kiosk.recovery import recover
 from offline_queue.journal import Journal
-from tests.kiosk.flow_harness import Harness, bill, yuan
+from tests.kiosk.flow_harness import Harness, bill, purchase_bill, yuan
 
 
 def crash(path: Path, h: Harness, stop: Callable[[c.Command], bool] | None = None) -> None:
@@ -153,3 +153,38 @@ def test_records_with_foreign_session_ids_are_skipped(tmp_path: Path) -> None:
         report = recover(journal, ids())
     assert report.sessions_checked == 0
     assert kinds(path) == ["note_stacked", "recovery"]
+
+
+def test_a_card_write_cut_off_is_left_to_the_server(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    h = Harness()
+    h.send(e.AccountCardRead("electricity", "1234567890"), e.BillFound(purchase_bill()))
+    h.send(e.AmountChosen(yuan("100")), e.MethodChosen(PaymentMethod.CASH))
+    h.insert("100")  # paid; the purchase is being written to the card when the power goes
+    crash(path, h)
+    with Journal(path) as journal:
+        report = recover(journal, ids())
+        [done] = [r for r in journal.records() if r.kind == "payment_completed"]
+        [failed] = [r for r in journal.records() if r.kind == "card_load_failed"]
+        transaction = journal.transaction(str(UUID(int=10_000)))  # the first id recovery used
+        again = recover(journal, ids())
+    assert done.data["method"] == "cash"  # the payment itself stands
+    assert failed.data["reason"].startswith("interrupted")
+    assert failed.data["account"] == "1234567890"
+    assert transaction is not None and transaction.kind == "card_load_failed"  # uploaded
+    assert report.settled_sessions == 1 and again.records == []
+
+
+def test_a_card_write_that_answered_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    h = Harness()
+    h.send(e.AccountCardRead("electricity", "1234567890"), e.BillFound(purchase_bill()))
+    h.send(e.AmountChosen(yuan("100")), e.MethodChosen(PaymentMethod.CASH))
+    h.insert("100")
+    [done] = h.journal(RecordKind.PAYMENT_COMPLETED)
+    h.send(e.AccountCardLoaded(str(done.transaction), 7))
+    crash(path, h)
+    with Journal(path) as journal:
+        recover(journal, ids())
+        kinds = [r.kind for r in journal.records()]
+    assert "card_loaded" in kinds and "card_load_failed" not in kinds

@@ -37,13 +37,6 @@ from ui.simulators import Devices, SimulatorWindow
 KEY_HEX = "6b696f736b2d64656d6f2d63697479"  # the demo city's key in the embedded defaults
 
 
-@pytest.fixture
-def slot(pcscd: str) -> Iterator[Slot]:
-    s = Slot(pcscd)
-    yield s
-    s.remove()
-
-
 def card_reader(reader: str) -> dict[str, object]:
     return {"enabled": True, "reader": reader, "insert_timeout_s": 20, "account_key_hex": KEY_HEX}
 

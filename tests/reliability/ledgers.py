@@ -1,0 +1,126 @@
+"""The crash harness's ledgers: what the simulator stacked, what the journal
+credited and settled, what the central server holds, and what does not add up."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from central.db import transactions
+from kiosk.flow.records import RecordKind
+from offline_queue.journal import Journal
+
+REACH_S = 12.0  # a kill point not reached by then: killed there and then ("late")
+
+
+@dataclass
+class Ledgers:
+    kills: Counter[str] = field(default_factory=Counter)  # point → kills made there
+    late: Counter[str] = field(default_factory=Counter)  # point → not reached in time
+    stacked: list[int] = field(default_factory=list)  # minor units, by the simulator
+    credited: list[int] = field(default_factory=list)  # note_stacked records
+    credit_ids: list[str] = field(default_factory=list)
+    central_cash: int = 0  # cash in the server's payments and credits
+    journal_cash: int = 0  # the same, in the journal
+    unsettled: list[str] = field(default_factory=list)  # sessions whose cash is not accounted
+    unclosed: list[str] = field(default_factory=list)
+    card_loads_unanswered: list[str] = field(default_factory=list)  # neither loaded nor failed
+    exits: list[str] = field(default_factory=list)  # a kiosk that stopped by itself
+    card_loaded: int = 0
+    card_load_failed: int = 0
+    not_uploaded: int = 0
+    sessions: int = 0
+    payments: int = 0
+    chain_ok: bool = False
+    bundle_ok: bool = False
+
+    def problems(self) -> list[str]:
+        out = []
+        if sorted(self.stacked) != sorted(self.credited):
+            out.append(f"stacked {sorted(self.stacked)} but credited {sorted(self.credited)}")
+        if len(set(self.credit_ids)) != len(self.credit_ids):
+            out.append(f"a credit id twice: {Counter(self.credit_ids).most_common(3)}")
+        if sum(self.stacked) != self.journal_cash:
+            out.append(f"stacked {sum(self.stacked)} but settled {self.journal_cash} in sessions")
+        if self.central_cash != self.journal_cash:
+            out.append(f"central holds {self.central_cash}, journal {self.journal_cash}")
+        if self.unsettled:
+            out.append(f"sessions with cash not settled: {self.unsettled}")
+        if self.unclosed:
+            out.append(f"sessions left open: {self.unclosed}")
+        if self.exits:
+            out.append(f"the kiosk stopped by itself (see kiosk.log): {self.exits}")
+        if self.card_loads_unanswered:
+            out.append(f"card purchases neither loaded nor reported: {self.card_loads_unanswered}")
+        if self.not_uploaded:
+            out.append(f"{self.not_uploaded} transactions not uploaded")
+        if not self.chain_ok:
+            out.append("the journal's hash chain is broken")
+        if not self.bundle_ok:
+            out.append("the config bundle on disk is not the last one published")
+        return out
+
+    def summary(self) -> str:
+        return (
+            f"{sum(self.kills.values())} kills ({dict(sorted(self.kills.items()))}; "
+            f"not reached in {REACH_S:.0f} s: {sum(self.late.values())}), "
+            f"{self.sessions} sessions, {self.payments} payments, card purchases "
+            f"{self.card_loaded} loaded / {self.card_load_failed} left to the server, "
+            f"{len(self.stacked)} notes stacked = ¥{sum(self.stacked) / 100:.2f}, "
+            f"{len(self.credited)} credited, central cash ¥{self.central_cash / 100:.2f}"
+        )
+
+
+def tally(ledgers: Ledgers, journal_path: Path, engine: Engine, kiosk_id: str) -> None:
+    """Fill ``ledgers`` from the kiosk's journal and what the server stored."""
+    with Journal(journal_path) as journal:
+        ledgers.chain_ok = journal.verify().ok
+        ledgers.not_uploaded = journal.outbox_counts()["pending"]
+        sessions: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for entry in journal.records():
+            if entry.kind == RecordKind.NOTE_STACKED.value:
+                ledgers.credited.append(entry.data["value"]["minor"])
+                ledgers.credit_ids.append(entry.data["credit_id"])
+            sessions.setdefault(entry.session or "-", []).append((entry.kind, entry.data))
+    for session, records in sessions.items():
+        stacked = sum(d["value"]["minor"] for k, d in records if k == "note_stacked")
+        settled = sum(cash_of(k, d) for k, d in records)
+        ledgers.journal_cash += settled
+        if stacked != settled:
+            ledgers.unsettled.append(f"{session}: stacked {stacked}, settled {settled}")
+        kinds = {k for k, _ in records}
+        if "session_opened" in kinds:
+            ledgers.sessions += 1
+            if "session_closed" not in kinds:
+                ledgers.unclosed.append(session)
+        ledgers.payments += "payment_completed" in kinds
+        answered = {d["transaction"] for k, d in records
+                    if k in ("card_loaded", "card_load_failed")}  # fmt: skip
+        ledgers.card_loaded += sum(k == "card_loaded" for k, _ in records)
+        ledgers.card_load_failed += sum(k == "card_load_failed" for k, _ in records)
+        ledgers.card_loads_unanswered += [
+            d["transaction"] for k, d in records
+            if k == "card_loading" and d["transaction"] not in answered
+        ]  # fmt: skip
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(transactions.c.kind, transactions.c.payload).where(
+                transactions.c.kiosk_id == kiosk_id
+            )
+        ).all()
+    for kind, payload in rows:
+        ledgers.central_cash += cash_of(kind, json.loads(payload)["data"])
+
+
+def cash_of(kind: str, data: dict[str, Any]) -> int:
+    """The cash a journal record or uploaded transaction accounts for."""
+    if kind == "credit_settled":
+        return int(data["amount"]["minor"])
+    if kind == "payment_completed" and data.get("method") == "cash":
+        return int(data["tendered"]["minor"])
+    return 0
