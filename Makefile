@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test check lint types layers unit system venv bench flow-diagram docs-receipts \
-	translations ts gallery maintenance-gallery clean
+	translations ts gallery maintenance-gallery clean crash fuzz
 
 QM := ui/i18n/kiosk_zh_CN.qm
 
@@ -37,6 +37,16 @@ bench: system venv
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/central_load.py
 	$(BIN)/python bench/ui.py
+
+# The reliability campaigns (long: see the README's Reliability section).
+RUNS ?= 1000
+COUNT ?= 1000000
+
+crash: system venv
+	$(BIN)/python bench/crash.py --runs $(RUNS)
+
+fuzz: venv
+	$(BIN)/python bench/fuzz.py --count $(COUNT)
 
 # Render the pay-flow state diagram that the README shows.
 flow-diagram: system venv
