@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLa
 from kiosk.bills import Bill
 from kiosk.flow import State
 from kiosk.flow import events as e
-from kiosk.flow.states import INPUT_STATES, SESSION_STATES
+from kiosk.flow.states import ENDED_STATES, INPUT_STATES, SESSION_STATES
 from kiosk.flow.view import View
 from kiosk.money import Language
 from ui.gesture import SecretGesture, corner
@@ -62,7 +62,7 @@ GESTURE_STATES = frozenset({State.ATTRACT, State.OUT_OF_SERVICE})
 BACK_STATES = frozenset(
     {State.CHOOSE_SERVICE, State.IDENTIFY, State.BILL_SHOWN, State.CHOOSE_METHOD}
 )
-COUNTDOWN_STATES = SESSION_STATES | {State.DONE, State.CANCELLED, State.TIMED_OUT}
+COUNTDOWN_STATES = SESSION_STATES | ENDED_STATES
 BLOCKED_KEYS = frozenset(
     {
         Qt.Key.Key_Escape,

@@ -18,14 +18,14 @@ from kiosk.flow import commands as c
 from kiosk.flow.records import RecordKind
 from kiosk.flow.session import Session
 from kiosk.flow.settlement import credit_settled, payment_completed
-from kiosk.flow.states import SESSION_STATES, Notice, Outcome, State, Timer
+from kiosk.flow.states import ENDED_STATES, SESSION_STATES, Notice, Outcome, State, Timer
 from kiosk.flow.transitions import allowed
 from kiosk.flow.view import View
 from kiosk.money import Money
 
 OFFLINE_USAGE = Decimal(10**9)  # past every tier boundary: the top tier's price
 _TIMEOUT_NAME = {State.TIMED_OUT: "cancelled"}
-_CUSTOMER_FACING = SESSION_STATES | {State.DONE, State.CANCELLED, State.TIMED_OUT}
+_CUSTOMER_FACING = SESSION_STATES | ENDED_STATES
 
 
 class FlowCore:

@@ -31,7 +31,15 @@ from kiosk.flow.cash import CashHandlers
 from kiosk.flow.electronic import ElectronicHandlers
 from kiosk.flow.records import RecordKind
 from kiosk.flow.session import Session
-from kiosk.flow.states import INPUT_STATES, SESSION_STATES, Notice, Outcome, State, Timer
+from kiosk.flow.states import (
+    ENDED_STATES,
+    INPUT_STATES,
+    SESSION_STATES,
+    Notice,
+    Outcome,
+    State,
+    Timer,
+)
 from kiosk.money import Money
 
 # ASCII: \d must not match full-width or other Unicode digits.
@@ -100,6 +108,9 @@ class PayFlow(CashHandlers, ElectronicHandlers):
             self._show(Notice.INVALID_ACCOUNT)
 
     def _on_card(self, event: e.AccountCardRead) -> None:
+        s = self.session
+        if self.state in ENDED_STATES and not (s and s.card_writing):
+            self._enter(self._after_session())  # the next customer (or bill) is here
         if self.state is State.ATTRACT:
             session = self._open()
             session.by_card = True
@@ -268,11 +279,11 @@ class PayFlow(CashHandlers, ElectronicHandlers):
         elif self.state is State.CASH_INSERTING and s and not s.unsettled and s.escrow is None:
             self._disable_acceptor()
             self._enter(State.CHOOSE_METHOD)
-        elif self.state in (State.DONE, State.CANCELLED, State.TIMED_OUT):
+        elif self.state in ENDED_STATES:
             self._enter(self._after_session())
 
     def _on_cancel(self, _: e.CancelPressed) -> None:
-        if self.state in (State.DONE, State.CANCELLED, State.TIMED_OUT):
+        if self.state in ENDED_STATES:
             self._enter(self._after_session())
         elif self.state in (State.QR_WAITING,):
             self._give_up_qr(Outcome.CANCELLED)
@@ -332,7 +343,7 @@ class PayFlow(CashHandlers, ElectronicHandlers):
             self._enter(State.CANCELLED)
         elif state is State.COMPLETING:
             self._receipt_failed("printer did not answer")
-        elif state in (State.DONE, State.CANCELLED, State.TIMED_OUT):
+        elif state in ENDED_STATES:
             self._enter(self._after_session())
         elif state in (State.ATTRACT, State.OUT_OF_SERVICE):
             self._emit(c.RequestHealthCheck())

@@ -44,6 +44,7 @@ SESSION_STATES = INPUT_STATES | {
     State.QR_WAITING,
     State.ARE_YOU_THERE,
 }
+ENDED_STATES = frozenset({State.DONE, State.CANCELLED, State.TIMED_OUT})  # a session's last screen
 
 
 class Timer(enum.Enum):

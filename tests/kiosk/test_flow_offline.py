@@ -99,3 +99,17 @@ def test_the_view_says_the_card_is_being_written_until_the_card_answers() -> Non
     h.send(e.AccountCardLoaded(str(load.transaction), 1))
     assert h.flow.view().card_writing is False
     assert h.flow.view().notice is None
+
+
+def test_a_card_read_while_the_purchase_is_being_written_is_ignored() -> None:
+    """Only the card being written can be in the reader; a read of it (the watcher
+    saw it settle again) must not end the session before the write answers."""
+    h = Harness()
+    offline(h)
+    h.send(e.AccountCardRead("electricity", "1234567890"))
+    h.send(e.AmountChosen(yuan("100")), e.MethodChosen(PaymentMethod.CASH))
+    h.insert("100")
+    h.send(e.ReceiptPrinted())
+    assert h.current() is State.DONE and h.flow.view().card_writing
+    assert h.send(e.AccountCardRead("electricity", "1234567890")) == []
+    assert h.current() is State.DONE and h.flow.view().card_writing

@@ -90,6 +90,30 @@ def test_unknown_service_card_at_attract() -> None:
     assert h.flow.view().notice is Notice.WRONG_CARD
 
 
+def test_account_card_on_the_done_screen_starts_the_next_session() -> None:
+    """The customer pays one bill, pulls the card and inserts the next one while
+    "thank you" is still shown: the card is read, not dropped."""
+    h = Harness()
+    ref = card(h)
+    h.send(e.CardApproved(ref, "622202******1234", "A1B2C3"), e.ReceiptPrinted())
+    assert h.current() is State.DONE
+    first = h.flow.session
+    out = h.send(e.AccountCardRead("gas", "123456789"))
+    assert h.of(c.LookUpBill, out) == [c.LookUpBill("gas", "123456789")]
+    assert h.current() is State.LOOKING_UP
+    assert h.flow.session is not first and first is not None and first.closed
+    assert len(h.journal(RecordKind.SESSION_OPENED)) == 2
+
+
+def test_account_card_on_the_cancelled_screen_starts_a_session() -> None:
+    h = Harness()
+    h.to_identify()
+    h.send(e.CancelPressed())
+    assert h.current() is State.CANCELLED
+    h.send(e.AccountCardRead("water", "12345678"))
+    assert h.current() is State.LOOKING_UP
+
+
 @pytest.mark.parametrize(
     ("event", "notice"),
     [
