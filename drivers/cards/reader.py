@@ -222,6 +222,7 @@ class CardWatcher:
         self._present = now
 
     def _emit(self, event: CardInserted | CardPulled) -> None:
+        log.debug("%s", event)
         try:
             self._listener(event)
         except Exception:

@@ -106,6 +106,9 @@ class CardService:
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
+            name = job if isinstance(job, str) else type(job).__name__
+            started = time.monotonic()
+            log.debug("card job %s started", name)
             try:
                 if job == "identify":
                     self._identify()
@@ -118,6 +121,7 @@ class CardService:
             except Exception as exc:
                 log.exception("card job failed")
                 self._health.error(DEVICE, f"{type(exc).__name__}: {exc}")
+            log.debug("card job %s ended after %.2f s", name, time.monotonic() - started)
 
     def _identify(self) -> None:
         try:
