@@ -237,7 +237,6 @@ def _account_card(ui: KioskUi, customer: Customer, slot: Slot) -> bool:
     print("  buys ¥100 of units for cash; the purchase is written to the card")
     card = AccountCard(account="3301234568", service="electricity")
     slot.remove()
-    customer.wait(lambda: False, 1.5)  # a moment between the last customer and this one
     slot.insert(card)
     if not customer.wait(lambda: customer.state() is State.BILL_SHOWN, 20):
         print(f"  the account card was not read: {customer.state()}")

@@ -48,6 +48,31 @@ def reader_names() -> list[str]:
         raise NoReader(f"cannot list PC/SC readers (is pcscd running?): {exc}") from None
 
 
+def pcscd_sees_card(reader: str) -> bool:
+    """Whether pcscd's own state of the reader (a name prefix) shows a card, as
+    ``CardWatcher`` sees it; a connect may already fail while this is still true."""
+    from smartcard import scard  # noqa: PLC0415
+
+    result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if result != scard.SCARD_S_SUCCESS:
+        raise NoReader(f"cannot reach pcscd: {scard.SCardGetErrorMessage(result)}")
+    try:
+        result, names = scard.SCardListReaders(context, [])
+        if result != scard.SCARD_S_SUCCESS:
+            names = []
+        names = [n for n in names if n.startswith(reader)]
+        if not names:
+            raise NoReader(f"no PC/SC reader {reader} is connected")
+        result, states = scard.SCardGetStatusChange(
+            context, 0, [(names[0], scard.SCARD_STATE_UNAWARE)]
+        )
+        if result != scard.SCARD_S_SUCCESS:
+            raise NoReader(f"pcscd: {scard.SCardGetErrorMessage(result)}")
+        return bool(states[0][1] & scard.SCARD_STATE_PRESENT)
+    finally:
+        scard.SCardReleaseContext(context)
+
+
 class PcscReader:
     def __init__(self, name: str | None = None) -> None:
         self.name = name  # a prefix of the reader's name; None: the first reader
@@ -162,6 +187,7 @@ class CardWatcher:
         self._interval = interval_s
         self._stop = threading.Event()
         self._present: dict[str, tuple[bytes, int]] = {}
+        self._raw: dict[str, tuple[str, str]] = {}
         self._thread = threading.Thread(target=self._run, name="card watcher", daemon=True)
         self._thread.start()
 
@@ -204,6 +230,10 @@ class CardWatcher:
         result, states = scard.SCardGetStatusChange(context, 0, query)
         if result != scard.SCARD_S_SUCCESS:
             raise _ContextLost
+        raw = {name: (hex(state), bytes(atr).hex()) for name, state, atr in states}
+        if raw != self._raw:
+            log.debug("reader states: %s", raw)
+            self._raw = raw
         return {
             name: (bytes(atr), (state >> 16) & 0xFFFF)
             for name, state, atr in states

@@ -17,6 +17,7 @@ from drivers.sim.vicc import VirtualCard, VpcdSlot
 
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 READER = "Virtual PCD 00 00"
+HAND_S = 0.5  # from one card out to the next one in, at the quickest
 SECOND_READER = "Virtual PCD 00 01"  # vpcd's second slot (port 35964): a second rig beside tests
 
 
@@ -94,20 +95,26 @@ class Pcscd:
 
 
 class Slot(VpcdSlot):
-    """The vpcd slot as a customer uses it: a card goes in only once pcscd has
-    seen the slot empty (else pcscd may miss the change of card)."""
+    """The vpcd slot as a customer uses it: a card goes in only once pcscd's own
+    reader state has shown the slot empty for a moment, as a hand takes.
+
+    vpcd swaps cards in an instant. Faster than pcscd polls the reader, pcscd
+    (and the kiosk's card watcher) never see the change of card; and a card
+    connected while pcscd is still dropping the last one (a host was talking
+    to it) is never seen at all."""
 
     def __init__(self, reader: str = READER, slot: int = 0) -> None:
         super().__init__(slot)
-        from drivers.cards.reader import PcscReader  # noqa: PLC0415 - needs pyscard
-
-        self.reader = PcscReader(reader)
+        self.reader = reader
 
     def insert(self, card: VirtualCard, timeout: float = 5.0) -> None:
+        from drivers.cards.reader import pcscd_sees_card  # noqa: PLC0415 - needs pyscard
+
         self.remove()
         deadline = time.monotonic() + timeout
-        while self.reader.atr() is not None:
+        while pcscd_sees_card(self.reader):
             if time.monotonic() > deadline:
                 raise PcscdUnavailable("pcscd still sees a card in the emptied slot")
             time.sleep(0.05)
+        time.sleep(HAND_S)
         super().insert(card, timeout)
