@@ -182,7 +182,13 @@ class KioskApp:
 
     def post(self, event: e.Event) -> None:
         if self.runner is not None:
+            if self.runner.failure is not None and isinstance(event, e.ScreenTouched):
+                self.maintenance.touched()  # the flow is not fed: the menu's timeout is here
             self.runner.post(event)
+
+    def show(self, view: View) -> None:
+        """A view that does not come from the flow (the menu while the journal failed)."""
+        self._show(view)
 
     def methods(self) -> frozenset[PaymentMethod]:
         """The methods the kiosk's devices allow (the flow leaves out QR offline)."""
@@ -272,6 +278,9 @@ class KioskApp:
         fed), and the technician is told why; a restart once the disk is fixed."""
         self.health.state("journal", "cannot be written")
         self.health.error("journal", reason)
+        self.show_journal_failure()
+
+    def show_journal_failure(self) -> None:
         self._show(View(State.OUT_OF_SERVICE, out_of_service="journal"))
 
     def _reprint_after_recovery(self, report: RecoveryReport) -> None:

@@ -29,6 +29,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from offline_queue.schema import journal, outbox
@@ -198,11 +199,19 @@ class Journal:
         return Entry(seq, session, kind, at, json.loads(body), previous, digest)
 
     # -- reading ------------------------------------------------------------
-    def _entries(self, query: Any) -> Iterator[Entry]:
+    def _read(self, query: Any) -> Sequence[Any]:
+        """The rows of a query, in a read transaction of its own."""
         with self._lock:
-            rows = self._conn.execute(query).all()
-            self._conn.commit()
-        for r in rows:
+            try:
+                rows = self._conn.execute(query).all()
+                self._conn.commit()
+            except OperationalError as exc:  # locked by another process, disk gone
+                self._conn.rollback()
+                raise JournalError(f"cannot read the journal: {exc.orig}") from exc
+        return rows
+
+    def _entries(self, query: Any) -> Iterator[Entry]:
+        for r in self._read(query):
             yield _entry(r)
 
     def records(self, after: int = 0) -> Iterator[Entry]:
@@ -249,18 +258,11 @@ class Journal:
             .order_by(journal.c.seq.desc())
             .limit(limit)
         )
-        with self._lock:
-            rows = self._conn.execute(query).all()
-            self._conn.commit()
-        return [(str(row.transaction_id), _entry(row)) for row in rows]
+        return [(str(row.transaction_id), _entry(row)) for row in self._read(query)]
 
     def last_of_kind(self, kind: str) -> int:
         """Sequence number of the newest record of ``kind``, or 0."""
-        with self._lock:
-            value = self._conn.execute(
-                select(func.max(journal.c.seq)).where(journal.c.kind == kind)
-            ).scalar()
-            self._conn.commit()
+        value = self._read(select(func.max(journal.c.seq)).where(journal.c.kind == kind))[0][0]
         return int(value or 0)
 
     def sessions_after(self, seq: int) -> list[str]:
@@ -270,10 +272,7 @@ class Journal:
             .group_by(journal.c.session)
             .order_by(func.min(journal.c.seq))
         )
-        with self._lock:
-            sessions = [row[0] for row in self._conn.execute(query)]
-            self._conn.commit()
-        return sessions
+        return [row[0] for row in self._read(query)]
 
     # -- the outbox, for the sync worker -------------------------------------
     def outbox_pending(self, limit: int) -> list[tuple[str, str, dict[str, Any]]]:
@@ -284,10 +283,7 @@ class Journal:
             .order_by(outbox.c.seq)
             .limit(limit)
         )
-        with self._lock:
-            rows = self._conn.execute(query).all()
-            self._conn.commit()
-        return [(r.id, r.kind, json.loads(r.payload)) for r in rows]
+        return [(r.id, r.kind, json.loads(r.payload)) for r in self._read(query)]
 
     def outbox_mark(self, ids: Sequence[str], *, sent: bool, error: str | None = None) -> None:
         """Sent (the server has them), or dead (rejected: kept, with the reason)."""
@@ -312,9 +308,7 @@ class Journal:
             func.count().filter(outbox.c.sent_at.is_not(None)),
             func.count().filter(outbox.c.dead == 1),
         )
-        with self._lock:
-            pending, sent, dead = self._conn.execute(query).one()
-            self._conn.commit()
+        pending, sent, dead = self._read(query)[0]
         return {"pending": int(pending), "sent": int(sent), "dead": int(dead)}
 
     def outbox_times(self) -> tuple[str | None, str | None]:
@@ -323,9 +317,7 @@ class Journal:
             func.min(outbox.c.created_at).filter(outbox.c.sent_at.is_(None), outbox.c.dead == 0),
             func.max(outbox.c.sent_at),
         )
-        with self._lock:
-            oldest, last = self._conn.execute(query).one()
-            self._conn.commit()
+        oldest, last = self._read(query)[0]
         return oldest, last
 
     def outbox_dead(self, limit: int = 100) -> list[DeadLetter]:
@@ -336,10 +328,9 @@ class Journal:
             .order_by(outbox.c.seq.desc())
             .limit(limit)
         )
-        with self._lock:
-            rows = self._conn.execute(query).all()
-            self._conn.commit()
-        return [DeadLetter(r.id, r.kind, r.created_at, r.last_error or "") for r in rows]
+        return [
+            DeadLetter(r.id, r.kind, r.created_at, r.last_error or "") for r in self._read(query)
+        ]
 
     def outbox_revive(self, ids: Sequence[str]) -> int:
         """Put dead letters back in the queue (a technician's retry); how many."""
@@ -354,16 +345,11 @@ class Journal:
         return int(result.rowcount)
 
     def outbox_count(self) -> int:
-        with self._lock:
-            value = self._conn.execute(select(func.count()).select_from(outbox)).scalar()
-            self._conn.commit()
+        value = self._read(select(func.count()).select_from(outbox))[0][0]
         return int(value or 0)
 
     def outbox_ids(self) -> list[str]:
-        with self._lock:
-            ids = [r[0] for r in self._conn.execute(select(outbox.c.id).order_by(outbox.c.seq))]
-            self._conn.commit()
-        return ids
+        return [r[0] for r in self._read(select(outbox.c.id).order_by(outbox.c.seq))]
 
     # -- checking and export ------------------------------------------------
     def verify(self) -> Verdict:

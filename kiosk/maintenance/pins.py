@@ -19,14 +19,15 @@ import hmac
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
 from kiosk.maintenance.roles import Role
 from offline_queue.files import write_atomically
-from offline_queue.journal import Journal
+from offline_queue.journal import Entry, Journal
 
 PIN = re.compile(r"[0-9]{6,12}", re.ASCII)
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
@@ -114,10 +115,25 @@ class LockState:
         return self.locked_until is not None and now < self.locked_until
 
 
+class _Audit(Protocol):
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+
+def audit_records(journal: Journal, max_failures: int) -> list[Entry]:
+    """The newest maintenance records, enough to decide the lockout."""
+    return journal.latest([KIND], limit=max(50, 10 * max_failures))
+
+
 def lock_state(journal: Journal, now: datetime, max_failures: int) -> LockState:
     """Wrong PINs since the last right one or the last lockout, from the journal."""
+    return lock_from(audit_records(journal, max_failures), now)
+
+
+def lock_from(records: Iterable[_Audit], now: datetime) -> LockState:
+    """The same from maintenance records, newest first."""
     failures = 0
-    for entry in journal.latest([KIND], limit=max(50, 10 * max_failures)):
+    for entry in records:
         action = entry.data.get("action")
         if action == "locked":
             until = datetime.fromisoformat(str(entry.data["until"]))

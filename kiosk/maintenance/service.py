@@ -37,6 +37,7 @@ from kiosk.flow import State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow.records import RecordKind
+from kiosk.flow.view import View
 from kiosk.journaling import write
 from kiosk.maintenance import export as exporting
 from kiosk.maintenance.cashbox import Cashbox, cashbox, collection_record
@@ -50,14 +51,16 @@ from kiosk.maintenance.diagnostics import (
     rss_mb,
     sync_state,
 )
-from kiosk.maintenance.pins import LockState, PinStore, lock_state, lock_until
-from kiosk.maintenance.roles import Function, Role, allowed, require
+from kiosk.maintenance.pins import LockState, PinStore, audit_records, lock_from, lock_until
+from kiosk.maintenance.roles import Function, NotAllowed, Role, allowed, require
+from kiosk.maintenance.unjournaled import FUNCTIONS as UNJOURNALED_FUNCTIONS
+from kiosk.maintenance.unjournaled import Unjournaled
 from kiosk.money import Language, Money
 from kiosk.receipt import collection_report, test_page
 from kiosk.shell.central import enroll
 from kiosk.shell.health import DeviceReport
 from offline_queue.files import write_atomically
-from offline_queue.journal import Journal
+from offline_queue.journal import Journal, JournalError
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -104,11 +107,14 @@ class Maintenance:
             app.data_dir / "pins.json",
         )
         self.is_mount: Callable[[Path], bool] = os.path.ismount
+        self._unjournaled = Unjournaled()  # the menu while the journal cannot be written
 
     # -- who is in --------------------------------------------------------------
     @property
     def role(self) -> Role | None:
         runner = self._app.runner
+        if self.journal_failed():
+            return self._unjournaled.role
         if runner is None or runner.flow.state is not State.MAINTENANCE:
             return None
         name = runner.flow.view().maintenance_role
@@ -116,7 +122,14 @@ class Maintenance:
 
     def may(self, function: Function) -> bool:
         role = self.role
+        if self.journal_failed() and function not in UNJOURNALED_FUNCTIONS:
+            return False
         return role is not None and allowed(role, function)
+
+    def journal_failed(self) -> bool:
+        """The journal cannot be written: the kiosk is out of service until restarted."""
+        runner = self._app.runner
+        return runner is not None and runner.failure is not None
 
     def settings(self) -> Settings:
         return self._app.current_settings()
@@ -134,7 +147,13 @@ class Maintenance:
 
     def lock(self) -> LockState:
         section = self._app.settings.maintenance
-        return lock_state(self._journal, self._clock(), section.max_pin_failures)
+        newer = self._unjournaled.records
+        try:
+            journaled = audit_records(self._journal, section.max_pin_failures)
+        except JournalError as exc:  # held by another process: what is in memory
+            log.warning("maintenance records cannot be read: %s", exc)
+            journaled = []
+        return lock_from([*newer, *journaled], self._clock())
 
     def enter_pin(self, pin: str) -> PinResult:
         """Check a PIN from the keypad; on success the flow enters maintenance."""
@@ -154,7 +173,7 @@ class Maintenance:
             lock = self.lock()
             return PinResult(None, lock, max(0, section.max_pin_failures - lock.failures))
         self._write({"action": "pin_accepted", "role": role.value})
-        self._app.post(e.MaintenanceEntered(role.value))
+        self._enter(role)
         return PinResult(role, LockState(0, None), section.max_pin_failures)
 
     def staff_card(self, card: StaffCard | str) -> None:
@@ -163,13 +182,36 @@ class Maintenance:
             self._write({"action": "card_refused", "why": card})
             return
         runner = self._app.runner
-        if runner is None or runner.flow.state not in (State.ATTRACT, State.OUT_OF_SERVICE):
-            return  # a customer is in a session: the card is not for now
+        free = runner is not None and runner.flow.state in (State.ATTRACT, State.OUT_OF_SERVICE)
+        if not (free or self.journal_failed()):
+            log.info("technician card not acted on: a customer's screen is showing")
+            return
         self._write({"action": "card_accepted", "role": card.role, "staff": card.staff_id})
-        self._app.post(e.MaintenanceEntered(card.role, by=card.staff_id))
+        self._enter(Role(card.role), by=card.staff_id)
 
     def leave(self) -> None:
+        if self.journal_failed():
+            role = self._unjournaled.leave()
+            if role is not None:
+                self._write({"action": "left", "role": role.value})
+                self._app.show_journal_failure()
+            return
         self._app.post(e.MaintenanceLeft())
+
+    def touched(self) -> None:
+        """A touch while the flow is not fed: the menu's timeout starts again."""
+        self._unjournaled.touched(self._timeout_s(), self.leave)
+
+    def _enter(self, role: Role, by: str = "pin") -> None:
+        if not self.journal_failed():
+            self._app.post(e.MaintenanceEntered(role.value, by=by))
+            return
+        self._unjournaled.enter(role, self._timeout_s(), self.leave)
+        self._write({"action": "entered", "role": role.value, "by": by})
+        self._app.show(View(State.MAINTENANCE, maintenance_role=role.value))
+
+    def _timeout_s(self) -> float:
+        return float(self._app.settings.timeouts.maintenance)
 
     # -- diagnostics ------------------------------------------------------------
     def devices(self) -> dict[str, DeviceReport]:
@@ -409,11 +451,19 @@ class Maintenance:
         return journal
 
     def _need(self, function: Function) -> Role:
-        return require(self.role, function)
+        role = require(self.role, function)
+        if self.journal_failed() and function is Function.OUT_OF_SERVICE:
+            raise NotAllowed("the journal cannot be written: the kiosk stays out of service")
+        if not self.may(function):
+            raise NotAllowed(f"{function.value} needs a journal that can be written")
+        return role
 
     def _write(self, data: dict[str, Any], role: Role | None = None) -> None:
         if role is not None:
             data = {**data, "role": role.value}
+        if self.journal_failed():
+            self._unjournaled.write(data)
+            return
         write(self._journal, c.JournalRecord(KIND, None, data, uuid.uuid4()))
         self._poke()
 

@@ -19,8 +19,10 @@ from pytestqt.qtbot import QtBot
 
 from central.serve import running
 from drivers.id003.codes import Status
+from drivers.sim.id003_device import Id003Device
 from drivers.sim.pty import PtyServer
 from kiosk.flow import State
+from kiosk.maintenance.roles import Function, NotAllowed, Role
 from kiosk.recovery import recover
 from offline_queue.journal import Journal
 from tests.kiosk.flow_harness import Harness
@@ -28,7 +30,9 @@ from tests.kiosk.test_cash_over_id003 import AckWitness, boot, count, simulator,
 from tests.kiosk.test_central_client import seed
 from tests.kiosk.test_recovery import crash, ids
 from tests.ui.rig import acceptor, shown_text, start_kiosk, state, to_paying, view
+from tests.ui.test_maintenance import PINS
 from tests.waiting import wait_until
+from ui.app import KioskUi
 
 
 @pytest.fixture
@@ -142,6 +146,17 @@ def test_the_clock_jumping_back_and_forth_breaks_neither_the_chain_nor_recovery(
     assert [r.kind for r in records][-1] == "recovery"
 
 
+def _fill_mid_session(qtbot: QtBot, ui: KioskUi, disk: Path) -> tuple[Id003Device, Path]:
+    """A customer paying in cash when the disk fills up: the journal fails."""
+    to_paying(qtbot, ui, "现金")
+    device = acceptor(ui)
+    qtbot.waitUntil(lambda: not device.inhibited, timeout=10_000)
+    filler = fill(disk)
+    device.insert(50)  # its escrow cannot be journaled
+    qtbot.waitUntil(lambda: state(ui) is State.OUT_OF_SERVICE, timeout=10_000)
+    return device, filler
+
+
 def test_the_kiosk_on_a_full_disk_goes_out_of_service_and_tells_the_technician(
     qtbot: QtBot, small_disk: Path, tmp_path: Path
 ) -> None:
@@ -149,12 +164,7 @@ def test_the_kiosk_on_a_full_disk_goes_out_of_service_and_tells_the_technician(
         seed(central)
         ui = start_kiosk(qtbot, small_disk, central)  # its data folder on the small disk
         try:
-            to_paying(qtbot, ui, "现金")
-            device = acceptor(ui)
-            qtbot.waitUntil(lambda: not device.inhibited, timeout=10_000)
-            filler = fill(small_disk)
-            device.insert(50)  # its escrow cannot be journaled
-            qtbot.waitUntil(lambda: state(ui) is State.OUT_OF_SERVICE, timeout=10_000)
+            device, filler = _fill_mid_session(qtbot, ui, small_disk)
             assert "抱歉，本机暂停服务" in shown_text(ui)
             qtbot.waitUntil(lambda: device.inhibited and not device.holding, timeout=10_000)
             assert device.stacked == []  # the note went back to the customer
@@ -166,6 +176,50 @@ def test_the_kiosk_on_a_full_disk_goes_out_of_service_and_tells_the_technician(
         finally:
             ui.stop()
     filler.unlink()
+
+
+def test_the_technician_gets_the_menu_on_a_full_disk_without_the_journal(
+    qtbot: QtBot, small_disk: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Entering is not journaled (it cannot be): the menu opens anyway, offers what
+    needs no journal (devices, disk, export, restart), keeps the PIN lockout in
+    memory, logs its audit trail, and gives the screen back to "out of service"."""
+    with running(tmp_path / "central.db") as central:
+        seed(central)
+        ui = start_kiosk(qtbot, small_disk, central, timeouts={"maintenance": 3})
+        try:
+            _, filler = _fill_mid_session(qtbot, ui, small_disk)
+            service = ui.app.maintenance
+            assert service.journal_failed()
+            assert service.enter_pin("000000").role is None
+            assert service.lock().failures == 1  # counted, though not journaled
+            assert service.enter_pin(PINS[Role.TECHNICIAN]).role is Role.TECHNICIAN
+            qtbot.waitUntil(lambda: state(ui) is State.MAINTENANCE, timeout=5_000)
+            assert service.role is Role.TECHNICIAN
+            assert service.may(Function.DIAGNOSTICS) and service.may(Function.EXPORT)
+            assert not service.may(Function.SELF_TESTS)  # the acceptor test needs the flow
+            assert "交易日志（磁盘）" in shown_text(ui)  # the devices page, journal row first
+            with pytest.raises(NotAllowed):
+                service.set_out_of_service(False)  # stays out of service until restarted
+            service.leave()
+            qtbot.waitUntil(lambda: state(ui) is State.OUT_OF_SERVICE, timeout=5_000)
+            assert "抱歉，本机暂停服务" in shown_text(ui)
+            assert service.enter_pin(PINS[Role.TECHNICIAN]).role is Role.TECHNICIAN
+            qtbot.waitUntil(lambda: state(ui) is State.MAINTENANCE, timeout=5_000)
+            # walked away: the menu closes by itself
+            qtbot.waitUntil(lambda: state(ui) is State.OUT_OF_SERVICE, timeout=10_000)
+            assert service.role is None
+            for _ in range(5):
+                service.enter_pin("000000")
+            assert service.lock().locked(datetime.now(UTC))
+            assert service.enter_pin(PINS[Role.TECHNICIAN]).role is None  # locked out, in memory
+        finally:
+            ui.stop()
+    filler.unlink()
+    audit = [r.getMessage() for r in caplog.records if "not journaled" in r.getMessage()]
+    assert any("'action': 'pin_accepted'" in line for line in audit)
+    assert any("'action': 'left'" in line for line in audit)
+    assert PINS[Role.TECHNICIAN] not in caplog.text
 
 
 class _FillsAtVendValid(AckWitness):

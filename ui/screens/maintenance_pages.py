@@ -312,7 +312,10 @@ class OperationsPage(Page):
         return translate("Maintenance", "Operations")
 
     def refresh(self) -> None:
-        out = self.service.out_of_service()
+        failed = self.service.journal_failed()  # out of service until restarted
+        self.switch.setVisible(not failed)
+        self.reprint.setVisible(self.service.may(Function.REPRINT))
+        out = failed or self.service.out_of_service()
         self.state.setText(
             translate("Maintenance", "Customers see: out of service.")
             if out
