@@ -187,8 +187,12 @@ class KioskApp:
             self.runner.post(event)
 
     def show(self, view: View) -> None:
-        """A view that does not come from the flow (the menu while the journal failed)."""
-        self._show(view)
+        """A view that does not come from the flow (the menu while the journal failed),
+        from any thread: shown on the flow's."""
+        if self._dispatch is None:
+            self._show(view)
+        else:
+            self._dispatch(lambda: self._show(view))
 
     def methods(self) -> frozenset[PaymentMethod]:
         """The methods the kiosk's devices allow (the flow leaves out QR offline)."""
@@ -281,7 +285,7 @@ class KioskApp:
         self.show_journal_failure()
 
     def show_journal_failure(self) -> None:
-        self._show(View(State.OUT_OF_SERVICE, out_of_service="journal"))
+        self.show(View(State.OUT_OF_SERVICE, out_of_service="journal"))
 
     def _reprint_after_recovery(self, report: RecoveryReport) -> None:
         """Vouchers for money a crash left behind; receipts a crash did not print."""

@@ -198,7 +198,7 @@ def test_the_technician_gets_the_menu_on_a_full_disk_without_the_journal(
             assert service.role is Role.TECHNICIAN
             assert service.may(Function.DIAGNOSTICS) and service.may(Function.EXPORT)
             assert not service.may(Function.SELF_TESTS)  # the acceptor test needs the flow
-            assert "交易日志（磁盘）" in shown_text(ui)  # the devices page, journal row first
+            assert "交易日志（磁盘）" in shown_text(ui)  # the devices page: the journal row
             with pytest.raises(NotAllowed):
                 service.set_out_of_service(False)  # stays out of service until restarted
             service.leave()

@@ -642,6 +642,10 @@
         <translation>运维操作</translation>
     </message>
     <message>
+        <source>Customers see: out of service. The journal cannot be written: free space on the disk (see Devices and System), then restart.</source>
+        <translation>顾客看到：暂停服务。交易日志无法写入：请先清理磁盘空间（见“设备”和“系统”），然后重启。</translation>
+    </message>
+    <message>
         <source>Customers see: out of service.</source>
         <translation>顾客看到：暂停服务。</translation>
     </message>

@@ -317,7 +317,13 @@ class OperationsPage(Page):
         self.reprint.setVisible(self.service.may(Function.REPRINT))
         out = failed or self.service.out_of_service()
         self.state.setText(
-            translate("Maintenance", "Customers see: out of service.")
+            translate(
+                "Maintenance",
+                "Customers see: out of service. The journal cannot be written: free space "
+                "on the disk (see Devices and System), then restart.",
+            )
+            if failed
+            else translate("Maintenance", "Customers see: out of service.")
             if out
             else translate("Maintenance", "Customers see: in service.")
         )
