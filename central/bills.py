@@ -14,7 +14,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from central.auth import Kiosk, engine_of, errors
-from central.db import accounts, bill_lines, coupons, phone_codes
+from central.db import accounts, bill_lines, card_reissues, coupons, phone_codes
 
 API = "/api/v1"
 CODE_TTL_S = 300
@@ -46,6 +46,12 @@ class Coupon(BaseModel):
     amount: Money
 
 
+class CardReissue(BaseModel):
+    transaction: str = Field(description="the purchase's payment transaction")
+    units: str
+    amount: Money
+
+
 class BillAnswer(BaseModel):
     service: str
     account: str
@@ -57,6 +63,11 @@ class BillAnswer(BaseModel):
     prepaid_balance: Money | None
     usage_this_period: str | None = Field(
         description="units used so far in the tariff's period (a decimal), for tier advice"
+    )
+    card_reissues: list[CardReissue] = Field(
+        default_factory=list,
+        description="purchases paid for but not yet on the account card: the kiosk the card "
+        "is in writes them",
     )
 
 
@@ -87,6 +98,12 @@ def bill_answer(conn: Connection, service: str, account: str) -> BillAnswer | No
         .order_by(coupons.c.id)
     ).all()
     balance = row.prepaid_balance_fen
+    reissues = conn.execute(
+        select(card_reissues)
+        .where(card_reissues.c.service == service, card_reissues.c.account == account,
+               card_reissues.c.done == 0)
+        .order_by(card_reissues.c.created_at, card_reissues.c.purchase)
+    ).all()  # fmt: skip
     return BillAnswer(
         service=service,
         account=account,
@@ -115,6 +132,10 @@ def bill_answer(conn: Connection, service: str, account: str) -> BillAnswer | No
         prepaid=bool(row.prepaid),
         prepaid_balance=Money(minor=balance) if balance is not None else None,
         usage_this_period=row.usage_this_period,
+        card_reissues=[
+            CardReissue(transaction=x.purchase, units=x.units, amount=Money(minor=x.amount_fen))
+            for x in reissues
+        ],
     )
 
 

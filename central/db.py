@@ -149,6 +149,19 @@ bundles = Table(
     Column("created_at", DateTime(timezone=True), server_default=func.now()),
 )
 
+card_reissues = Table(
+    "card_reissues",
+    metadata,
+    Column("purchase", String(64), primary_key=True),  # the payment's transaction id
+    Column("service", String(32), nullable=False),
+    Column("account", String(32), nullable=False),
+    Column("units", String(16), nullable=False),
+    Column("amount_fen", Integer, nullable=False),
+    Column("done", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), server_default=func.now()),
+    Index("ix_card_reissues_account", "service", "account"),
+)
+
 orders = Table(
     "orders",
     metadata,

@@ -1,15 +1,18 @@
 """What an uploaded transaction does on the server, once, in the same database
 transaction that stores it: a payment settles the bill lines it covers (and
 spends the coupons) or tops up a prepaid balance, an account credit raises the
-balance, and the account's phone gets a payment notice."""
+balance, and the account's phone gets a payment notice. A prepaid purchase a
+kiosk could not write to the account card waits to be written at the card's
+next visit (``card_reissues``), until a kiosk reports it written."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, insert, select, update
 
-from central.db import accounts, bill_lines, coupons
+from central.db import accounts, bill_lines, card_reissues, coupons, transactions
 from central.sms import SmsSender
 
 
@@ -18,6 +21,9 @@ def yuan(fen: int) -> str:
 
 
 def apply(conn: Connection, kind: str, payload: dict[str, Any], sms: SmsSender) -> None:
+    if kind in ("card_load_failed", "card_reissued"):
+        _card_load(conn, kind, payload)
+        return
     service, account = payload.get("service"), payload.get("account")
     amount = payload.get("amount")
     if not isinstance(service, str) or not isinstance(account, str) or not isinstance(amount, dict):
@@ -74,3 +80,35 @@ def _settle(conn: Connection, service: str, account: str, fen: int) -> None:
         where = (accounts.c.service == service, accounts.c.account == account)
         balance = conn.scalar(select(accounts.c.prepaid_balance_fen).where(*where)) or 0
         conn.execute(update(accounts).where(*where).values(prepaid_balance_fen=balance + left))
+
+
+def _card_load(conn: Connection, kind: str, payload: dict[str, Any]) -> None:
+    purchase = payload.get("transaction")
+    if not isinstance(purchase, str):
+        return
+    if kind == "card_reissued":
+        conn.execute(
+            update(card_reissues).where(card_reissues.c.purchase == purchase).values(done=1)
+        )
+        return
+    paid = conn.scalar(
+        select(transactions.c.payload).where(
+            transactions.c.id == purchase, transactions.c.kind == "payment_completed"
+        )
+    )
+    known = conn.scalar(
+        select(card_reissues.c.purchase).where(card_reissues.c.purchase == purchase)
+    )
+    if paid is None or known is not None:
+        return  # not a purchase this server has (its upload comes first), or already waiting
+    payment = json.loads(paid)
+    units = payment.get("details", {}).get("units")
+    fen = payment.get("amount", {}).get("minor")
+    if not isinstance(units, str) or not isinstance(fen, int):
+        return
+    conn.execute(
+        insert(card_reissues).values(
+            purchase=purchase, service=payment["service"], account=payment["account"],
+            units=units, amount_fen=fen,
+        )
+    )  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from uuid import UUID
 
 from kiosk.money import Money
 
@@ -30,6 +31,16 @@ class Coupon:
 
 
 @dataclass(frozen=True, slots=True)
+class CardReissue:
+    """A purchase paid for earlier whose write to the account card failed: the
+    kiosk the card is in now writes it."""
+
+    transaction: UUID  # the purchase's payment
+    units: str
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
 class Bill:
     service: str
     account: str
@@ -40,6 +51,7 @@ class Bill:
     prepaid: bool = False
     prepaid_balance: Money | None = None
     usage_this_period: Decimal | None = None
+    card_reissues: tuple[CardReissue, ...] = ()
 
     @property
     def subtotal(self) -> Money:

@@ -78,6 +78,11 @@ def sample_views() -> Iterator[tuple[str, View]]:
         "bill_prepaid",
         replace(session, state=State.BILL_SHOWN, bill=PREPAID, account=PREPAID.account),
     )
+    yield (
+        "bill_prepaid_reissuing",
+        replace(session, state=State.BILL_SHOWN, bill=PREPAID, account=PREPAID.account,
+                notice=Notice.CARD_REISSUING, card_writing=True),
+    )  # fmt: skip
     paying = replace(session, bill=BILL, amount=BILL.due)
     yield "choose_method", replace(paying, state=State.CHOOSE_METHOD)
     yield (

@@ -112,6 +112,14 @@ NOTICES = {
     Notice.CARD_NOT_LOADED: QT_TRANSLATE_NOOP(
         "Notice", "Paid, but not yet written to your card. It will be loaded at your next visit."
     ),
+    Notice.CARD_REISSUING: QT_TRANSLATE_NOOP(
+        "Notice",
+        "A purchase you paid for earlier is being written to your card now. "
+        "Please leave the card in.",
+    ),
+    Notice.CARD_REISSUED: QT_TRANSLATE_NOOP(
+        "Notice", "The purchase you paid for earlier is now on your card."
+    ),
     Notice.OFFLINE_LIMIT: QT_TRANSLATE_NOOP(
         "Notice", "While the kiosk is offline, one payment may be at most {limit}."
     ),

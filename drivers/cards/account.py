@@ -8,6 +8,9 @@ The card application (ISO 7816-4):
   decimal), D3 amount in fen (4 bytes), D4 MAC — the first 8 bytes of
   HMAC-SHA256 over account, sequence, units and amount, with the utility's key
   (from config, never from code). A meter checks the MAC before loading.
+  D5 (outside the MAC, which the meter checks as it always did) names the
+  kiosk transaction that wrote the purchase: a kiosk that finds its own
+  transaction there knows the purchase is on the card already.
 
 A purchase counts as delivered to the card only after it was written, read
 back, and the read-back matches byte for byte with a valid MAC.
@@ -49,6 +52,7 @@ class Purchase:
     sequence: int
     units: str
     amount_fen: int
+    reference: bytes = b""  # the writing transaction (16 bytes), or none
 
 
 class PurchaseNotVerified(CardError):
@@ -74,6 +78,10 @@ def encode_purchase(key: bytes, account: str, purchase: Purchase) -> bytes:
         + tlv.encode(0xD3, purchase.amount_fen.to_bytes(4, "big"))
     )
     record = body + tlv.encode(0xD4, mac(key, account, purchase))
+    if purchase.reference:
+        record += tlv.encode(0xD5, purchase.reference)
+    if len(record) > PURCHASE_SIZE:
+        raise ValueError("the purchase does not fit the card's record")
     return record + b"\x00" * (PURCHASE_SIZE - len(record))
 
 
@@ -87,6 +95,7 @@ def decode_purchase(key: bytes, account: str, data: bytes) -> Purchase | None:
             int.from_bytes(items[0xD1], "big"),
             items[0xD2].decode("ascii"),
             int.from_bytes(items[0xD3], "big"),
+            items.get(0xD5, b""),
         )
     except (KeyError, UnicodeDecodeError) as exc:
         raise PurchaseNotVerified(f"purchase record incomplete: {exc}") from None

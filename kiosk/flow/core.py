@@ -80,7 +80,7 @@ class FlowCore:
             credited_to=s.credited_to if s else None,
             transaction=str(s.transaction) if s and s.transaction else None,
             out_of_service=self._out_of_service,
-            card_writing=bool(s and s.card_writing),
+            card_writing=bool(s and s.writing_card),
             printing=self._printing,
             paper_low=self._paper_low,
             accessible=self._accessible,

@@ -109,7 +109,7 @@ class PayFlow(CashHandlers, ElectronicHandlers):
 
     def _on_card(self, event: e.AccountCardRead) -> None:
         s = self.session
-        if self.state in ENDED_STATES and not (s and s.card_writing):
+        if self.state in ENDED_STATES and not (s and s.writing_card):
             self._enter(self._after_session())  # the next customer (or bill) is here
         if self.state is State.ATTRACT:
             session = self._open()
@@ -160,6 +160,15 @@ class PayFlow(CashHandlers, ElectronicHandlers):
             return
         s.bill, s.account = bill, bill.account
         nothing = not bill.due.is_positive() and not bill.is_purchase
+        if s.by_card and bill.card_reissues:  # the card is in: what it missed goes on it now
+            for earlier in bill.card_reissues:
+                s.reissuing.add(str(earlier.transaction))
+                self._emit(
+                    c.LoadAccountCard(earlier.transaction, bill.account, earlier.units,
+                                      earlier.amount)
+                )  # fmt: skip
+            self._enter(State.BILL_SHOWN, Notice.CARD_REISSUING)
+            return
         self._enter(State.BILL_SHOWN, Notice.NOTHING_DUE if nothing else None)
 
     def _on_not_found(self, _: e.BillNotFound) -> None:
@@ -243,6 +252,18 @@ class PayFlow(CashHandlers, ElectronicHandlers):
 
     # -- the account card ---------------------------------------------------
     def _on_card_loaded(self, event: e.AccountCardLoaded) -> None:
+        s = self.session
+        if s is not None and event.transaction in s.reissuing:
+            s.reissuing.discard(event.transaction)
+            self._journal(
+                RecordKind.CARD_REISSUED,
+                {"transaction": event.transaction, "sequence": event.sequence,
+                 "service": s.service, "account": s.account},
+                self._new_id(),
+            )  # fmt: skip
+            if not s.reissuing and self._notice is Notice.CARD_REISSUING:
+                self._show(Notice.CARD_REISSUED)
+            return
         self._journal(
             RecordKind.CARD_LOADED, {"transaction": event.transaction, "sequence": event.sequence}
         )
@@ -258,9 +279,15 @@ class PayFlow(CashHandlers, ElectronicHandlers):
             {"transaction": event.transaction, "reason": event.reason, **self._context()},
             self._new_id(),
         )
-        if self.session is not None:
-            self.session.card_not_loaded = True
-            self.session.card_writing = False
+        s = self.session
+        if s is not None and event.transaction in s.reissuing:  # still waiting at the server
+            s.reissuing.discard(event.transaction)
+            if self._notice is Notice.CARD_REISSUING:
+                self._show(Notice.CARD_NOT_LOADED)
+            return
+        if s is not None:
+            s.card_not_loaded = True
+            s.card_writing = False
         if self.state is State.DONE:
             self._show(Notice.CARD_NOT_LOADED)
 

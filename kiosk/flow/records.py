@@ -28,6 +28,7 @@ class RecordKind(enum.Enum):
     CARD_LOADING = "card_loading"  # a purchase is being written to the account card
     CARD_LOADED = "card_loaded"
     CARD_LOAD_FAILED = "card_load_failed"
+    CARD_REISSUED = "card_reissued"  # an earlier purchase, written to the card at last
     RECEIPT_PRINTED = "receipt_printed"
     RECEIPT_FAILED = "receipt_failed"
     SESSION_CLOSED = "session_closed"
@@ -46,6 +47,7 @@ TRANSACTION_KINDS = frozenset(
         RecordKind.QR_REFUND,
         RecordKind.QR_UNRESOLVED,
         RecordKind.CARD_LOAD_FAILED,  # the server reissues the purchase
+        RecordKind.CARD_REISSUED,  # ... until this says it is on the card
         RecordKind.MAINTENANCE,
         RecordKind.CASH_COLLECTED,
     }

@@ -38,11 +38,17 @@ class Session:
     by_card: bool = False  # identified by inserting the account card
     card_not_loaded: bool = False  # a prepaid purchase could not be written to the card
     card_writing: bool = False  # the purchase is being written: the card must stay in
+    reissuing: set[str] = field(default_factory=set)  # earlier purchases being written
     offline: bool = False  # a purchase made while the server was out of reach
 
     def __post_init__(self) -> None:
         self.paid = Money.zero(self.currency)
         self.settled = Money.zero(self.currency)
+
+    @property
+    def writing_card(self) -> bool:
+        """A purchase, this one or an earlier one, is being written: the card stays in."""
+        return self.card_writing or bool(self.reissuing)
 
     @property
     def unsettled(self) -> Money:

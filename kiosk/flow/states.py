@@ -77,6 +77,8 @@ class Notice(enum.Enum):
     QR_FAILED = "qr_failed"
     RECEIPT_FAILED = "receipt_failed"
     CARD_NOT_LOADED = "card_not_loaded"  # the purchase is recorded; it will be reissued
+    CARD_REISSUING = "card_reissuing"  # an earlier purchase is being written to the card
+    CARD_REISSUED = "card_reissued"  # ... and is on it now
     OFFLINE_LIMIT = "offline_limit"  # offline: above what an offline payment may take
 
 

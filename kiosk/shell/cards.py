@@ -181,7 +181,9 @@ class CardService:
             return f"{type(exc).__name__}: {exc}"
 
     def _load(self, job: c.LoadAccountCard) -> None:
-        """Write the purchase, read it back, verify; only then is it on the card."""
+        """Write the purchase, read it back, verify; only then is it on the card.
+        A purchase the card already holds (its transaction in the record) is not
+        written again: a reissue of a write that did reach the card."""
         tx = str(job.transaction)
         if not self._key:
             self._post(e.AccountCardLoadFailed(tx, "no account card key configured"))
@@ -192,9 +194,14 @@ class CardService:
                 if identity.account != job.account:
                     raise CardError("a different account's card is in the reader")
                 last = account.read_purchase(transmit, self._key, job.account)
+                if last is not None and last.reference == job.transaction.bytes:
+                    log.info("purchase %s is on the card already", tx)  # written, not confirmed
+                    self._post(e.AccountCardLoaded(tx, last.sequence))
+                    return
                 purchase = account.Purchase(
-                    (last.sequence if last else 0) + 1, job.units, job.amount.minor
-                )
+                    (last.sequence if last else 0) + 1, job.units, job.amount.minor,
+                    job.transaction.bytes,
+                )  # fmt: skip
                 account.write_purchase(transmit, self._key, job.account, purchase)
         except CardError as exc:
             log.warning("purchase %s not loaded to the card: %s", tx, exc)

@@ -15,16 +15,18 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import requests
 
-from kiosk.bills import Bill, BillLine, Coupon
+from kiosk.bills import Bill, BillLine, CardReissue, Coupon
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.money import Money
@@ -55,6 +57,11 @@ def bill_from_json(data: Any) -> Bill:
             raise ValueError("a coupon is not a positive amount")
         usage = data.get("usage_this_period")
         balance = data.get("prepaid_balance")
+        reissues = tuple(
+            CardReissue(UUID(str(x["transaction"])), _units(x["units"]),
+                        Money.from_json(x["amount"]))
+            for x in data.get("card_reissues", ())
+        )  # fmt: skip
         return Bill(
             str(data["service"]),
             str(data["account"]),
@@ -64,9 +71,18 @@ def bill_from_json(data: Any) -> Bill:
             prepaid=bool(data.get("prepaid")),
             prepaid_balance=Money.from_json(balance) if balance is not None else None,
             usage_this_period=Decimal(usage) if usage is not None else None,
+            card_reissues=reissues,
         )
     except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
         raise BadAnswer(f"not a bill: {exc}") from None
+
+
+def _units(value: object) -> str:
+    """Units as the card stores them: a plain positive decimal in ASCII."""
+    text = str(value)
+    if not re.fullmatch(r"[0-9]{1,9}(\.[0-9]{1,2})?", text, re.ASCII) or Decimal(text) <= 0:
+        raise ValueError(f"units {text!r} are not a positive decimal")
+    return text
 
 
 CENTRAL_COMMANDS = (

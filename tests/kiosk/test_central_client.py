@@ -177,6 +177,20 @@ def test_bills_with_bad_coupons_or_balances_are_refused() -> None:
             bill_from_json(good | bad)
 
 
+@pytest.mark.parametrize(
+    "units", ["-5", "0", "1e9", "175.171", "１７５", "175.17; DROP TABLE", "<b>9</b>", ""]
+)
+def test_a_reissue_with_units_a_card_cannot_hold_is_refused(units: str) -> None:
+    good = {"service": "electricity", "account": "1", "holder": "x", "lines": []}
+    reissue = {"transaction": "6f1d3c56-0000-4000-8000-000000000001", "units": "175.17",
+               "amount": {"minor": 10000, "currency": "CNY"}}  # fmt: skip
+    [parsed] = bill_from_json(good | {"card_reissues": [reissue]}).card_reissues
+    assert (parsed.units, parsed.amount) == ("175.17", yuan("100"))
+    for bad in ({**reissue, "units": units}, {**reissue, "transaction": "not-a-uuid"}):
+        with pytest.raises(BadAnswer, match="not a bill"):
+            bill_from_json(good | {"card_reissues": [bad]})
+
+
 def test_enrollment_keeps_the_credential_for_the_kiosk_user_only(tmp_path: Path) -> None:
     with running(tmp_path / "c.db") as central:
         code = new_enrollment_code(central.app.state.engine, "K-3", "north")

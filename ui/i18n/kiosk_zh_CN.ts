@@ -1004,6 +1004,14 @@
         <translation>已支付，但尚未写入您的卡。下次插卡时将自动写入。</translation>
     </message>
     <message>
+        <source>A purchase you paid for earlier is being written to your card now. Please leave the card in.</source>
+        <translation>您之前已付款的购买正在写入您的卡，请暂勿拔卡。</translation>
+    </message>
+    <message>
+        <source>The purchase you paid for earlier is now on your card.</source>
+        <translation>您之前已付款的购买已写入卡中。</translation>
+    </message>
+    <message>
         <source>While the kiosk is offline, one payment may be at most {limit}.</source>
         <translation>网络中断期间，单笔最多 {limit}。</translation>
     </message>
