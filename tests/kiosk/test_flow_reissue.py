@@ -79,7 +79,7 @@ def test_buying_while_an_earlier_purchase_is_written_writes_both() -> None:
     h.send(e.AmountChosen(yuan("50")), e.MethodChosen(PaymentMethod.CASH))
     h.insert("50")
     loads = h.of(c.LoadAccountCard)
-    assert [x.transaction for x in loads][0] == EARLIER and len(loads) == 2
+    assert len(loads) == 2 and loads[0].transaction == EARLIER
     h.send(e.ReceiptPrinted())
     assert h.current() is State.DONE and h.flow.view().card_writing
     h.send(e.AccountCardLoaded(str(EARLIER), 2))
