@@ -20,7 +20,16 @@ def yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
 
 
+def record_data(stored: str) -> dict[str, Any]:
+    """What a kiosk's record says: an uploaded transaction is its journal record
+    (kind, session, at, data), the facts under ``data``."""
+    record = json.loads(stored)
+    data = record.get("data") if isinstance(record, dict) else None
+    return data if isinstance(data, dict) else {}
+
+
 def apply(conn: Connection, kind: str, payload: dict[str, Any], sms: SmsSender) -> None:
+    """``payload``: the record's data."""
     if kind in ("card_load_failed", "card_reissued"):
         _card_load(conn, kind, payload)
         return
@@ -101,14 +110,15 @@ def _card_load(conn: Connection, kind: str, payload: dict[str, Any]) -> None:
     )
     if paid is None or known is not None:
         return  # not a purchase this server has (its upload comes first), or already waiting
-    payment = json.loads(paid)
-    units = payment.get("details", {}).get("units")
-    fen = payment.get("amount", {}).get("minor")
-    if not isinstance(units, str) or not isinstance(fen, int):
+    payment = record_data(paid)
+    units = (payment.get("details") or {}).get("units")
+    fen = (payment.get("amount") or {}).get("minor")
+    service, account = payment.get("service"), payment.get("account")
+    if not all(isinstance(x, str) for x in (units, service, account)) or not isinstance(fen, int):
         return
     conn.execute(
         insert(card_reissues).values(
-            purchase=purchase, service=payment["service"], account=payment["account"],
+            purchase=purchase, service=service, account=account,
             units=units, amount_fen=fen,
         )
     )  # fmt: skip

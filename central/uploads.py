@@ -24,7 +24,9 @@ router = APIRouter(responses=errors(400, 401, 503))
 class Transaction(BaseModel):
     id: str = Field(min_length=1, max_length=64)
     kind: str = Field(min_length=1, max_length=32)
-    payload: dict[str, Any]
+    payload: dict[str, Any] = Field(
+        description="the kiosk's journal record: kind, session, at, and data (the facts)"
+    )
 
 
 class Batch(BaseModel):
@@ -89,7 +91,7 @@ def upload(batch: Batch, request: Request, kiosk: Kiosk) -> BatchResult:
 
 def _apply(conn: Connection, rows: list[dict[str, Any]], sms: SmsSender) -> None:
     for row in rows:
-        ledger.apply(conn, row["kind"], json.loads(row["payload"]), sms)
+        ledger.apply(conn, row["kind"], ledger.record_data(row["payload"]), sms)
 
 
 @router.post(f"{API}/heartbeat", status_code=204)
@@ -110,7 +112,7 @@ def receipt_sms(body: ReceiptSms, request: Request, kiosk: Kiosk) -> dict[str, b
         ).first()
         if row is None or row.kind != "payment_completed":
             raise HTTPException(404, "no such payment from this kiosk (upload it first)")
-        payload = json.loads(row.payload)
+        payload = ledger.record_data(row.payload)
         phone = body.phone or conn.scalar(
             select(accounts.c.phone).where(
                 accounts.c.service == payload.get("service"),

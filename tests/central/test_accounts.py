@@ -118,8 +118,9 @@ def payment(service: str, account: str, fen: int) -> dict[str, object]:
     return {
         "id": str(uuid.uuid4()),
         "kind": "payment_completed",
-        "payload": {"service": service, "account": account, "method": "cash",
-                    "amount": {"minor": fen, "currency": "CNY"}},
+        "payload": {"kind": "payment_completed", "session": "s", "at": "2026-11-24T10:00:00Z",
+                    "data": {"service": service, "account": account, "method": "cash",
+                             "amount": {"minor": fen, "currency": "CNY"}}},
     }  # fmt: skip
 
 

@@ -19,17 +19,23 @@ PURCHASE = "6f1d3c56-0000-4000-8000-000000000001"
 def _purchase(minor: int = 10000, units: str = "175.17") -> dict[str, object]:
     return {
         "id": PURCHASE, "kind": "payment_completed",
-        "payload": {"service": "electricity", "account": ACCOUNT, "method": "cash",
-                    "amount": {"minor": minor, "currency": "CNY"},
-                    "tendered": {"minor": minor, "currency": "CNY"},
-                    "excess": {"minor": 0, "currency": "CNY"}, "excess_to": None,
-                    "details": {"units": units}},
+        "payload": _record("payment_completed", {
+            "service": "electricity", "account": ACCOUNT, "method": "cash",
+            "amount": {"minor": minor, "currency": "CNY"},
+            "tendered": {"minor": minor, "currency": "CNY"},
+            "excess": {"minor": 0, "currency": "CNY"}, "excess_to": None,
+            "details": {"units": units}}),
     }  # fmt: skip
 
 
 def _event(id_: str, kind: str, **extra: object) -> dict[str, object]:
-    payload = {"transaction": PURCHASE, "service": "electricity", "account": ACCOUNT, **extra}
-    return {"id": id_, "kind": kind, "payload": payload}
+    data = {"transaction": PURCHASE, "service": "electricity", "account": ACCOUNT, **extra}
+    return {"id": id_, "kind": kind, "payload": _record(kind, data)}
+
+
+def _record(kind: str, data: dict[str, object]) -> dict[str, object]:
+    """As a kiosk uploads it: its journal record."""
+    return {"kind": kind, "session": "s", "at": "2026-11-25T10:00:00+00:00", "data": data}
 
 
 def test_a_purchase_not_on_the_card_is_offered_until_written(tmp_path: Path) -> None:

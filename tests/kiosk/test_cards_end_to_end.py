@@ -184,7 +184,16 @@ def test_prepaid_purchase_written_to_the_account_card(
                 .startswith("PurchaseNotVerified")
             )
         else:
+            [load] = [x for x in k.commands if isinstance(x, c.LoadAccountCard)]
             stored = account.decode_purchase(KEY, "1234567890", bytes(card.purchase))
-            assert stored == account.Purchase(1, "175.17", 10000)
+            assert stored == account.Purchase(1, "175.17", 10000, load.transaction.bytes)
+            # the same purchase again (a reissue of a write that did arrive): not twice
+            answers: list[e.Event] = []
+            again = CardService(PcscReader(pcscd), answers.append, acquirer, account_key=KEY)
+            again.submit(load)
+            wait_until(lambda: bool(answers))
+            again.stop()
+            assert answers == [e.AccountCardLoaded(str(load.transaction), 1)]
+            assert account.decode_purchase(KEY, "1234567890", bytes(card.purchase)) == stored
     finally:
         k.stop()

@@ -8,10 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from pytestqt.qtbot import QtBot
+from sqlalchemy import insert, select
 
+from central.db import accounts, card_reissues
 from central.serve import Central, running
 from config.settings import PaymentMethod
 from drivers.cards import account
@@ -125,6 +128,66 @@ def test_server_down_the_account_card_buys_prepaid_units_for_cash_within_the_lim
             assert stored is not None
             assert stored.amount_fen == 10000
             assert stored.units == done.data["details"]["units"]
+        finally:
+            ui.stop()
+
+
+def test_a_purchase_the_card_refused_is_written_at_its_next_visit(
+    qtbot: QtBot, tmp_path: Path, pcscd: str, slot: Slot
+) -> None:
+    """The card refuses the write: paid, "not yet on your card", reported; the server
+    keeps it for the card; the next time the card is in a kiosk the purchase goes on
+    it, the customer is told, and the server stops offering it."""
+    with running(tmp_path / "central.db") as central:
+        with central.app.state.engine.begin() as conn:
+            conn.execute(insert(accounts).values(
+                service="electricity", account="3301234568", holder="陈*", prepaid=1,
+                prepaid_balance_fen=320, usage_this_period="2700",
+            ))  # fmt: skip
+        ui = start_kiosk(qtbot, tmp_path, central, card_reader=card_reader(pcscd))
+        journal = ui.app.journal
+        assert journal is not None
+
+        def offered() -> list[tuple[str, int]]:
+            with central.app.state.engine.connect() as conn:
+                rows = conn.execute(select(card_reissues.c.purchase, card_reissues.c.done))
+                return [(r.purchase, r.done) for r in rows]
+
+        try:
+            card = AccountCard(account="3301234568", service="electricity", fail_writes=True)
+            slot.insert(card)
+            qtbot.waitUntil(lambda: state(ui) is State.BILL_SHOWN, timeout=15_000)
+            touch(qtbot, ui, "¥100.00")
+            qtbot.waitUntil(lambda: state(ui) is State.CHOOSE_METHOD)
+            touch(qtbot, ui, "现金")
+            insert_note(qtbot, ui, 100)
+            qtbot.waitUntil(lambda: view(ui).notice is Notice.CARD_NOT_LOADED, timeout=20_000)
+            assert state(ui) is State.DONE and not any(card.purchase)
+            [(paid, done)] = journal.latest_transactions("payment_completed")
+            qtbot.waitUntil(lambda: offered() == [(paid, 0)], timeout=15_000)
+            with central.app.state.engine.connect() as conn:  # the server's ledger has it
+                assert conn.scalar(select(accounts.c.prepaid_balance_fen)) == 320 + 10000
+            slot.remove()
+            touch(qtbot, ui, "完成")
+            qtbot.waitUntil(lambda: state(ui) is State.ATTRACT, timeout=10_000)
+            card.fail_writes = False  # another day, another kiosk: the card is fine
+            slot.insert(card)
+            qtbot.waitUntil(lambda: view(ui).notice is Notice.CARD_REISSUED, timeout=20_000)
+            assert "您之前已付款的购买已写入卡中。" in shown_text(ui)
+            stored = account.decode_purchase(
+                bytes.fromhex(KEY_HEX), "3301234568", bytes(card.purchase)
+            )
+            assert stored is not None
+            assert (stored.units, stored.amount_fen) == (done.data["details"]["units"], 10000)
+            assert stored.reference == UUID(paid).bytes
+            qtbot.waitUntil(lambda: offered() == [(paid, 1)], timeout=15_000)
+            touch(qtbot, ui, "取消")
+            qtbot.waitUntil(lambda: state(ui) in (State.CANCELLED, State.ATTRACT), timeout=5_000)
+            slot.remove()
+            slot.insert(card)  # and again: nothing more to write
+            qtbot.waitUntil(lambda: state(ui) is State.BILL_SHOWN, timeout=15_000)
+            assert view(ui).notice is None and not view(ui).card_writing
+            assert len(journal.latest(["card_reissued"], limit=10)) == 1
         finally:
             ui.stop()
 
