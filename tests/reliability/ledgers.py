@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from central.db import transactions
+from central.db import card_reissues, transactions
 from kiosk.flow.records import RecordKind
 from offline_queue.journal import Journal
 
@@ -33,6 +33,8 @@ class Ledgers:
     exits: list[str] = field(default_factory=list)  # a kiosk that stopped by itself
     card_loaded: int = 0
     card_load_failed: int = 0
+    card_reissued: int = 0  # left to the server, then written at a later visit
+    reissues_astray: list[str] = field(default_factory=list)  # server and journal disagree
     not_uploaded: int = 0
     sessions: int = 0
     payments: int = 0
@@ -57,6 +59,8 @@ class Ledgers:
             out.append(f"the kiosk stopped by itself (see kiosk.log): {self.exits}")
         if self.card_loads_unanswered:
             out.append(f"card purchases neither loaded nor reported: {self.card_loads_unanswered}")
+        if self.reissues_astray:
+            out.append(f"card purchases the server mislaid: {self.reissues_astray}")
         if self.not_uploaded:
             out.append(f"{self.not_uploaded} transactions not uploaded")
         if not self.chain_ok:
@@ -70,7 +74,8 @@ class Ledgers:
             f"{sum(self.kills.values())} kills ({dict(sorted(self.kills.items()))}; "
             f"not reached in {REACH_S:.0f} s: {sum(self.late.values())}), "
             f"{self.sessions} sessions, {self.payments} payments, card purchases "
-            f"{self.card_loaded} loaded / {self.card_load_failed} left to the server, "
+            f"{self.card_loaded} loaded / {self.card_load_failed} left to the server "
+            f"({self.card_reissued} of them written later), "
             f"{len(self.stacked)} notes stacked = ¥{sum(self.stacked) / 100:.2f}, "
             f"{len(self.credited)} credited, central cash ¥{self.central_cash / 100:.2f}"
         )
@@ -82,11 +87,17 @@ def tally(ledgers: Ledgers, journal_path: Path, engine: Engine, kiosk_id: str) -
         ledgers.chain_ok = journal.verify().ok
         ledgers.not_uploaded = journal.outbox_counts()["pending"]
         sessions: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        failed: set[str] = set()
+        reissued: set[str] = set()
         for entry in journal.records():
             if entry.kind == RecordKind.NOTE_STACKED.value:
                 ledgers.credited.append(entry.data["value"]["minor"])
                 ledgers.credit_ids.append(entry.data["credit_id"])
             sessions.setdefault(entry.session or "-", []).append((entry.kind, entry.data))
+            if entry.kind == RecordKind.CARD_LOAD_FAILED.value:
+                failed.add(entry.data["transaction"])
+            elif entry.kind == RecordKind.CARD_REISSUED.value:
+                reissued.add(entry.data["transaction"])
     for session, records in sessions.items():
         stacked = sum(d["value"]["minor"] for k, d in records if k == "note_stacked")
         settled = sum(cash_of(k, d) for k, d in records)
@@ -108,6 +119,7 @@ def tally(ledgers: Ledgers, journal_path: Path, engine: Engine, kiosk_id: str) -
             if k == "card_loading" and d["transaction"] not in answered
         ]  # fmt: skip
     with engine.connect() as conn:
+        kept = dict(conn.execute(select(card_reissues.c.purchase, card_reissues.c.done)).all())
         rows = conn.execute(
             select(transactions.c.kind, transactions.c.payload).where(
                 transactions.c.kiosk_id == kiosk_id
@@ -115,6 +127,12 @@ def tally(ledgers: Ledgers, journal_path: Path, engine: Engine, kiosk_id: str) -
         ).all()
     for kind, payload in rows:
         ledgers.central_cash += cash_of(kind, json.loads(payload)["data"])
+    # every purchase left to the server is kept there until a kiosk wrote it, then done
+    ledgers.card_reissued += len(reissued)
+    ledgers.reissues_astray += [
+        purchase for purchase in failed | reissued | kept.keys()
+        if kept.get(purchase) != (purchase in reissued) or purchase not in failed
+    ]  # fmt: skip
 
 
 def cash_of(kind: str, data: dict[str, Any]) -> int:
