@@ -8,6 +8,8 @@
 * Every action checks the role's permission (``roles.PERMISSIONS``) and is
   journaled as a ``maintenance`` record with the role — a transaction, so it
   is uploaded to the central server like a payment. A PIN is never journaled.
+  While the journal cannot be written the menu still opens, without the flow
+  and with only what needs no journal (``unjournaled``).
 * Cash is counted from the journal (``cashbox``). A collection is one
   ``cash_collected`` record (a transaction too) and a printed report.
 * Slow work (printing, the card reader, the network) runs on the device's own
