@@ -39,6 +39,7 @@ class Totals:
     payments: int = 0
     loaded: int = 0
     left: int = 0
+    reissued: int = 0
     problems: list[str] = field(default_factory=list)
 
     def add(self, ledgers: Ledgers) -> None:
@@ -52,13 +53,15 @@ class Totals:
         self.payments += ledgers.payments
         self.loaded += ledgers.card_loaded
         self.left += ledgers.card_load_failed
+        self.reissued += ledgers.card_reissued
 
     def report(self, minutes: float) -> None:
         print(f"\n{sum(self.kills.values())} kills in {self.rigs} rigs, {minutes:.1f} min")
         print(f"  by point: {dict(sorted(self.kills.items()))}")
         print(f"  points not reached in time (killed there and then): {dict(self.late)}")
         print(f"  sessions {self.sessions}, payments {self.payments}; card purchases "
-              f"{self.loaded} loaded, {self.left} left to the server")  # fmt: skip
+              f"{self.loaded} loaded, {self.left} left to the server "
+              f"({self.reissued} of them written at a later visit)")  # fmt: skip
         stacked, credited, central = (f"¥{v / 100:.2f}" for v in
                                       (self.stacked, self.credited, self.central))  # fmt: skip
         print(f"  stacked by the simulator {stacked}, credited in the journal {credited}, "
