@@ -55,7 +55,7 @@ def polls(driver: PolledSerialDriver, count: int) -> list[float]:
     wait(lambda: driver.device_info() is not None)
     driver.round_trips.clear()
     wait(lambda: len(driver.round_trips) >= count, timeout=120)
-    return driver.round_trips[:count]
+    return driver.round_trips.latest()[:count]
 
 
 def report(name: str, samples: list[float], wire_bytes: int, bits: int) -> None:
@@ -97,7 +97,7 @@ def vend_valid_to_ack(notes: int) -> list[float]:
                 device.insert(10)
                 wait(lambda: len(device.stacked) > n)  # noqa: B023 - waited on at once
             wait(lambda: runner.flow.state is not State.CASH_INSERTING)
-            return list(driver.ack_delays)
+            return driver.ack_delays.latest()
         finally:
             driver.stop()
             runner.stop()

@@ -25,6 +25,7 @@ from typing import Protocol
 import serial
 
 from drivers import acceptor as ev
+from drivers.figures import DEFAULT_SIZE, Samples
 
 log = logging.getLogger(__name__)
 READ_SLICE_S = 0.005  # set once at open: changing a timeout reconfigures the port
@@ -70,6 +71,8 @@ Intent = Callable[[Host], list[ev.AcceptorEvent] | None]
 
 
 class PolledSerialDriver(ev.BillAcceptor):
+    FIGURES_KEPT = DEFAULT_SIZE  # the latest round trips and ACK delays kept in memory
+
     def __init__(
         self,
         port: str,
@@ -97,8 +100,8 @@ class PolledSerialDriver(ev.BillAcceptor):
         self._info: ev.DeviceInfo | None = None
         self._owner: int | None = None
         self._credit_seen_at: float | None = None
-        self.round_trips: list[float] = []  # seconds, polls only (for bench/)
-        self.ack_delays: list[float] = []  # credit seen → acknowledgement written
+        self.round_trips = Samples(self.FIGURES_KEPT)  # seconds, polls only (bench/, bounded)
+        self.ack_delays = Samples(self.FIGURES_KEPT)  # credit seen → ACK written (bounded)
 
     # -- BillAcceptor -------------------------------------------------------
     def start(self) -> None:
@@ -195,7 +198,7 @@ class PolledSerialDriver(ev.BillAcceptor):
         sent_at = self._clock()
         self._serial.write(request.wire)
         if self._is_ack(request) and self._credit_seen_at is not None:
-            self.ack_delays.append(sent_at - self._credit_seen_at)
+            self.ack_delays.add(sent_at - self._credit_seen_at)
             self._credit_seen_at = None
         if not request.expects_reply:
             return next_poll
@@ -205,7 +208,7 @@ class PolledSerialDriver(ev.BillAcceptor):
             self._dispatch(self._host.on_timeout(done))
             return next_poll
         if request.is_poll:
-            self.round_trips.append(done - sent_at)
+            self.round_trips.add(done - sent_at)
         self._dispatch(events)
         return next_poll
 

@@ -23,6 +23,7 @@ from typing import Any
 from kiosk.maintenance.roles import Function, Role
 
 log = logging.getLogger(__name__)
+KEPT = 100  # audit records held in memory while the journal fails (bounded)
 FUNCTIONS = frozenset(
     {Function.DIAGNOSTICS, Function.OUT_OF_SERVICE, Function.RESTART, Function.EXPORT}
 )
@@ -45,6 +46,7 @@ class Unjournaled:
     def write(self, data: dict[str, Any]) -> None:
         with self._lock:
             self.records.insert(0, Record(data))
+            del self.records[KEPT:]  # the lockout reads the latest few; the log keeps all
         log.warning("maintenance, not journaled (the journal cannot be written): %s", data)
 
     def enter(self, role: Role, timeout_s: float, on_timeout: Callable[[], object]) -> None:
