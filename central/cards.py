@@ -24,8 +24,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
+from central import refunds
 from central.auth import Kiosk, engine_of, errors
 from central.db import authorizations
+from central.payments import RefundAnswer, RefundRequest, carry_out
 
 API = "/api/v1"
 ACQUIRER_STALL_S = 30.0
@@ -94,6 +96,8 @@ def _store(request: Request, kiosk: str, body: AuthorizationRequest) -> Authoriz
         ).first()
         if old is None:
             approved, code, reason = decide(body.card.pan)
+            if refunds.reversed_before(conn, body.reference):  # the kiosk gave up first
+                approved, code, reason = False, "", "reversed before authorization"
             try:
                 conn.execute(
                     insert(authorizations).values(
@@ -113,3 +117,27 @@ def _store(request: Request, kiosk: str, body: AuthorizationRequest) -> Authoriz
         reference=body.reference, approved=bool(old.approved), auth_code=old.auth_code,
         reason=old.reason,
     )  # fmt: skip
+
+
+@router.post(
+    f"{API}/cards/{{reference}}/reverse", response_model=RefundAnswer, responses=errors(404)
+)
+def reverse(
+    reference: str, request: Request, kiosk: Kiosk, body: RefundRequest | None = None
+) -> RefundAnswer:
+    """Void the approval of a card payment whose session gave up (a late approval).
+    Idempotent. A reversal that comes before the authorization it names makes
+    that authorization a decline; a declined payment has nothing to reverse."""
+    reason = (body or RefundRequest(reason="late_approval")).reason
+    return carry_out(request, lambda conn: refunds.reverse_card(conn, kiosk, reference, reason))
+
+
+@router.get(f"{API}/cards/{{reference}}", response_model=RefundAnswer, responses=errors(404))
+def card_payment(reference: str, request: Request, kiosk: Kiosk) -> RefundAnswer:
+    """What became of a card payment: approved, declined or reversed."""
+    with engine_of(request).connect() as conn:
+        try:
+            found = refunds.card_status(conn, kiosk, reference)
+        except refunds.UnknownReference as exc:
+            raise HTTPException(404, str(exc)) from None
+    return RefundAnswer(reference=found.reference, status=found.status, amount=found.amount_fen)

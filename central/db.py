@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     func,
@@ -172,6 +173,19 @@ orders = Table(
     Column("method", String(16), nullable=False),
     Column("status", String(16), nullable=False, server_default="created"),
     Column("created_at", DateTime(timezone=True), server_default=func.now()),
+)
+
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(8), nullable=False),  # qr: an order refunded; card: a reversal
+    Column("reference", String(64), nullable=False),  # the order id or the card reference
+    Column("kiosk_id", String(64), ForeignKey("kiosks.id"), nullable=False, index=True),
+    Column("amount_fen", Integer, nullable=False),  # 0: a reversal before any authorization
+    Column("reason", String(64), nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), server_default=func.now()),
+    UniqueConstraint("kind", "reference", name="uq_refunds_reference"),
 )
 
 

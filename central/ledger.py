@@ -8,12 +8,17 @@ next visit (``card_reissues``), until a kiosk reports it written."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from central import refunds
 from central.db import accounts, bill_lines, card_reissues, coupons, transactions
 from central.sms import SmsSender
+
+log = logging.getLogger(__name__)
+QR_REFUND, CARD_REVERSAL = "qr_refund", "card_reversal"
 
 
 def yuan(fen: int) -> str:
@@ -28,8 +33,11 @@ def record_data(stored: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def apply(conn: Connection, kind: str, payload: dict[str, Any], sms: SmsSender) -> None:
-    """``payload``: the record's data."""
+def apply(conn: Connection, kiosk: str, kind: str, payload: dict[str, Any], sms: SmsSender) -> None:
+    """``payload``: the record's data; ``kiosk``: who uploaded it."""
+    if kind in (QR_REFUND, CARD_REVERSAL):
+        _give_back(conn, kiosk, kind, payload)
+        return
     if kind in ("card_load_failed", "card_reissued"):
         _card_load(conn, kind, payload)
         return
@@ -89,6 +97,20 @@ def _settle(conn: Connection, service: str, account: str, fen: int) -> None:
         where = (accounts.c.service == service, accounts.c.account == account)
         balance = conn.scalar(select(accounts.c.prepaid_balance_fen).where(*where)) or 0
         conn.execute(update(accounts).where(*where).values(prepaid_balance_fen=balance + left))
+
+
+def _give_back(conn: Connection, kiosk: str, kind: str, payload: dict[str, Any]) -> None:
+    """The durable road of a refund or reversal (the kiosk's outbox): carried out
+    here unless the direct call already did; a reference the server does not
+    know, or an order never paid, has nothing to give back."""
+    reason = str(payload.get("reason") or "")
+    try:
+        if kind == QR_REFUND and isinstance(payload.get("order_id"), str):
+            refunds.refund_order(conn, kiosk, payload["order_id"], reason)
+        elif kind == CARD_REVERSAL and isinstance(payload.get("reference"), str):
+            refunds.reverse_card(conn, kiosk, payload["reference"], reason)
+    except (refunds.UnknownReference, refunds.NothingToRefund) as exc:
+        log.warning("%s from %s not carried out: %s", kind, kiosk, exc)
 
 
 def _card_load(conn: Connection, kind: str, payload: dict[str, Any]) -> None:

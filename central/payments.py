@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import enum
 import secrets
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, StrictInt
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
+from central import refunds
 from central.auth import Kiosk, engine_of, errors
 from central.db import orders
 
@@ -146,3 +149,44 @@ def cancel_payment(order_id: str, request: Request, kiosk: Kiosk) -> Order:
     if row is None:
         raise HTTPException(404, "no such order for this kiosk")
     return _order(row, str(request.base_url))
+
+
+class RefundRequest(BaseModel):
+    reason: str = Field(default="late_payment", max_length=64, pattern=r"^[a-z_]*$")
+
+
+class RefundAnswer(BaseModel):
+    reference: str = Field(description="the order id, or the card payment's reference")
+    status: str = Field(description="refunded (an order); reversed or declined (a card)")
+    amount: int = Field(description="fen given back; 0 when nothing had been taken")
+
+
+def carry_out(request: Request, work: Callable[[Connection], refunds.Refund]) -> RefundAnswer:
+    """Run a refund or reversal; a race with the same ask by the other road
+    (the kiosk's upload) is settled by asking once more, which finds it done."""
+    for attempt in range(2):
+        try:
+            with engine_of(request).begin() as conn:
+                done = work(conn)
+            break
+        except refunds.UnknownReference as exc:
+            raise HTTPException(404, str(exc)) from None
+        except refunds.NothingToRefund as exc:
+            raise HTTPException(409, str(exc)) from None
+        except IntegrityError:
+            if attempt:
+                raise
+    return RefundAnswer(reference=done.reference, status=done.status, amount=done.amount_fen)
+
+
+@router.post(
+    f"{API}/payments/{{order_id}}/refund", response_model=RefundAnswer, responses=errors(404, 409)
+)
+def refund_payment(
+    order_id: str, request: Request, kiosk: Kiosk, body: RefundRequest | None = None
+) -> RefundAnswer:
+    """Give a paid order back to the wallet in full (a payment that arrived after
+    its session gave up). Idempotent: asking again answers the same and gives
+    nothing back twice; 409 if the order was never paid."""
+    reason = (body or RefundRequest()).reason
+    return carry_out(request, lambda conn: refunds.refund_order(conn, kiosk, order_id, reason))

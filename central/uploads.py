@@ -91,7 +91,7 @@ def upload(batch: Batch, request: Request, kiosk: Kiosk) -> BatchResult:
 
 def _apply(conn: Connection, rows: list[dict[str, Any]], sms: SmsSender) -> None:
     for row in rows:
-        ledger.apply(conn, row["kind"], ledger.record_data(row["payload"]), sms)
+        ledger.apply(conn, row["kiosk_id"], row["kind"], ledger.record_data(row["payload"]), sms)
 
 
 @router.post(f"{API}/heartbeat", status_code=204)

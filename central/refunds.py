@@ -1,0 +1,124 @@
+"""Money that arrived after its session gave up goes back to its source.
+
+A kiosk whose customer left before a QR payment or a card approval arrived
+asks twice, by two roads that end here: the direct call
+(``POST /api/v1/payments/{order_id}/refund``,
+``POST /api/v1/cards/{reference}/reverse``) and the journal record it uploads
+(``qr_refund``, ``card_reversal``) through its durable outbox. Whichever comes
+first carries it out; the other finds it done. One ``refunds`` row per order or
+card reference, so nothing is ever given back twice.
+
+* An order is refunded only if it was paid: its status becomes ``refunded``
+  and the sandbox provider's page shows it. An order that was never paid has
+  nothing to give back (``NothingToRefund``).
+* A card reversal voids an approved authorization. A reversal that arrives
+  before the authorization it names (the kiosk gave up while the acquirer was
+  still deciding) is kept as a tombstone: the later authorization is declined,
+  so the card is never charged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select, update
+
+from central.db import authorizations, orders, refunds
+
+QR, CARD = "qr", "card"
+
+
+class UnknownReference(LookupError):
+    """No order or authorization of that reference belongs to the kiosk."""
+
+
+class NothingToRefund(ValueError):
+    """The order was never paid: nothing to give back."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    reference: str
+    status: str  # refunded (an order), reversed or declined (a card payment)
+    amount_fen: int
+
+
+def refund_order(conn: Connection, kiosk: str, order_id: str, reason: str) -> Refund:
+    """Refund a paid order of ``kiosk`` in full; asking again answers the same."""
+    row = conn.execute(
+        select(orders.c.status, orders.c.amount_fen).where(
+            orders.c.id == order_id, orders.c.kiosk_id == kiosk
+        )
+    ).first()
+    if row is None:
+        raise UnknownReference(f"no order {order_id} from this kiosk")
+    if row.status == "refunded":
+        return Refund(order_id, "refunded", row.amount_fen)
+    if row.status != "paid":
+        raise NothingToRefund(f"order {order_id} is {row.status}, not paid")
+    done = conn.execute(
+        update(orders)
+        .where(orders.c.id == order_id, orders.c.status == "paid")
+        .values(status="refunded")
+    ).rowcount
+    if done:
+        _record(conn, QR, order_id, kiosk, row.amount_fen, reason)
+    return Refund(order_id, "refunded", row.amount_fen)
+
+
+def reverse_card(conn: Connection, kiosk: str, reference: str, reason: str) -> Refund:
+    """Void the authorization of ``reference``; before it exists, forbid it."""
+    auth = conn.execute(
+        select(authorizations.c.kiosk_id, authorizations.c.approved,
+               authorizations.c.amount_fen)
+        .where(authorizations.c.reference == reference)
+    ).first()  # fmt: skip
+    if auth is not None and auth.kiosk_id != kiosk:
+        raise UnknownReference(f"no card payment {reference} from this kiosk")
+    if auth is not None and not auth.approved:
+        return Refund(reference, "declined", 0)
+    amount = auth.amount_fen if auth is not None else 0
+    _record(conn, CARD, reference, kiosk, amount, reason)
+    return Refund(reference, "reversed", amount)
+
+
+def reversed_before(conn: Connection, reference: str) -> bool:
+    """Whether a reversal of ``reference`` is already recorded."""
+    found = conn.scalar(
+        select(refunds.c.id).where(refunds.c.kind == CARD, refunds.c.reference == reference)
+    )
+    return found is not None
+
+
+def card_status(conn: Connection, kiosk: str, reference: str) -> Refund:
+    """What became of a card payment: approved, declined, reversed."""
+    auth = conn.execute(
+        select(authorizations).where(
+            authorizations.c.reference == reference, authorizations.c.kiosk_id == kiosk
+        )
+    ).first()
+    if auth is None:
+        if reversed_before(conn, reference):
+            return Refund(reference, "reversed", 0)
+        raise UnknownReference(f"no card payment {reference} from this kiosk")
+    if reversed_before(conn, reference):
+        return Refund(reference, "reversed", auth.amount_fen)
+    return Refund(reference, "approved" if auth.approved else "declined", auth.amount_fen)
+
+
+def _record(
+    conn: Connection, kind: str, reference: str, kiosk: str, amount_fen: int, reason: str
+) -> None:
+    """One row per reference: a second ask (the other road) changes nothing. Two
+    asks racing each other: the loser's transaction fails on the unique key and
+    is asked again by its caller (the upload goes item by item, the route retries)."""
+    known = conn.scalar(
+        select(refunds.c.id).where(refunds.c.kind == kind, refunds.c.reference == reference)
+    )
+    if known is None:
+        conn.execute(
+            insert(refunds).values(
+                kind=kind, reference=reference, kiosk_id=kiosk, amount_fen=amount_fen,
+                reason=reason[:64],
+            )
+        )  # fmt: skip
