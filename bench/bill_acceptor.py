@@ -72,7 +72,7 @@ def vend_valid_to_ack(notes: int) -> list[float]:
     device = Id003Device()
     with tempfile.TemporaryDirectory() as folder, PtyServer(device) as server:
         journal = Journal(Path(folder) / "journal.db")
-        runner = FlowRunner(PayFlow(settings), journal)
+        runner = FlowRunner(PayFlow(settings), journal, services=lambda command: None)
         link = AcceptorLink(runner, journal)
         driver = Id003Driver(
             server.path, link.on_event, link.credit, poll_interval_s=0.02, reply_timeout_s=0.1

@@ -18,7 +18,7 @@ from central.db import accounts, bill_lines, card_reissues, coupons, transaction
 from central.sms import SmsSender
 
 log = logging.getLogger(__name__)
-QR_REFUND, CARD_REVERSAL = "qr_refund", "card_reversal"
+QR_REFUND, CARD_REVERSAL, QR_UNRESOLVED = "qr_refund", "card_reversal", "qr_unresolved"
 
 
 def yuan(fen: int) -> str:
@@ -35,7 +35,7 @@ def record_data(stored: str) -> dict[str, Any]:
 
 def apply(conn: Connection, kiosk: str, kind: str, payload: dict[str, Any], sms: SmsSender) -> None:
     """``payload``: the record's data; ``kiosk``: who uploaded it."""
-    if kind in (QR_REFUND, CARD_REVERSAL):
+    if kind in (QR_REFUND, CARD_REVERSAL, QR_UNRESOLVED):
         _give_back(conn, kiosk, kind, payload)
         return
     if kind in ("card_load_failed", "card_reissued"):
@@ -107,6 +107,8 @@ def _give_back(conn: Connection, kiosk: str, kind: str, payload: dict[str, Any])
     try:
         if kind == QR_REFUND and isinstance(payload.get("order_id"), str):
             refunds.refund_order(conn, kiosk, payload["order_id"], reason)
+        elif kind == QR_UNRESOLVED and isinstance(payload.get("order_id"), str):
+            refunds.settle_unresolved(conn, kiosk, payload["order_id"])
         elif kind == CARD_REVERSAL and isinstance(payload.get("reference"), str):
             refunds.reverse_card(conn, kiosk, payload["reference"], reason)
     except (refunds.UnknownReference, refunds.NothingToRefund) as exc:

@@ -11,6 +11,8 @@ card reference, so nothing is ever given back twice.
 * An order is refunded only if it was paid: its status becomes ``refunded``
   and the sandbox provider's page shows it. An order that was never paid has
   nothing to give back (``NothingToRefund``).
+* An order the kiosk gave up on without an answer (``qr_unresolved``) is
+  cancelled if unpaid and refunded if paid.
 * A card reversal voids an approved authorization. A reversal that arrives
   before the authorization it names (the kiosk gave up while the acquirer was
   still deciding) is kept as a tombstone: the later authorization is declined,
@@ -64,6 +66,23 @@ def refund_order(conn: Connection, kiosk: str, order_id: str, reason: str) -> Re
     if done:
         _record(conn, QR, order_id, kiosk, row.amount_fen, reason)
     return Refund(order_id, "refunded", row.amount_fen)
+
+
+def settle_unresolved(conn: Connection, kiosk: str, order_id: str) -> str:
+    """A kiosk gave up on an order without hearing whether it was paid (its cancel
+    went unanswered, or it restarted while waiting): an unpaid order is cancelled
+    so the phone can no longer pay it, a paid one is refunded. The new status."""
+    cancelled = conn.execute(
+        update(orders)
+        .where(orders.c.id == order_id, orders.c.kiosk_id == kiosk, orders.c.status == "created")
+        .values(status="cancelled")
+    ).rowcount
+    if cancelled:
+        return "cancelled"
+    try:
+        return refund_order(conn, kiosk, order_id, "unresolved").status
+    except NothingToRefund:
+        return "cancelled"
 
 
 def reverse_card(conn: Connection, kiosk: str, reference: str, reason: str) -> Refund:

@@ -28,6 +28,7 @@ from drivers.cards.reader import CardInserted, CardPulled, CardWatcher, PcscRead
 from kiosk.flow import PayFlow, State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
+from kiosk.flow.records import RecordKind
 from kiosk.flow.view import View
 from kiosk.maintenance.cashbox import cashbox
 from kiosk.maintenance.service import Maintenance
@@ -39,6 +40,7 @@ from kiosk.maintenance.trials import (
 )
 from kiosk.money import Money
 from kiosk.recovery import RecoveryReport, recover
+from kiosk.shell.absent import NoCardReader, NoCentral
 from kiosk.shell.acceptor_link import AcceptorLink
 from kiosk.shell.cards import Authorization, CardService
 from kiosk.shell.central import CentralService, Credentials, load_credentials
@@ -52,6 +54,7 @@ from offline_queue.journal import Journal
 from offline_queue.sync import SyncWorker
 
 log = logging.getLogger(__name__)
+OUTBOX_SCAN = 1000  # unsent refunds and reversals asked for again at start
 QR_METHODS = frozenset(PaymentMethod) - {PaymentMethod.CASH, PaymentMethod.CARD}
 
 
@@ -102,7 +105,7 @@ class KioskApp:
         journal = self.journal = Journal(self.data_dir / "journal.db")
         self.recovery = recover(journal)  # before any customer can start a session
         runner = self.runner = FlowRunner(
-            PayFlow(self.settings), journal, services=self._service,
+            PayFlow(self.settings), journal,
             time_scale=self._time_scale, dispatch=self._dispatch, on_failure=self._journal_failed,
         )  # fmt: skip
         self.printer = self._keep(build_printer(self.settings.printer, self._receipts_png))
@@ -115,6 +118,8 @@ class KioskApp:
         self._start_cards(runner)
         self._link = AcceptorLink(runner, journal, health=self.health)
         self._start_acceptor(self.settings)
+        self._route(runner)
+        self._resend_refunds(journal)
         runner.start()
         runner.post(e.MethodsAvailable(self.methods()))
         if technician_out_of_service(journal):
@@ -291,36 +296,51 @@ class KioskApp:
         """Vouchers for money a crash left behind; receipts a crash did not print."""
         assert self.receipts is not None
         for voucher in report.vouchers:
-            self.receipts.submit(c.PrintVoucher(voucher.transaction, voucher.amount))
+            self.receipts.execute(c.PrintVoucher(voucher.transaction, voucher.amount))
         for session in report.receipts_to_reprint:
             log.info("session %s was paid before the restart; its receipt is reprinted", session)
 
     # -- commands -----------------------------------------------------------
-    def _service(self, command: c.Command) -> None:
-        if isinstance(command, c.Show):
-            self._show(command.view)
-            return
-        if self.receipts is not None and self.receipts.submit(command):
-            return
-        if self.cards is not None and self.cards.submit(command):
-            return
-        if self.central is not None and self.central.submit(command):
-            return
-        self._unserved(command)
+    def _route(self, runner: FlowRunner) -> None:
+        """Every command the flow can emit, to the one part that carries it out;
+        the kiosk does not start with a gap (``UnroutedCommand``)."""
+        routes = runner.routes
+        routes.add(self._show_command, [c.Show])
+        routes.add(self._health_check, [c.RequestHealthCheck])
+        assert self.receipts is not None
+        routes.add(self.receipts.execute, ReceiptService.COMMANDS)
+        cards = self.cards or NoCardReader(runner.post)
+        routes.add(cards.execute, cards.COMMANDS)
+        central = self.central or NoCentral(runner.post)
+        routes.add(central.execute, central.COMMANDS)
+        routes.check()
 
-    def _unserved(self, command: c.Command) -> None:
-        """A command no part takes: its answer says so, so the flow never hangs on it."""
-        post = self.post
-        if isinstance(command, c.LookUpBill | c.LookUpBillByPhone):
-            post(e.LookupFailed("no central server"))
-        elif isinstance(command, c.CreateQrOrder):
-            post(e.QrOrderFailed("no central server"))
-        elif isinstance(command, c.StartCardPayment):
-            post(e.CardFailed("no card reader"))
-        elif isinstance(command, c.LoadAccountCard):
-            post(e.AccountCardLoadFailed(str(command.transaction), "no card reader"))
-        elif not isinstance(command, c.RequestHealthCheck):
-            log.info("no part takes %s", type(command).__name__)
+    def _show_command(self, command: c.Command) -> None:
+        assert isinstance(command, c.Show)
+        self._show(command.view)
+
+    def _health_check(self, _: c.Command) -> None:
+        """The attract screen's periodic check: the printer's paper and what the
+        devices allow (answered as PrinterChanged and MethodsAvailable)."""
+        if self.receipts is not None:
+            self.receipts.check_status()
+        self.post(e.MethodsAvailable(self.methods()))
+
+    def _resend_refunds(self, journal: Journal) -> None:
+        """Refunds and reversals still waiting in the outbox (a restart, or the
+        server was down): asked for again now; the outbox uploads them as well."""
+        if self.central is None:
+            return
+        kinds = (RecordKind.QR_REFUND.value, RecordKind.CARD_REVERSAL.value)
+        for _, kind, payload in journal.outbox_pending(OUTBOX_SCAN, kinds):
+            data = payload.get("data")
+            if not isinstance(data, dict):
+                continue
+            reason = str(data.get("reason") or "")
+            if kind == RecordKind.QR_REFUND.value and isinstance(data.get("order_id"), str):
+                self.central.execute(c.RefundQrOrder(data["order_id"], reason))
+            elif kind == RecordKind.CARD_REVERSAL.value and isinstance(data.get("reference"), str):
+                self.central.execute(c.ReverseCardPayment(data["reference"], reason))
 
     # -- telemetry ------------------------------------------------------------
     def _allowance(self) -> Money:

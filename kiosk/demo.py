@@ -376,7 +376,9 @@ def _notes_through_the_acceptor(
     receipts: list[ReceiptService] = []
 
     def services(command: c.Command) -> None:
-        if not receipts[0].submit(command):  # printing runs on the printer's thread
+        if isinstance(command, ReceiptService.COMMANDS):  # on the printer's thread
+            receipts[0].execute(command)
+        else:
             shell.service(command)
 
     runner = FlowRunner(PayFlow(settings), journal, services=services, observer=shell.observe)

@@ -118,9 +118,9 @@ def _session(
         central: list[CentralService] = []
 
         def service(command: c.Command) -> None:
-            if central[0].submit(command):
-                return
-            if isinstance(command, c.PrintReceipt):
+            if isinstance(command, CentralService.COMMANDS):
+                central[0].execute(command)
+            elif isinstance(command, c.PrintReceipt):
                 tx = str(command.transaction)
                 result = print_payment(printer, journal, settings, tx, Language.ZH)
                 printed = result is not None and result.printed

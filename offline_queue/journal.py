@@ -275,14 +275,19 @@ class Journal:
         return [row[0] for row in self._read(query)]
 
     # -- the outbox, for the sync worker -------------------------------------
-    def outbox_pending(self, limit: int) -> list[tuple[str, str, dict[str, Any]]]:
-        """Up to ``limit`` transactions not yet sent and not dead: (id, kind, payload)."""
+    def outbox_pending(
+        self, limit: int, kinds: Sequence[str] | None = None
+    ) -> list[tuple[str, str, dict[str, Any]]]:
+        """Up to ``limit`` transactions not yet sent and not dead, of ``kinds`` if
+        given: (id, kind, payload)."""
         query = (
             select(outbox.c.id, outbox.c.kind, outbox.c.payload)
             .where(outbox.c.sent_at.is_(None), outbox.c.dead == 0)
             .order_by(outbox.c.seq)
             .limit(limit)
         )
+        if kinds is not None:
+            query = query.where(outbox.c.kind.in_(list(kinds)))
         return [(r.id, r.kind, json.loads(r.payload)) for r in self._read(query)]
 
     def outbox_mark(self, ids: Sequence[str], *, sent: bool, error: str | None = None) -> None:

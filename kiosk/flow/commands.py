@@ -104,9 +104,18 @@ class StartCardPayment(Command):
 
 @dataclass(frozen=True, slots=True)
 class CancelCardPayment(Command):
-    """Stop reading and void any authorization of ``reference``."""
+    """Stop waiting for a card or an answer for ``reference`` (the card reader's)."""
 
     reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReverseCardPayment(Command):
+    """Void any approval of ``reference`` at the acquirer: its session gave up.
+    The ``card_reversal`` record journaled with it is the durable copy."""
+
+    reference: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,9 +138,11 @@ class CancelQrOrder(Command):
 
 @dataclass(frozen=True, slots=True)
 class RefundQrOrder(Command):
-    """A QR payment that arrived after its session ended goes back to the wallet."""
+    """A QR payment that arrived after its session ended goes back to the wallet.
+    The ``qr_refund`` record journaled with it is the durable copy."""
 
     order_id: str
+    reason: str = "late_payment"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ The handlers live in ``cash``, ``electronic`` and ``machine``.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
 from uuid import UUID, uuid4
@@ -23,6 +24,7 @@ from kiosk.flow.transitions import allowed
 from kiosk.flow.view import View
 from kiosk.money import Money
 
+GIVEN_BACK_KEPT = 64
 OFFLINE_USAGE = Decimal(10**9)  # past every tier boundary: the top tier's price
 _TIMEOUT_NAME = {State.TIMED_OUT: "cancelled"}
 _CUSTOMER_FACING = SESSION_STATES | ENDED_STATES
@@ -53,6 +55,9 @@ class FlowCore:
         self._settings_version = 0
         self._maintenance_role: str | None = None
         self._acceptor_test = False
+        # orders and card references already given back: a second late answer for
+        # the same one (a poll and a cancel both answering "paid") asks nothing more
+        self._given_back: deque[str] = deque(maxlen=GIVEN_BACK_KEPT)
 
     # -- public -------------------------------------------------------------
     @property
@@ -244,6 +249,8 @@ class FlowCore:
                 self._new_id(),
             )
             self._emit(c.CancelCardPayment(s.card_reference))
+            self._emit(c.ReverseCardPayment(s.card_reference, outcome.value))
+            self._given_back.append(s.card_reference)
         self._settle_credit(outcome.value)
         self._close(outcome)
         target = State.TIMED_OUT if outcome is Outcome.TIMED_OUT else State.CANCELLED

@@ -30,12 +30,15 @@ class ElectronicHandlers(FlowCore):
             self._complete(s.amount, details)
             return
         # Approved after its session gave up: void it, and say so in the journal.
+        if event.reference in self._given_back:
+            return  # reversed when the session gave up: that record and call cover it
+        self._given_back.append(event.reference)
         self._journal(
             RecordKind.CARD_REVERSAL,
             {"reference": event.reference, "reason": "late_approval"},
             self._new_id(),
         )
-        self._emit(c.CancelCardPayment(event.reference))
+        self._emit(c.ReverseCardPayment(event.reference, "late_approval"))
 
     def _on_card_declined(self, _: e.CardDeclined) -> None:
         if self.state is State.CARD_PAYING:
@@ -72,6 +75,9 @@ class ElectronicHandlers(FlowCore):
             self._journal(RecordKind.QR_PAID, {"order_id": event.order_id, **self._context()})
             self._complete(s.amount, {"order_id": event.order_id})
             return
+        if event.order_id in self._given_back:
+            return  # a second late answer for the same order: refunded once
+        self._given_back.append(event.order_id)
         self._journal(
             RecordKind.QR_REFUND,
             {"order_id": event.order_id, "reason": "late_payment"},

@@ -6,7 +6,8 @@
   acquirer to authorize, and answers ``CardApproved`` (masked PAN, auth code),
   ``CardDeclined`` or ``CardFailed``. The full PAN and track 2 leave the card
   driver only inside the authorization request; nothing here logs them.
-* ``CancelCardPayment`` stops the wait (a late approval is voided by the flow).
+* ``CancelCardPayment`` stops the wait; an approval that still comes is
+  reversed at the acquirer (``ReverseCardPayment``, the central server's).
 * A card that is not an account card may be a technician card: checked with a
   fresh challenge against the staff-card key, it goes to ``on_staff`` (a
   ``StaffCard``, or the reason it was refused).
@@ -80,17 +81,15 @@ class CardService:
         self._thread = threading.Thread(target=self._run, name="card reader", daemon=True)
         self._thread.start()
 
-    def submit(self, command: c.Command) -> bool:
-        if isinstance(command, c.StartCardPayment):
-            self._jobs.put(command)
-            return True
+    COMMANDS = (c.StartCardPayment, c.CancelCardPayment, c.LoadAccountCard)
+
+    def execute(self, command: c.Command) -> None:
         if isinstance(command, c.CancelCardPayment):
-            self._cancelled.add(command.reference)
-            return True
-        if isinstance(command, c.LoadAccountCard):
+            self._cancelled.add(command.reference)  # seen by the waiting job at once
+        elif isinstance(command, c.StartCardPayment | c.LoadAccountCard):
             self._jobs.put(command)
-            return True
-        return False
+        else:
+            raise TypeError(f"not a card reader command: {type(command).__name__}")
 
     def card_inserted(self) -> None:
         """From the card watcher: maybe an account card."""

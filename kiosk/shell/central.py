@@ -4,7 +4,9 @@ LookUpBill → ``GET /api/v1/bills/{service}/{account}``; RequestPhoneCode →
 ``POST /api/v1/phone/code``; LookUpBillByPhone → ``POST /api/v1/bills/by-phone``;
 CreateQrOrder →
 ``POST /api/v1/payments/create``; QueryQrOrder → ``GET /api/v1/payments/{id}``;
-CancelQrOrder → ``POST …/cancel``. Every request has a timeout; a timeout, a
+CancelQrOrder → ``POST …/cancel``; RefundQrOrder → ``POST …/refund`` and
+ReverseCardPayment → ``POST /api/v1/cards/{reference}/reverse`` (the uploaded
+journal record is their durable copy). Every request has a timeout; a timeout, a
 network error or an answer that is not what the API promises becomes a clear
 event (LookupFailed, QrOrderFailed, QrPending) — never a crash, never a guess.
 ``authorize`` is the card service's acquirer (``POST /api/v1/cards/authorize``).
@@ -88,7 +90,9 @@ def _units(value: object) -> str:
 CENTRAL_COMMANDS = (
     c.LookUpBill, c.LookUpBillByPhone, c.RequestPhoneCode,
     c.CreateQrOrder, c.QueryQrOrder, c.CancelQrOrder,
+    c.RefundQrOrder, c.ReverseCardPayment,
 )  # fmt: skip
+REFUND_COMMANDS = (c.RefundQrOrder, c.ReverseCardPayment)
 
 
 class CentralService:
@@ -109,11 +113,39 @@ class CentralService:
         self._thread = threading.Thread(target=self._run, name="central", daemon=True)
         self._thread.start()
 
-    def submit(self, command: c.Command) -> bool:
-        if isinstance(command, CENTRAL_COMMANDS):
-            self._jobs.put(command)
-            return True
-        return False
+    COMMANDS = CENTRAL_COMMANDS
+
+    def execute(self, command: c.Command) -> None:
+        if not isinstance(command, CENTRAL_COMMANDS):
+            raise TypeError(f"not a central server command: {type(command).__name__}")
+        self._jobs.put(command)
+
+    def give_back(self, command: c.RefundQrOrder | c.ReverseCardPayment) -> str | None:
+        """Ask the server to refund a late QR payment or reverse a late card
+        approval: its status (``refunded``, ``reversed``, ``declined``), or None
+        when the server could not be asked now. The journaled record, uploaded
+        through the outbox, is the durable copy: the server carries out whichever
+        arrives first and the other finds it done. A refusal (404, 409: nothing
+        to give back) is final and logged."""
+        if isinstance(command, c.RefundQrOrder):
+            url = f"{self._api}/payments/{command.order_id}/refund"
+        else:
+            url = f"{self._api}/cards/{command.reference}/reverse"
+        try:
+            response = self._session.post(
+                url, json={"reason": command.reason}, timeout=self._timeout
+            )
+            if response.status_code in (404, 409):
+                log.warning("%s refused: %s", url.rsplit("/api/v1", 1)[1], response.text[:200])
+                return "refused"
+            response.raise_for_status()
+            status = response.json()["status"]
+        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+            log.warning("%s not sent now (the outbox carries it): %s", type(command).__name__,
+                        type(exc).__name__)  # fmt: skip
+            return None
+        log.info("%s: %s", type(command).__name__, status)
+        return str(status)
 
     def authorize(self, request: Mapping[str, object]) -> Authorization:
         """The card service's acquirer: ``POST /api/v1/cards/authorize``. Raises on
@@ -168,6 +200,9 @@ class CentralService:
                 log.exception("central job %r failed", job)
 
     def _answer(self, job: c.Command) -> e.Event | None:  # noqa: PLR0911 - one answer per case
+        if isinstance(job, REFUND_COMMANDS):
+            self.give_back(job)
+            return None
         try:
             if isinstance(job, c.RequestPhoneCode):
                 response = self._session.post(

@@ -174,12 +174,17 @@ class ReceiptService:
         self._thread = threading.Thread(target=self._run, name="printer", daemon=True)
         self._thread.start()
 
-    def submit(self, command: c.Command) -> bool:
-        """Take the commands that are the printer's: print jobs and health checks."""
-        if isinstance(command, c.PrintReceipt | c.PrintVoucher | c.RequestHealthCheck):
-            self._jobs.put(command)
-            return command.__class__ is not c.RequestHealthCheck  # others check too
-        return False
+    COMMANDS = (c.PrintReceipt, c.PrintVoucher)
+
+    def execute(self, command: c.Command) -> None:
+        """A print job, after the ones queued (the printer has one owner thread)."""
+        if not isinstance(command, self.COMMANDS):
+            raise TypeError(f"not a printer command: {type(command).__name__}")
+        self._jobs.put(command)
+
+    def check_status(self) -> None:
+        """Ask the printer how it is; a change (paper out, back) is posted to the flow."""
+        self._jobs.put(c.RequestHealthCheck())
 
     def reprint(self, transaction: str, lang: Language, done: Callable[[bool], object]) -> None:
         """Print a past payment's receipt again, after the jobs already queued (the

@@ -1,10 +1,12 @@
 """Runs the pay flow on one thread and carries out its commands.
 
 Every event, from any thread, goes through ``post``; the runner's thread
-feeds it to ``PayFlow`` and executes the commands in order: journal records
-are written durably (``kiosk.journaling``), timers become ``threading.Timer``s
-that post ``TimerFired``, acceptor commands go to the driver, and everything
-else (screens, the server, the printer) to ``services``.
+feeds it to ``PayFlow`` and executes the commands in order through its
+routing table (``routes``): the runner's own are journal records, written
+durably (``kiosk.journaling``), timers, which become ``threading.Timer``s that
+post ``TimerFired``, and acceptor commands, which go to the driver; the app
+routes the rest (screens, the server, the printer, the card reader), or
+``services`` takes them all (tests and the console demo).
 
 ``post_credit`` is the credit path: its Event is set once the ``note_stacked``
 record of that note is on disk — before the rest of the batch (a receipt may
@@ -30,9 +32,15 @@ from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow.records import RecordKind
 from kiosk.journaling import write
+from kiosk.shell.routing import Routes, command_types
 from offline_queue.journal import Journal, JournalError
 
 log = logging.getLogger(__name__)
+TIMER_COMMANDS = frozenset({c.ArmTimer, c.CancelTimer})
+ACCEPTOR_COMMANDS = frozenset({c.EnableAcceptor, c.DisableAcceptor, c.StackNote, c.ReturnNote})
+RUNNER_COMMANDS: frozenset[type[c.Command]] = (
+    frozenset({c.JournalRecord}) | TIMER_COMMANDS | ACCEPTOR_COMMANDS
+)
 Services = Callable[[c.Command], None]
 Dispatch = Callable[[Callable[[], None]], None]  # runs a callable on the flow's owner thread
 
@@ -62,7 +70,13 @@ class FlowRunner:
         self._on_failure = on_failure
         self.journal = journal
         self.acceptor = acceptor
-        self._services = services or (lambda command: None)
+        self._current: _Item | None = None  # the item whose commands are running
+        self.routes = Routes()
+        self.routes.add(self._write, [c.JournalRecord])
+        self.routes.add(self._timer, TIMER_COMMANDS)
+        self.routes.add(self._to_acceptor, ACCEPTOR_COMMANDS)
+        if services is not None:  # one executor for the rest (tests, the console demo)
+            self.routes.add(services, command_types() - RUNNER_COMMANDS)
         self._observer = observer  # sees every command before it runs (the demo prints them)
         self._time_scale = time_scale  # the demo runs its timers faster
         self._dispatch = dispatch
@@ -86,7 +100,7 @@ class FlowRunner:
 
     def stop(self) -> None:
         self._stopped = True
-        if self._dispatch is None:
+        if self._dispatch is None and self._thread.ident is not None:  # it was started
             self._inbox.put(None)
             self._thread.join(timeout=5)
         for timer in self._timers.values():
@@ -176,24 +190,33 @@ class FlowRunner:
     def _execute(self, command: c.Command, item: _Item) -> None:
         if self._observer is not None:
             self._observer(command)
-        if isinstance(command, c.JournalRecord):
-            write(self.journal, command)
-            if command.kind is RecordKind.NOTE_STACKED and item.durable is not None:
-                item.durable.set()
-        elif isinstance(command, c.ArmTimer):
-            self._arm(command)
-        elif isinstance(command, c.CancelTimer):
-            timer = self._timers.pop(command.timer, None)
-            if timer is not None:
-                timer.cancel()
-        elif self.acceptor is not None and self._to_acceptor(command):
-            pass
-        else:
-            self._services(command)
+        self._current = item
+        self.routes.execute(command)
 
-    def _to_acceptor(self, command: c.Command) -> bool:
+    def _write(self, command: c.Command) -> None:
+        """A journal record, durable before the next command; a stacked note's
+        credit releases the acceptor's ACK."""
+        assert isinstance(command, c.JournalRecord)
+        write(self.journal, command)
+        durable = self._current.durable if self._current is not None else None
+        if command.kind is RecordKind.NOTE_STACKED and durable is not None:
+            durable.set()
+
+    def _timer(self, command: c.Command) -> None:
+        if isinstance(command, c.ArmTimer):
+            self._arm(command)
+            return
+        assert isinstance(command, c.CancelTimer)
+        timer = self._timers.pop(command.timer, None)
+        if timer is not None:
+            timer.cancel()
+
+    def _to_acceptor(self, command: c.Command) -> None:
         acceptor = self.acceptor
-        assert acceptor is not None
+        if acceptor is None:
+            if isinstance(command, c.EnableAcceptor):
+                log.error("the flow asked for notes, but this kiosk has no bill acceptor")
+            return
         if isinstance(command, c.EnableAcceptor):
             notes = frozenset(m.minor for m in command.denominations if m <= command.limit)
             acceptor.enable(notes)
@@ -201,11 +224,9 @@ class FlowRunner:
             acceptor.disable()
         elif isinstance(command, c.StackNote):
             acceptor.stack()
-        elif isinstance(command, c.ReturnNote):
-            acceptor.return_note()
         else:
-            return False
-        return True
+            assert isinstance(command, c.ReturnNote)
+            acceptor.return_note()
 
     def _arm(self, command: c.ArmTimer) -> None:
         old = self._timers.pop(command.timer, None)

@@ -122,3 +122,18 @@ def test_a_declined_payment_has_nothing_to_reverse(central: Central) -> None:
     }  # fmt: skip
     assert refund_rows(central) == 0
     assert api.get("/cards/NONE").status_code == 404
+
+
+def test_an_unresolved_order_is_refunded_if_paid_and_cancelled_if_not(central: Central) -> None:
+    """The kiosk gave up without an answer: the server resolves it when the record comes."""
+    api = Api(central, "K-1")
+    paid = paid_order(central, api)
+    body = {"userId": "3301234567", "amount": 500, "paymentMethod": "wechat"}
+    unpaid = api.post("/payments/create", json=body).json()
+    batch = {"transactions": [record("qr_unresolved", {"order_id": paid}),
+                              record("qr_unresolved", {"order_id": unpaid["id"]})]}  # fmt: skip
+    assert len(api.post("/transactions/batch", json=batch).json()["stored"]) == 2
+    assert api.get(f"/payments/{paid}").json()["status"] == "refunded"
+    assert api.get(f"/payments/{unpaid['id']}").json()["status"] == "cancelled"
+    assert requests.post(unpaid["qrUrl"], timeout=5).status_code == 409  # too late to pay
+    assert refund_rows(central) == 1

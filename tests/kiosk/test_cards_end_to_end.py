@@ -57,8 +57,10 @@ class Kiosk:
 
     def _service(self, command: c.Command) -> None:
         self.commands.append(command)
-        if not self.receipts.submit(command):
-            self.cards.submit(command)
+        if isinstance(command, ReceiptService.COMMANDS):
+            self.receipts.execute(command)
+        elif isinstance(command, CardService.COMMANDS):
+            self.cards.execute(command)
 
     def stop(self) -> None:
         self.runner.stop()
@@ -190,7 +192,7 @@ def test_prepaid_purchase_written_to_the_account_card(
             # the same purchase again (a reissue of a write that did arrive): not twice
             answers: list[e.Event] = []
             again = CardService(PcscReader(pcscd), answers.append, acquirer, account_key=KEY)
-            again.submit(load)
+            again.execute(load)
             wait_until(lambda: bool(answers))
             again.stop()
             assert answers == [e.AccountCardLoaded(str(load.transaction), 1)]

@@ -24,7 +24,7 @@ FAST = {"poll_interval_ms": 50, "reply_timeout_ms": 100}
 def boot(path: Path, port: str) -> tuple[Journal, FlowRunner, Acceptor]:
     journal = Journal(path)
     recover(journal)
-    runner = FlowRunner(PayFlow(SETTINGS), journal)
+    runner = FlowRunner(PayFlow(SETTINGS), journal, services=lambda command: None)
     link = AcceptorLink(runner, journal)
     acceptor = build_acceptor(
         AcceptorSection(protocol="cctalk", port=port, **FAST), link.on_event, link.credit, journal
@@ -85,7 +85,7 @@ def test_bill_paid_through_cctalk_and_resumed_after_a_restart(tmp_path: Path) ->
 
 def test_sim_port_starts_the_simulator(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.db") as journal:
-        runner = FlowRunner(PayFlow(SETTINGS), journal)
+        runner = FlowRunner(PayFlow(SETTINGS), journal, services=lambda command: None)
         link = AcceptorLink(runner, journal)
         acceptor = build_acceptor(
             AcceptorSection(protocol="cctalk", port="sim", **FAST),
@@ -102,7 +102,7 @@ def test_sim_port_starts_the_simulator(tmp_path: Path) -> None:
 
 def test_no_acceptor_fitted(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.db") as journal:
-        runner = FlowRunner(PayFlow(SETTINGS), journal)
+        runner = FlowRunner(PayFlow(SETTINGS), journal, services=lambda command: None)
         link = AcceptorLink(runner, journal)
         assert (
             build_acceptor(AcceptorSection(protocol="none"), link.on_event, link.credit, journal)

@@ -73,7 +73,7 @@ def boot(
 ) -> Kiosk:
     journal = Journal(path)
     recover(journal)
-    runner = FlowRunner(PayFlow(SETTINGS), journal)
+    runner = FlowRunner(PayFlow(SETTINGS), journal, services=lambda command: None)
     link = AcceptorLink(runner, journal)
     driver = Id003Driver(
         pty,

@@ -43,7 +43,8 @@ def kiosk(journal: Journal, url: str, token: str) -> tuple[FlowRunner, CentralSe
     services: list[CentralService] = []
 
     def service(command: c.Command) -> None:
-        services[0].submit(command)
+        if isinstance(command, CentralService.COMMANDS):
+            services[0].execute(command)
 
     runner = FlowRunner(PayFlow(SETTINGS), journal, services=service)
     services.append(CentralService(url, token, runner.post, timeout_s=2))

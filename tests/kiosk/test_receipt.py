@@ -110,7 +110,8 @@ def test_paper_out_during_a_payment_ends_in_an_e_receipt_then_a_reprint(tmp_path
         services: list[ReceiptService] = []
 
         def service(command: c.Command) -> None:
-            services[0].submit(command)
+            if isinstance(command, ReceiptService.COMMANDS):
+                services[0].execute(command)
 
         runner = FlowRunner(PayFlow(SETTINGS), journal, services=service)
         services.append(ReceiptService(printing.printer, journal, SETTINGS, runner.post))
@@ -168,7 +169,8 @@ def test_print_commands_go_to_the_service_others_do_not(tmp_path: Path) -> None:
     try:
         with Journal(tmp_path / "j.db") as journal:
             service = ReceiptService(printing.printer, journal, SETTINGS, lambda ev: None)
-            assert not service.submit(c.DisableAcceptor())
+            with pytest.raises(TypeError, match="not a printer command: DisableAcceptor"):
+                service.execute(c.DisableAcceptor())
             service.stop()
     finally:
         printing.stop()
@@ -183,11 +185,11 @@ def test_the_service_reports_printing_off_and_back_on(tmp_path: Path) -> None:
         with Journal(tmp_path / "j.db") as journal:
             service = ReceiptService(printing.printer, journal, SETTINGS, posted.append)
             device.paper_out = True
-            service.submit(c.RequestHealthCheck())
+            service.check_status()
             wait_until(lambda: e.PrinterChanged(False, True) in posted)
             device.paper_out = False
             device.paper_near_end = True
-            service.submit(c.RequestHealthCheck())
+            service.check_status()
             wait_until(lambda: posted[-1] == e.PrinterChanged(True, True))
             service.stop()
     finally:
