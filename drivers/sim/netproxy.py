@@ -8,20 +8,25 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from typing import Literal
 
-Mode = Literal["pass", "stall", "drop_before", "drop_after"]
+Mode = Literal["pass", "stall", "drop_before", "drop_after", "slow"]
+BURST_S = 0.2  # chunks of one answer arrive within this of each other
 
 
 class Proxy:
     """``pass``: forward both ways. ``stall``: accept and read, never answer.
     ``drop_before``: close as soon as the request arrives (nothing reaches the
     server). ``drop_after``: forward the request, let the server answer, and
-    close before the client gets the answer (the server did the work)."""
+    close before the client gets the answer (the server did the work).
+    ``slow``: forward the request at once, hold each answer ``delay_s`` (the
+    server has done the work; the client hears of it late)."""
 
     def __init__(self, upstream_port: int, mode: Mode = "pass") -> None:
         self.upstream = upstream_port
         self.mode: Mode = mode
+        self.delay_s = 0.0
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
@@ -37,6 +42,13 @@ class Proxy:
                 sock.shutdown(socket.SHUT_RDWR)
                 sock.close()
         self._open.clear()
+
+    def slow(self, delay_s: float) -> None:
+        """Answers arrive ``delay_s`` late from now on (open connections are broken,
+        so that the next request comes through a slow one)."""
+        self.delay_s = delay_s
+        self.cut()
+        self.mode = "slow"
 
     def restore(self) -> None:
         self.mode = "pass"
@@ -82,11 +94,12 @@ class Proxy:
             client.close()
             upstream.close()
             return
-        threading.Thread(target=self._relay, args=(client, upstream), daemon=True).start()
+        delay = self.delay_s if mode == "slow" else 0.0
+        threading.Thread(target=self._relay, args=(client, upstream, delay), daemon=True).start()
 
-    def _relay(self, client: socket.socket, upstream: socket.socket) -> None:
+    def _relay(self, client: socket.socket, upstream: socket.socket, delay_s: float) -> None:
         """Both directions until both ends are done; then both sockets are closed."""
-        back = threading.Thread(target=self._pipe, args=(upstream, client), daemon=True)
+        back = threading.Thread(target=self._pipe, args=(upstream, client, delay_s), daemon=True)
         back.start()
         self._pipe(client, upstream)
         back.join()
@@ -95,9 +108,13 @@ class Proxy:
                 sock.close()
 
     @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(source: socket.socket, sink: socket.socket, delay_s: float = 0.0) -> None:
+        last = 0.0
         with contextlib.suppress(OSError):
             while data := source.recv(65536):
+                if delay_s and time.monotonic() - last > BURST_S:
+                    time.sleep(delay_s)  # the first chunk of an answer is held
                 sink.sendall(data)
+                last = time.monotonic()
         with contextlib.suppress(OSError):
             sink.shutdown(socket.SHUT_WR)

@@ -25,7 +25,7 @@ from ui.app import KioskUi
 def settings_for(tmp_path: Path, central_url: str, **extra: dict[str, object]) -> Settings:
     tree = merge(defaults(), {
         "paths": {"data_dir": str(tmp_path / "var")},
-        "central": {"url": central_url, "heartbeat_s": 1, "timeout_s": 2},
+        "central": {"url": central_url, "heartbeat_s": 1, "timeout_s": 2},  # extra's win
         "card_reader": {"enabled": False},
         "cash": {"max_overpay_fen": 1000},
     })  # fmt: skip
@@ -33,15 +33,15 @@ def settings_for(tmp_path: Path, central_url: str, **extra: dict[str, object]) -
 
 
 def start_kiosk(
-    qtbot: QtBot, tmp_path: Path, central: Central, url: str = "", **extra: dict[str, object]
+    qtbot: QtBot, tmp_path: Path, server: Central, url: str = "", **extra: dict[str, object]
 ) -> KioskUi:
     """An enrolled kiosk, online, with cash on offer (the acceptor has started);
     ``url``: reach the server there (a proxy) instead of directly."""
     (tmp_path / "var").mkdir()
-    token = central.enroll("K-UI-1")
+    token = server.enroll("K-UI-1")
     credentials = {"kiosk_id": "K-UI-1", "group": "default", "token": token}
     (tmp_path / "var" / "central.json").write_text(json.dumps(credentials))
-    settings = settings_for(tmp_path, url or central.url, **extra)
+    settings = settings_for(tmp_path, url or server.url, **extra)
     ui = KioskUi(settings, receipts_png=tmp_path / "receipts")
     qtbot.addWidget(ui.window)
     ui.window.use_size(1080, 1920)
