@@ -54,6 +54,7 @@ from offline_queue.journal import Journal
 from offline_queue.sync import SyncWorker
 
 log = logging.getLogger(__name__)
+DEVICE_CHANGE_S = 15.0  # an acceptor stops within its driver's join timeout
 OUTBOX_SCAN = 1000  # unsent refunds and reversals asked for again at start
 QR_METHODS = frozenset(PaymentMethod) - {PaymentMethod.CASH, PaymentMethod.CARD}
 
@@ -160,17 +161,29 @@ class KioskApp:
                 return f"card reader: {problem}"
         if "acceptor" in devices:
             assert self.journal is not None
-            old = self.acceptor
-            if old is not None:
-                old.stop()
-                self._running.remove(old)
+            self._on_flow_thread(self._stop_acceptor)  # the flow uses it: its thread stops it
             try:
                 problem = try_acceptor(trial.acceptor, self.journal)
             finally:
-                self._start_acceptor(self.current_settings())
+                self._on_flow_thread(lambda: self._start_acceptor(self.current_settings()))
             if problem is not None:
                 return f"bill acceptor: {problem}"
         return None
+
+    def _stop_acceptor(self) -> None:
+        old, self.acceptor = self.acceptor, None
+        if self.runner is not None:
+            self.runner.acceptor = None
+        if old is not None:
+            old.stop()
+            self._running.remove(old)
+
+    def _on_flow_thread(self, work: Callable[[], object]) -> None:
+        """Device changes happen on the thread the flow uses them from."""
+        if self.runner is None:
+            work()
+        elif not self.runner.call(work).wait(DEVICE_CHANGE_S):
+            raise TimeoutError("the flow's thread did not take the device change")
 
     def stop(self) -> None:
         if self.runner is not None:

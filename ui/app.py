@@ -9,7 +9,6 @@ thread and answer through the bridge, never blocking the screen.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from config.settings import Settings
 from kiosk.app import KioskApp
 from kiosk.flow.view import View
 from kiosk.money import Language, Money
+from kiosk.shell.offthread import Failed, run_off_thread
 from ui.bridge import Bridge
 from ui.i18n import Languages
 from ui.screens.base import Context
@@ -111,14 +111,14 @@ class KioskUi:
 
     # -- helpers for the account and done screens ----------------------------------
     def _later(self, work: Callable[[], Any], answer: Callable[[Any], object]) -> None:
-        def run() -> None:
-            try:
-                result = work()
-            except Exception:
-                result = None
-            self.bridge.dispatch(lambda: answer(result))
+        """Off the main thread; ``answer`` runs on it with the result, or None when
+        the work failed (logged with its traceback; the screen says "unavailable")."""
 
-        threading.Thread(target=run, name="ui helper", daemon=True).start()
+        def done(result: object) -> None:
+            value = None if isinstance(result, Failed) else result
+            self.bridge.dispatch(lambda: answer(value))
+
+        run_off_thread(work, done, "ui helper")
 
     def _orders(self, account: str, answer: Callable[[Any], object]) -> None:
         central = self.app.central

@@ -23,7 +23,6 @@ import json
 import logging
 import os
 import re
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,6 +60,7 @@ from kiosk.money import Language, Money
 from kiosk.receipt import collection_report, test_page
 from kiosk.shell.central import enroll
 from kiosk.shell.health import DeviceReport
+from kiosk.shell.offthread import run_off_thread
 from offline_queue.files import write_atomically
 from offline_queue.journal import Journal, JournalError
 
@@ -482,10 +482,8 @@ class Maintenance:
         self._write({"action": "settings_changed", "change": change}, role)
 
     def _later(self, work: Callable[[], Any], done: Callable[[Any], object]) -> None:
-        def run() -> None:
-            done(work())
-
-        threading.Thread(target=run, name="maintenance", daemon=True).start()
+        """Off the main thread; ``done`` gets the answer, or a ``Failed`` saying why."""
+        run_off_thread(work, done, "maintenance")
 
 
 def _json(tree: dict[str, Any]) -> bytes:

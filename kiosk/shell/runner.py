@@ -70,6 +70,7 @@ class FlowRunner:
         self._on_failure = on_failure
         self.journal = journal
         self.acceptor = acceptor
+        self.flow_thread: int | None = None  # the thread the flow last ran on
         self._current: _Item | None = None  # the item whose commands are running
         self.routes = Routes()
         self.routes.add(self._write, [c.JournalRecord])
@@ -112,6 +113,19 @@ class FlowRunner:
         self._submit(item)
         return item.done
 
+    def call(self, work: Callable[[], object]) -> threading.Event:
+        """Run ``work`` on the flow's thread, in order with the events (a device
+        change from the maintenance menu); the Event is set once it ran. On the
+        flow's thread itself it runs at once."""
+        if threading.get_ident() == self.flow_thread:
+            work()
+            done = threading.Event()
+            done.set()
+            return done
+        item = _Item(_Call(work))
+        self._submit(item)
+        return item.done
+
     def post_credit(self, event: e.NoteStacked) -> threading.Event:
         """Queue a stacked note; the returned Event is set once its credit is on disk."""
         durable = threading.Event()
@@ -136,6 +150,15 @@ class FlowRunner:
             self._handle(item)
 
     def _handle(self, item: _Item) -> None:
+        self.flow_thread = threading.get_ident()
+        if isinstance(item.event, _Call):  # not the flow's: runs even after a failure
+            try:
+                item.event.work()
+            except Exception:
+                log.exception("work on the flow's thread failed")
+            finally:
+                item.done.set()
+            return
         if self._stopped and item.durable is None:
             item.done.set()
             return
@@ -243,3 +266,12 @@ class _Start(e.Event):
     """Internal: show the first screen."""
 
     __slots__ = ()
+
+
+class _Call(e.Event):
+    """Internal: work the shell runs on the flow's thread."""
+
+    __slots__ = ("work",)
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        self.work = work

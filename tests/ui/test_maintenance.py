@@ -5,6 +5,7 @@ loopback; a technician touching the menu's buttons (pytest-qt)."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -33,6 +34,7 @@ from tests.ui.rig import (
 )
 from ui.app import KioskUi
 from ui.screens.maintenance import MaintenanceScreen
+from ui.screens.maintenance_pages import SettingsPage
 
 PINS = {Role.TECHNICIAN: "246810", Role.COLLECTOR: "135790", Role.ADMINISTRATOR: "975310"}
 PAGES = {
@@ -285,3 +287,31 @@ def test_enrollment_by_code_from_the_menu(
     credentials = json.loads((tmp_path / "var" / "central.json").read_text())
     assert credentials["kiosk_id"] == "K-UI-2"
     assert kiosk.app.credentials is not None and kiosk.app.credentials.kiosk_id == "K-UI-2"
+
+
+def test_a_device_change_whose_record_cannot_be_written_says_so_and_the_page_goes_on(
+    qtbot: QtBot, kiosk: KioskUi, tmp_path: Path
+) -> None:
+    """The helper thread's work fails (the journal is locked past SQLite's 5 s): the
+    page says why instead of "Testing the devices…" for ever, and works again."""
+    log_in(qtbot, kiosk, Role.ADMINISTRATOR)
+    touch(qtbot, kiosk, "设置")
+    screen = kiosk.window.screen_for(State.MAINTENANCE)
+    assert isinstance(screen, MaintenanceScreen)
+    page = screen.findChild(SettingsPage)
+    assert page is not None
+    page.printer_address.setText("127.0.0.1:9")  # no printer there: refused, journaled
+    page.printer.set("network")
+    locker = sqlite3.connect(tmp_path / "var" / "journal.db", isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")  # e.g. a technician's sqlite3 shell
+    try:
+        touch(qtbot, kiosk, "测试设备并应用")
+        assert "正在测试设备" in page.result.text()
+        qtbot.waitUntil(lambda: "操作未完成" in page.result.text(), timeout=20_000)
+        assert "JournalError" in page.result.text()
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    touch(qtbot, kiosk, "测试设备并应用")  # the page goes on: the same change, answered
+    qtbot.waitUntil(lambda: "未应用" in page.result.text(), timeout=20_000)
+    assert kiosk.app.acceptor is not None  # the acceptor was given back to the flow

@@ -454,6 +454,10 @@
         <translation>退出维护</translation>
     </message>
     <message>
+        <source>That did not work: {why}</source>
+        <translation>操作未完成：{why}</translation>
+    </message>
+    <message>
         <source>Devices</source>
         <translation>设备</translation>
     </message>

@@ -20,6 +20,7 @@ from kiosk.maintenance.pins import BadPin
 from kiosk.maintenance.roles import Function, Role
 from kiosk.maintenance.service import Collection, Maintenance, Printed
 from kiosk.money import Language, Money
+from kiosk.shell.offthread import Failed
 from ui.i18n import money, translate
 from ui.keyboard import Keyboard
 from ui.screens.base import clear
@@ -81,9 +82,16 @@ class Page(QWidget):
         self.result.setVisible(bool(text))
 
     def later(self, text: str) -> Callable[[Any], None]:
-        """A ``done`` callback that shows its answer on the main thread."""
+        """A ``done`` callback that shows its answer on the main thread; work that
+        failed is said as such, and the page can be used again."""
         self.say(text)
-        return lambda answer: self.tools.main(lambda: self.answered(answer))
+        return lambda answer: self.tools.main(lambda: self._answer(answer))
+
+    def _answer(self, answer: Any) -> None:
+        if isinstance(answer, Failed):
+            self.say(translate("Maintenance", "That did not work: {why}").format(why=answer))
+            return
+        self.answered(answer)
 
     def answered(self, answer: Any) -> None:
         self.say(str(answer))
