@@ -259,7 +259,17 @@ class KioskWindow(QWidget):
         self._show_countdown()
 
     def _show_countdown(self) -> None:
-        self.countdown.setText(translate("Frame", "{seconds} s left").format(seconds=self._left))
+        template = translate("Frame", "{seconds} s left")
+        self.countdown.setText(template.format(seconds=self._left))
+        # As wide as the widest three-digit count from the start: the header never
+        # waits for a relayout to show "180 s left" whole (nor shifts as it counts).
+        metrics = self.countdown.fontMetrics()
+        margins = self.countdown.contentsMargins()
+        widest = max(
+            metrics.horizontalAdvance(template.format(seconds=str(digit) * 3))
+            for digit in range(10)
+        )
+        self.countdown.setMinimumWidth(widest + margins.left() + margins.right())
 
     # -- buttons --------------------------------------------------------------
     def _toggle_language(self) -> None:

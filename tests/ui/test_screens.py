@@ -5,6 +5,7 @@ window's lock-down (no close, no escape keys)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QEvent, QSize, Qt
@@ -75,3 +76,50 @@ def test_the_window_ignores_close_and_escape_keys(qtbot: QtBot) -> None:
     close = QCloseEvent()
     window.closeEvent(close)
     assert close.isAccepted()
+
+
+def clipped(widget: QLabel | QAbstractButton) -> int:
+    """How many pixels of the widget's one-line text do not fit (0: it fits)."""
+    text = widget.text()
+    if not text or (isinstance(widget, QLabel) and (widget.wordWrap() or "<" in text)):
+        return 0
+    metrics = widget.fontMetrics()
+    needed = max(metrics.horizontalAdvance(line) for line in text.splitlines())
+    room = widget.contentsRect().width()
+    if isinstance(widget, QLabel):
+        room -= 2 * max(widget.margin(), 0) + max(widget.indent(), 0)
+    return max(needed - room, 0)
+
+
+@pytest.mark.parametrize("lang", list(Language))
+@pytest.mark.parametrize("size", SIZES)
+def test_every_text_fits_its_widget(qtbot: QtBot, lang: Language, size: tuple[int, int]) -> None:
+    """No label or button cuts its text ("180 s lef"), with the longest countdown."""
+    window = make_window(qtbot, lang, size)
+    problems: list[tuple[object, ...]] = []
+    for name, view in sample_views():
+        window.show_view(replace(view, timeout_s=180) if view.timeout_s else view)
+        QApplication.processEvents()
+        widgets: list[QLabel | QAbstractButton] = [
+            *window.findChildren(QLabel), *window.findChildren(QAbstractButton)
+        ]  # fmt: skip
+        for widget in widgets:
+            if widget.isVisible() and (short := clipped(widget)):
+                problems.append((name, widget.text(), f"{short} px short"))
+    assert problems == []
+
+
+@pytest.mark.parametrize("lang", list(Language))
+@pytest.mark.parametrize("accessible", [False, True])
+def test_the_countdown_is_whole_at_once_when_it_grows_a_digit(
+    qtbot: QtBot, lang: Language, accessible: bool
+) -> None:
+    """Found in a screenshot taken as the QR screen came up: "180 s lef"."""
+    window = make_window(qtbot, lang, (1080, 1920))
+    views = dict(sample_views())
+    window.show_view(replace(views["bill_shown"], timeout_s=9, accessible=accessible))
+    QApplication.processEvents()
+    window.show_view(replace(views["qr_waiting"], timeout_s=180, accessible=accessible))
+    window.grab()  # what a screenshot sees, before the next event-loop turn
+    assert "180" in window.countdown.text()
+    assert clipped(window.countdown) == 0
