@@ -11,19 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from config.loader import local_changes, merge, validate
 from config.settings import Settings
-from kiosk.app import KioskApp
 from kiosk.flow.view import View
 from kiosk.money import Language, Money
 from kiosk.shell.offthread import Failed, run_off_thread
 from ui.bridge import Bridge
 from ui.i18n import Languages
 from ui.screens.base import Context
-from ui.screens.maintenance_pages import Tools
 from ui.window import KioskWindow
+
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
 
 
 class KioskUi:
@@ -43,8 +44,8 @@ class KioskUi:
         # for systemd), else a new app in this process on the settings reloaded.
         self._on_restart = on_restart
         self.restarts = 0
-        self.app = self._new_app(settings)
-        tools = Tools(lambda: self.app.maintenance, self.bridge.dispatch, self._lang)
+        self._settings_at_start = settings
+        self._app: KioskApp | None = None  # made on first use: after the first paint
         ctx = Context(
             post=lambda event: self.app.post(event),  # noqa: PLW0108 - the app of now
             settings=self._settings,
@@ -54,7 +55,7 @@ class KioskUi:
                 "payments": self._payments,
                 "reprint": self._reprint,
                 "sms": self._sms,
-                "maintenance_tools": lambda: tools,
+                "maintenance_tools": self._tools,
                 "pin_lock": lambda: self.app.maintenance.lock(),  # noqa: PLW0108
                 "pin": self._pin,
             },
@@ -62,7 +63,22 @@ class KioskUi:
         self.window = KioskWindow(ctx, self.languages, Language(settings.kiosk.default_language))
         self.on_view: Callable[[View], object] | None = None  # the demo's screenshots
 
+    @property
+    def app(self) -> KioskApp:
+        """The app shell; its import (the journal, SQLAlchemy, the drivers…) waits
+        until something needs it, so the window can paint first."""
+        if self._app is None:
+            self._app = self._new_app(self._settings_at_start)
+        return self._app
+
+    def _tools(self) -> object:
+        from ui.screens.maintenance_pages import Tools  # noqa: PLC0415 - the menu's, on use
+
+        return Tools(lambda: self.app.maintenance, self.bridge.dispatch, self._lang)
+
     def _new_app(self, settings: Settings) -> KioskApp:
+        from kiosk.app import KioskApp  # noqa: PLC0415 - after the first paint
+
         return KioskApp(
             settings,
             self._show,
@@ -87,7 +103,7 @@ class KioskUi:
         settings = self.app.settings
         self.app.stop()
         tree = merge(settings.model_dump(mode="json"), local_changes(Path(settings.paths.data_dir)))
-        self.app = self._new_app(validate(tree, "settings after a restart"))
+        self._app = self._new_app(validate(tree, "settings after a restart"))
         self.restarts += 1
         self.app.start()
 
@@ -96,13 +112,16 @@ class KioskUi:
         self._later(lambda: maintenance.enter_pin(pin), answer)
 
     def stop(self) -> None:
-        self.app.stop()
+        if self._app is not None:
+            self._app.stop()
         self.window.may_close = True
         self.window.close()
 
     def _settings(self) -> Settings:
-        runner = self.app.runner
-        return runner.flow.settings if runner is not None else self.app.settings
+        if self._app is None:
+            return self._settings_at_start
+        runner = self._app.runner
+        return runner.flow.settings if runner is not None else self._app.settings
 
     def _show(self, view: View) -> None:
         self.window.show_view(view)

@@ -10,6 +10,8 @@ passed to the flow as ``ScreenTouched`` so input screens restart their timeout.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
@@ -35,12 +37,13 @@ from ui.screens.choose_service import ChooseServiceScreen
 from ui.screens.done import DoneScreen
 from ui.screens.ended import EndedScreen
 from ui.screens.identify import IdentifyScreen
-from ui.screens.maintenance import MaintenanceScreen
 from ui.screens.out_of_service import OutOfServiceScreen
-from ui.screens.pin_entry import PinPanel
 from ui.screens.qr_waiting import QrWaitingScreen
 from ui.theme import apply_theme
 from ui.widgets import button, label
+
+if TYPE_CHECKING:
+    from ui.screens.pin_entry import PinPanel
 
 SCREENS: tuple[type[Screen], ...] = (
     AttractScreen,
@@ -56,8 +59,7 @@ SCREENS: tuple[type[Screen], ...] = (
     AreYouThereScreen,
     EndedScreen,
     OutOfServiceScreen,
-    MaintenanceScreen,
-)
+)  # the maintenance menu and the PIN pad are imported when a technician comes
 GESTURE_STATES = frozenset({State.ATTRACT, State.OUT_OF_SERVICE})
 BACK_STATES = frozenset(
     {State.CHOOSE_SERVICE, State.IDENTIFY, State.BILL_SHOWN, State.CHOOSE_METHOD}
@@ -74,6 +76,18 @@ BLOCKED_KEYS = frozenset(
         Qt.Key.Key_Backspace,
     }
 )
+
+
+def _screen_kind(state: State) -> type[Screen]:
+    return next(k for k in SCREENS if state in k.states)
+
+
+def _maintenance() -> type[Screen]:
+    """The menu's screen, imported on first use: it brings the maintenance service
+    (the journal, SQLAlchemy, python-escpos), which the attract screen needs not."""
+    from ui.screens.maintenance import MaintenanceScreen  # noqa: PLC0415
+
+    return MaintenanceScreen
 
 
 class KioskWindow(QWidget):
@@ -144,7 +158,7 @@ class KioskWindow(QWidget):
         """The screen for ``state``, built on first use (one per screen kind)."""
         screen = self.screens.get(state)
         if screen is None:
-            kind = next(k for k in SCREENS if state in k.states)
+            kind = _maintenance() if state is State.MAINTENANCE else _screen_kind(state)
             screen = kind(self.ctx)
             screen.set_landscape(self._landscape)
             self.stack.addWidget(screen)
@@ -163,6 +177,8 @@ class KioskWindow(QWidget):
     @property
     def pin(self) -> PinPanel:
         if self._pin is None:
+            from ui.screens.pin_entry import PinPanel  # noqa: PLC0415 - not before the first paint
+
             self._pin = PinPanel(self.ctx, self.close_pin)
             self._pin.set_landscape(self._landscape)
             self.stack.addWidget(self._pin)
@@ -177,11 +193,7 @@ class KioskWindow(QWidget):
         """After the first paint, one screen per turn of the event loop, so the
         first touch on each finds it built (and a touch meanwhile is not held up
         by more than one screen's construction)."""
-        missing = [
-            k
-            for k in SCREENS
-            if k is not MaintenanceScreen and not any(s in self.screens for s in k.states)
-        ]  # the menu is built when a technician comes
+        missing = [k for k in SCREENS if not any(s in self.screens for s in k.states)]
         if missing:
             self.screen_for(missing[0].states[0])
         elif self._account is None:

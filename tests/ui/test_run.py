@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -40,3 +41,44 @@ url = "http://127.0.0.1:9"
     assert "signal 15: stopping" in output
     with Journal(journal) as records:
         assert records.latest(["recovery"])  # recovery ran before the first customer
+
+
+def test_kiosk_run_tells_systemd_painted_then_ready_and_pings_the_watchdog(
+    tmp_path: Path,
+) -> None:
+    """Type=notify: the first paint, then READY=1 once recovery ran and the acceptor
+    is ready, then WATCHDOG=1 from the Qt event loop (WatchdogSec=2 → every 1 s)."""
+    config = tmp_path / "site.toml"
+    config.write_text(f"""
+[paths]
+data_dir = "{tmp_path / "var"}"
+[card_reader]
+enabled = false
+[central]
+url = "http://127.0.0.1:9"
+""")
+    address = str(tmp_path / "notify.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(address)
+        sock.settimeout(30)
+        env = os.environ | {
+            "QT_QPA_PLATFORM": "offscreen", "NOTIFY_SOCKET": address, "WATCHDOG_USEC": "2000000",
+        }  # fmt: skip
+        command = [KIOSK, "--config", str(config), "run", "--windowed"]
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        messages: list[str] = []
+        try:
+            while not {"READY=1\nSTATUS=ready", "WATCHDOG=1"} <= set(messages):
+                messages.append(sock.recv(4096).decode())
+                assert len(messages) < 20, messages
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output = process.communicate(timeout=20)[0].decode()
+        assert messages[0] == "STATUS=painted", output  # before anything else
+        assert set(messages) == {"STATUS=painted", "READY=1\nSTATUS=ready", "WATCHDOG=1"}
+
+    assert process.returncode == 0, output
+    with Journal(tmp_path / "var" / "journal.db") as records:
+        assert records.latest(["recovery"])  # READY came after recovery
