@@ -101,6 +101,7 @@ class KioskWindow(QWidget):
         self.may_close = False  # set by the shell on shutdown only
         self.view: View | None = None
         self._left = 0
+        self._countdown_key: tuple[str, str] | None = None  # what its width was measured for
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._count_down)
@@ -275,13 +276,17 @@ class KioskWindow(QWidget):
         self.countdown.setText(template.format(seconds=self._left))
         # As wide as the widest three-digit count from the start: the header never
         # waits for a relayout to show "180 s left" whole (nor shifts as it counts).
-        metrics = self.countdown.fontMetrics()
-        margins = self.countdown.contentsMargins()
-        widest = max(
-            metrics.horizontalAdvance(template.format(seconds=str(digit) * 3))
-            for digit in range(10)
-        )
-        self.countdown.setMinimumWidth(widest + margins.left() + margins.right())
+        # Measured again only when the language or the theme's font changes.
+        key = (template, self.countdown.font().key())
+        if key != self._countdown_key:
+            self._countdown_key = key
+            metrics = self.countdown.fontMetrics()
+            margins = self.countdown.contentsMargins()
+            widest = max(
+                metrics.horizontalAdvance(template.format(seconds=str(digit) * 3))
+                for digit in range(10)
+            )
+            self.countdown.setMinimumWidth(widest + margins.left() + margins.right())
 
     # -- buttons --------------------------------------------------------------
     def _toggle_language(self) -> None:

@@ -16,7 +16,8 @@ from offline_queue.journal import Journal
 KIOSK = str(Path(sys.executable).with_name("kiosk"))
 
 
-def test_kiosk_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+def site(tmp_path: Path) -> Path:
+    """A site file: the data folder in tmp_path, no card reader, no server there."""
     config = tmp_path / "site.toml"
     config.write_text(f"""
 [paths]
@@ -26,6 +27,11 @@ enabled = false
 [central]
 url = "http://127.0.0.1:9"
 """)
+    return config
+
+
+def test_kiosk_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    config = site(tmp_path)
     env = os.environ | {"QT_QPA_PLATFORM": "offscreen"}
     command = [KIOSK, "--config", str(config), "run", "--windowed"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -48,15 +54,7 @@ def test_kiosk_run_tells_systemd_painted_then_ready_and_pings_the_watchdog(
 ) -> None:
     """Type=notify: the first paint, then READY=1 once recovery ran and the acceptor
     is ready, then WATCHDOG=1 from the Qt event loop (WatchdogSec=2 → every 1 s)."""
-    config = tmp_path / "site.toml"
-    config.write_text(f"""
-[paths]
-data_dir = "{tmp_path / "var"}"
-[card_reader]
-enabled = false
-[central]
-url = "http://127.0.0.1:9"
-""")
+    config = site(tmp_path)
     address = str(tmp_path / "notify.sock")
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind(address)
