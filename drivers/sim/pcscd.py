@@ -4,12 +4,20 @@ The simulated cards (``drivers.sim.vicc``) reach the kiosk through the real
 PC/SC stack: Debian's ``pcscd`` loads the ``vpcd`` driver, which listens on
 loopback for a virtual card to connect. ``Pcscd`` uses a pcscd that already
 lists the virtual readers, or starts one (as root) and stops it again.
+
+A pcscd that runs but lists no virtual reader (one started by apt's postinst
+with another configuration, or before vpcd was installed) holds pcscd's socket
+so that a second cannot start; ``ensure`` stops it and starts its own, which
+serves the machine's other readers as well.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -51,6 +59,31 @@ def virtual_readers() -> list[str]:
         return []
 
 
+def running_pcscd() -> list[int]:
+    """The process ids of every pcscd on this machine."""
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "pcscd":
+                pids.append(int(comm.parent.name))
+        except OSError:
+            continue  # it ended while we looked
+    return pids
+
+
+def stop_processes(pids: list[int], timeout_s: float = 10.0) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+    deadline = time.monotonic() + timeout_s
+    while any(Path(f"/proc/{pid}").exists() for pid in pids):
+        if time.monotonic() > deadline:
+            raise PcscdUnavailable(f"pcscd {pids} did not stop within {timeout_s:.0f} s")
+        time.sleep(0.05)
+
+
 class Pcscd:
     """The pcscd in use; ``stop`` and ``restart`` touch only one we started."""
 
@@ -66,22 +99,35 @@ class Pcscd:
         missing = missing_parts()
         if missing:
             raise PcscdUnavailable(f"needs {', '.join(missing)}")
-        if not virtual_readers():
-            self.start()
+        if virtual_readers():
+            return
+        others = running_pcscd()
+        if others:
+            print(f"pcscd {others} lists no Virtual PCD reader: replacing it")  # noqa: T201
+            stop_processes(others)
+        self.start()
 
     def start(self, timeout_s: float = 10.0) -> None:
         binary = shutil.which("pcscd")
         if binary is None:
             raise PcscdUnavailable("needs pcscd")
+        log = tempfile.TemporaryFile()  # noqa: SIM115 - read back only on failure
         self.process = subprocess.Popen(  # noqa: S603 - a fixed system binary
-            [binary, "--foreground"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [binary, "--foreground"], stdout=log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + timeout_s
         while len(virtual_readers()) < 2:
-            if time.monotonic() > deadline:
+            ended = self.process.poll()
+            if ended is not None or time.monotonic() > deadline:
                 self.stop()
-                raise PcscdUnavailable("pcscd started but lists no Virtual PCD readers")
+                log.seek(0)
+                said = log.read().decode(errors="replace").strip()[-600:]
+                how = (
+                    f"exited with {ended}" if ended is not None else "lists no Virtual PCD readers"
+                )
+                raise PcscdUnavailable(f"pcscd started but {how}: {said or 'it said nothing'}")
             time.sleep(0.2)
+        log.close()
 
     def stop(self) -> None:
         if self.process is not None:

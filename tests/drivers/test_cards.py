@@ -15,6 +15,7 @@ import pytest
 from drivers.cards import account, emv
 from drivers.cards.apdu import CardError, CardRemoved, MuteCard, NoReader, StatusWordError
 from drivers.cards.reader import CardInserted, CardPulled, CardWatcher, PcscReader
+from drivers.sim.pcscd import running_pcscd, virtual_readers
 from drivers.sim.vicc import (
     VISA,
     AccountCard,
@@ -244,3 +245,23 @@ def test_kiosk_sim_card_from_the_command_line(pcscd: str) -> None:
         sim.stdin.write("remove\nquit\n")
         sim.stdin.flush()
         assert sim.wait(timeout=10) == 0
+
+
+def test_a_pcscd_without_the_virtual_readers_is_replaced(
+    pcscd_service: Pcscd, tmp_path: Path
+) -> None:
+    """As apt's postinst may leave one on a fresh machine: it holds pcscd's
+    socket, so a second could not start; ``ensure`` stops it and starts its own."""
+    if not pcscd_service.ours:
+        pytest.skip("pcscd was not started by the tests: they cannot replace it")
+    pcscd_service.stop()
+    subprocess.run(["pcscd", "-c", str(tmp_path)], check=True)  # no reader.conf.d entries
+    wait_gone = time.monotonic() + 10
+    while running_pcscd() == [] and time.monotonic() < wait_gone:
+        time.sleep(0.05)
+    foreign = running_pcscd()
+    assert foreign and virtual_readers() == []
+    pcscd_service.ensure()
+    assert virtual_readers() == ["Virtual PCD 00 00", "Virtual PCD 00 01"]
+    assert pcscd_service.process is not None
+    assert running_pcscd() == [pcscd_service.process.pid]
