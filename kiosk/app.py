@@ -140,6 +140,18 @@ class KioskApp:
         """The settings in use (a config bundle's are swapped in between sessions)."""
         return self.runner.flow.settings if self.runner is not None else self.settings
 
+    def view(self) -> View | None:
+        """The flow's current view; None before the flow runs."""
+        return self.runner.flow.view() if self.runner is not None else None
+
+    def journal_failed(self) -> bool:
+        """The journal cannot be written: out of service until restarted."""
+        return self.runner is not None and self.runner.failure is not None
+
+    def upload_soon(self) -> None:
+        if self.sync is not None:
+            self.sync.poke()
+
     def request_restart(self) -> None:
         """The maintenance menu's restart: the entry point decides how (``kiosk run``
         exits for systemd to start it again; the demo restarts in process)."""
@@ -200,7 +212,7 @@ class KioskApp:
 
     def post(self, event: e.Event) -> None:
         if self.runner is not None:
-            if self.runner.failure is not None and isinstance(event, e.ScreenTouched):
+            if self.journal_failed() and isinstance(event, e.ScreenTouched):
                 self.maintenance.touched()  # the flow is not fed: the menu's timeout is here
             self.runner.post(event)
 
@@ -358,13 +370,13 @@ class KioskApp:
     # -- telemetry ------------------------------------------------------------
     def _allowance(self) -> Money:
         assert self.journal is not None
-        return offline_allowance(self.journal, self.settings, datetime.now(UTC))
+        return offline_allowance(self.journal, self.current_settings(), datetime.now(UTC))
 
     def _telemetry(self) -> dict[str, object]:
         assert self.journal is not None and self.runner is not None
         view = self.runner.flow.view()
         counts = self.journal.outbox_counts()
-        box = cashbox(self.journal, self.settings.kiosk.currency)
+        box = cashbox(self.journal, self.current_settings().kiosk.currency)
         return {
             "devices": {
                 "acceptor": "ok" if self.acceptor is not None else "absent",

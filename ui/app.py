@@ -120,8 +120,7 @@ class KioskUi:
     def _settings(self) -> Settings:
         if self._app is None:
             return self._settings_at_start
-        runner = self._app.runner
-        return runner.flow.settings if runner is not None else self._app.settings
+        return self._app.current_settings()
 
     def _show(self, view: View) -> None:
         self.window.show_view(view)

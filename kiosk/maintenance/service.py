@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from config.loader import LOCAL_FILE, ConfigError, defaults, local_changes, merge, validate
 from config.settings import Settings
@@ -52,6 +52,7 @@ from kiosk.maintenance.diagnostics import (
     rss_mb,
     sync_state,
 )
+from kiosk.maintenance.host import Host
 from kiosk.maintenance.pins import LockState, PinStore, audit_records, lock_from, lock_until
 from kiosk.maintenance.roles import Function, NotAllowed, Role, allowed, require
 from kiosk.maintenance.unjournaled import FUNCTIONS as UNJOURNALED_FUNCTIONS
@@ -63,9 +64,6 @@ from kiosk.shell.health import DeviceReport
 from kiosk.shell.offthread import run_off_thread
 from offline_queue.files import write_atomically
 from offline_queue.journal import Journal, JournalError
-
-if TYPE_CHECKING:
-    from kiosk.app import KioskApp
 
 log = logging.getLogger(__name__)
 KIND = RecordKind.MAINTENANCE
@@ -97,30 +95,37 @@ class Collection:
 
 
 class Maintenance:
-    def __init__(self, app: KioskApp, *, clock: Callable[[], datetime] | None = None) -> None:
-        self._app = app
+    """The menu's actions for the kiosk ``host``; every setting is read from its
+    current settings (a config bundle's PINs, lockout and timeout included)."""
+
+    def __init__(self, host: Host, *, clock: Callable[[], datetime] | None = None) -> None:
+        self._app = host
         self._clock = clock or (lambda: datetime.now(UTC))
-        self.pins = PinStore(
-            {
-                Role.TECHNICIAN: app.settings.maintenance.technician_pin,
-                Role.COLLECTOR: app.settings.maintenance.collector_pin,
-                Role.ADMINISTRATOR: app.settings.maintenance.administrator_pin,
-            },
-            app.data_dir / "pins.json",
-        )
         self.is_mount: Callable[[Path], bool] = os.path.ismount
         self._unjournaled = Unjournaled()  # the menu while the journal cannot be written
+
+    @property
+    def pins(self) -> PinStore:
+        """Each role's PIN hash: the current settings', unless changed on the kiosk."""
+        section = self.settings().maintenance
+        return PinStore(
+            {
+                Role.TECHNICIAN: section.technician_pin,
+                Role.COLLECTOR: section.collector_pin,
+                Role.ADMINISTRATOR: section.administrator_pin,
+            },
+            self._app.data_dir / "pins.json",
+        )
 
     # -- who is in --------------------------------------------------------------
     @property
     def role(self) -> Role | None:
-        runner = self._app.runner
         if self.journal_failed():
             return self._unjournaled.role
-        if runner is None or runner.flow.state is not State.MAINTENANCE:
+        view = self._app.view()
+        if view is None or view.state is not State.MAINTENANCE:
             return None
-        name = runner.flow.view().maintenance_role
-        return Role(name) if name else None
+        return Role(view.maintenance_role) if view.maintenance_role else None
 
     def may(self, function: Function) -> bool:
         role = self.role
@@ -130,25 +135,24 @@ class Maintenance:
 
     def journal_failed(self) -> bool:
         """The journal cannot be written: the kiosk is out of service until restarted."""
-        runner = self._app.runner
-        return runner is not None and runner.failure is not None
+        return self._app.journal_failed()
 
     def settings(self) -> Settings:
         return self._app.current_settings()
 
     def currency(self) -> str:
-        return self._app.current_settings().kiosk.currency
+        return self.settings().kiosk.currency
 
     def out_of_service(self) -> bool:
-        runner = self._app.runner
-        return runner is not None and runner.flow.view().out_of_service is not None
+        view = self._app.view()
+        return view is not None and view.out_of_service is not None
 
     def acceptor_testing(self) -> bool:
-        runner = self._app.runner
-        return runner is not None and runner.flow.view().acceptor_test
+        view = self._app.view()
+        return view is not None and view.acceptor_test
 
     def lock(self) -> LockState:
-        section = self._app.settings.maintenance
+        section = self.settings().maintenance
         newer = self._unjournaled.records
         try:
             journaled = audit_records(self._journal, section.max_pin_failures)
@@ -159,7 +163,7 @@ class Maintenance:
 
     def enter_pin(self, pin: str) -> PinResult:
         """Check a PIN from the keypad; on success the flow enters maintenance."""
-        section = self._app.settings.maintenance
+        section = self.settings().maintenance
         now = self._clock()
         lock = self.lock()
         if lock.locked(now):
@@ -183,8 +187,8 @@ class Maintenance:
         if isinstance(card, str):
             self._write({"action": "card_refused", "why": card})
             return
-        runner = self._app.runner
-        free = runner is not None and runner.flow.state in (State.ATTRACT, State.OUT_OF_SERVICE)
+        view = self._app.view()
+        free = view is not None and view.state in (State.ATTRACT, State.OUT_OF_SERVICE)
         if not (free or self.journal_failed()):
             log.info("technician card not acted on: a customer's screen is showing")
             return
@@ -213,7 +217,7 @@ class Maintenance:
         self._app.show(View(State.MAINTENANCE, maintenance_role=role.value))
 
     def _timeout_s(self) -> float:
-        return float(self._app.settings.timeouts.maintenance)
+        return float(self.settings().timeouts.maintenance)
 
     # -- diagnostics ------------------------------------------------------------
     def devices(self) -> dict[str, DeviceReport]:
@@ -231,13 +235,13 @@ class Maintenance:
         self._need(Function.DIAGNOSTICS)
         app = self._app
         free, total = disk_mb(app.data_dir)
-        runner = app.runner
-        settings = app.current_settings()
+        view = app.view()
+        settings = self.settings()
         embedded = defaults()["maintenance"]
         hashes = self.pins.hashes()
         return SystemState(
             app_version=app.version,
-            settings_version=runner.flow.view().settings_version if runner else 0,
+            settings_version=view.settings_version if view is not None else 0,
             bundle_signer=settings.central.operator_public_key_hex[:16] or "none pinned",
             kiosk_id=settings.kiosk.id,
             enrolled_as=app.credentials.kiosk_id if app.credentials else None,
@@ -251,7 +255,7 @@ class Maintenance:
 
     def check_network(self, done: Callable[[NetworkCheck], object]) -> None:
         self._need(Function.DIAGNOSTICS)
-        central = self._app.current_settings().central
+        central = self.settings().central
         self._later(lambda: check_network(central.url, 5.0, central.verify), done)
 
     # -- self-tests ---------------------------------------------------------------
@@ -268,7 +272,7 @@ class Maintenance:
                          "error": result.error}, role)  # fmt: skip
             done(Printed(result.printed, result.error))
 
-        receipts.print_document(test_page(self._app.current_settings(), at, lang), printed)
+        receipts.print_document(test_page(self.settings(), at, lang), printed)
 
     def acceptor_test(self, on: bool) -> None:
         role = self._need(Function.SELF_TESTS)
@@ -324,7 +328,7 @@ class Maintenance:
 
     def drives(self) -> list[Path]:
         self._need(Function.EXPORT)
-        roots = self._app.current_settings().maintenance.export_roots
+        roots = self.settings().maintenance.export_roots
         return exporting.drives(roots, self.is_mount)
 
     def export(self, drive: Path, done: Callable[[Path | str], object]) -> None:
@@ -333,7 +337,7 @@ class Maintenance:
         if drive not in self.drives():
             done(f"{drive} is not a removable drive")
             return
-        kiosk_id = self._app.current_settings().kiosk.id
+        kiosk_id = self.settings().kiosk.id
 
         def run() -> Path | str:
             try:
@@ -351,7 +355,7 @@ class Maintenance:
     # -- cash -------------------------------------------------------------------------
     def cashbox(self) -> Cashbox:
         self._need(Function.CASH)
-        return cashbox(self._journal, self._app.current_settings().kiosk.currency)
+        return cashbox(self._journal, self.settings().kiosk.currency)
 
     def collect(
         self, counted: Money | None, lang: Language, done: Callable[[Collection], object]
@@ -371,9 +375,7 @@ class Maintenance:
         if receipts is None:
             done(Collection(str(record_id), box, counted, False))
             return
-        report = collection_report(
-            self._app.current_settings(), record, entry.at, str(record_id), lang
-        )
+        report = collection_report(self.settings(), record, entry.at, str(record_id), lang)
         receipts.print_document(
             report, lambda result: done(Collection(str(record_id), box, counted, result.printed))
         )
@@ -391,7 +393,7 @@ class Maintenance:
         if not ENROLLMENT_CODE.fullmatch(code):
             done("an enrollment code is 4 to 64 letters, digits, - or _")
             return
-        settings = self._app.current_settings()
+        settings = self.settings()
         path = self._app.data_dir / settings.central.credentials_file
 
         def run() -> str | None:
@@ -429,7 +431,7 @@ class Maintenance:
             done(f"not a device: {', '.join(sorted(unknown))}")
             return
         try:
-            trial = validate(merge(self._app.current_settings().model_dump(mode="json"), change))
+            trial = validate(merge(self.settings().model_dump(mode="json"), change))
         except ConfigError as exc:
             done(str(exc))
             return
@@ -470,14 +472,13 @@ class Maintenance:
         self._poke()
 
     def _poke(self) -> None:
-        if self._app.sync is not None:
-            self._app.sync.poke()
+        self._app.upload_soon()
 
     def _change(self, change: dict[str, Any], role: Role) -> None:
         """Keep a settings change in the data folder's local file (validated first)."""
         data_dir = self._app.data_dir
         changes = merge(local_changes(data_dir), change)
-        validate(merge(self._app.current_settings().model_dump(mode="json"), changes))
+        validate(merge(self.settings().model_dump(mode="json"), changes))
         write_atomically(data_dir / LOCAL_FILE, _json(changes))
         self._write({"action": "settings_changed", "change": change}, role)
 

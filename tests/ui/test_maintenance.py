@@ -18,7 +18,8 @@ from sqlalchemy import select
 from central.db import transactions
 from central.serve import Central
 from kiosk.flow import State
-from kiosk.maintenance.pins import lock_state
+from kiosk.flow import events as e
+from kiosk.maintenance.pins import hash_pin, lock_state
 from kiosk.maintenance.roles import PERMISSIONS, Function, NotAllowed, Role
 from kiosk.money import Money
 from tests.ui.rig import (
@@ -315,3 +316,21 @@ def test_a_device_change_whose_record_cannot_be_written_says_so_and_the_page_goe
     touch(qtbot, kiosk, "测试设备并应用")  # the page goes on: the same change, answered
     qtbot.waitUntil(lambda: "未应用" in page.result.text(), timeout=20_000)
     assert kiosk.app.acceptor is not None  # the acceptor was given back to the flow
+
+
+def test_a_settings_bundle_swapped_in_sets_the_menus_pins_and_lockout(
+    qtbot: QtBot, kiosk: KioskUi
+) -> None:
+    """One settings source: the menu reads the settings in use, not the ones the
+    kiosk started with (a signed bundle's new PIN and lockout count apply)."""
+    started = kiosk.app.current_settings()
+    section = started.maintenance.model_copy(
+        update={"technician_pin": hash_pin("112233", n=2**10), "max_pin_failures": 3}
+    )
+    bundle = started.model_copy(update={"maintenance": section})
+    kiosk.app.post(e.SettingsChanged(bundle, 7))
+    qtbot.waitUntil(lambda: view(kiosk).settings_version == 7, timeout=5_000)
+    service = kiosk.app.maintenance
+    assert service.enter_pin(PINS[Role.TECHNICIAN]).role is None  # the old PIN is gone
+    assert service.enter_pin("000000").tries_left == 1  # three tries, not five
+    assert service.enter_pin("112233").role is Role.TECHNICIAN
