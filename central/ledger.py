@@ -16,9 +16,14 @@ from sqlalchemy import Connection, insert, select, update
 from central import refunds
 from central.db import accounts, bill_lines, card_reissues, coupons, transactions
 from central.sms import SmsSender
+from config.records import RecordKind
 
 log = logging.getLogger(__name__)
-QR_REFUND, CARD_REVERSAL, QR_UNRESOLVED = "qr_refund", "card_reversal", "qr_unresolved"
+QR_REFUND, CARD_REVERSAL, QR_UNRESOLVED = (
+    RecordKind.QR_REFUND.value, RecordKind.CARD_REVERSAL.value, RecordKind.QR_UNRESOLVED.value
+)  # fmt: skip
+PAYMENT, CREDIT = RecordKind.PAYMENT_COMPLETED.value, RecordKind.CREDIT_SETTLED.value
+CARD_LOAD_FAILED, CARD_REISSUED = RecordKind.CARD_LOAD_FAILED.value, RecordKind.CARD_REISSUED.value
 
 
 def yuan(fen: int) -> str:
@@ -38,7 +43,7 @@ def apply(conn: Connection, kiosk: str, kind: str, payload: dict[str, Any], sms:
     if kind in (QR_REFUND, CARD_REVERSAL, QR_UNRESOLVED):
         _give_back(conn, kiosk, kind, payload)
         return
-    if kind in ("card_load_failed", "card_reissued"):
+    if kind in (CARD_LOAD_FAILED, CARD_REISSUED):
         _card_load(conn, kind, payload)
         return
     service, account = payload.get("service"), payload.get("account")
@@ -52,7 +57,7 @@ def apply(conn: Connection, kiosk: str, kind: str, payload: dict[str, Any], sms:
     row = conn.execute(select(accounts).where(*where)).first()
     if row is None:
         return
-    if kind == "payment_completed":
+    if kind == PAYMENT:
         _settle(conn, service, account, fen)
         if row.phone:
             sms.send(
@@ -60,7 +65,7 @@ def apply(conn: Connection, kiosk: str, kind: str, payload: dict[str, Any], sms:
                 f"【缴费终端】{service} 账户 {account} 缴费 ￥{yuan(fen)} 已到账。"
                 f"Payment of CNY {yuan(fen)} received for {service} account {account}.",
             )  # fmt: skip
-    elif kind == "credit_settled" and payload.get("to") == "account_credit":
+    elif kind == CREDIT and payload.get("to") == "account_credit":
         balance = (row.prepaid_balance_fen or 0) + fen
         conn.execute(update(accounts).where(*where).values(prepaid_balance_fen=balance))
 
@@ -119,14 +124,14 @@ def _card_load(conn: Connection, kind: str, payload: dict[str, Any]) -> None:
     purchase = payload.get("transaction")
     if not isinstance(purchase, str):
         return
-    if kind == "card_reissued":
+    if kind == CARD_REISSUED:
         conn.execute(
             update(card_reissues).where(card_reissues.c.purchase == purchase).values(done=1)
         )
         return
     paid = conn.scalar(
         select(transactions.c.payload).where(
-            transactions.c.id == purchase, transactions.c.kind == "payment_completed"
+            transactions.c.id == purchase, transactions.c.kind == PAYMENT
         )
     )
     known = conn.scalar(

@@ -110,7 +110,7 @@ def receipt_sms(body: ReceiptSms, request: Request, kiosk: Kiosk) -> dict[str, b
                 transactions.c.id == body.transaction, transactions.c.kiosk_id == kiosk
             )
         ).first()
-        if row is None or row.kind != "payment_completed":
+        if row is None or row.kind != ledger.PAYMENT:
             raise HTTPException(404, "no such payment from this kiosk (upload it first)")
         payload = ledger.record_data(row.payload)
         phone = body.phone or conn.scalar(

@@ -28,16 +28,10 @@ from drivers.cards.reader import CardInserted, CardPulled, CardWatcher, PcscRead
 from kiosk.flow import PayFlow, State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
-from kiosk.flow.records import RecordKind
 from kiosk.flow.view import View
-from kiosk.maintenance.cashbox import cashbox
+from kiosk.ledger import cashbox, offline_allowance, pending_give_backs, technician_out_of_service
 from kiosk.maintenance.service import Maintenance
-from kiosk.maintenance.trials import (
-    technician_out_of_service,
-    try_acceptor,
-    try_printer,
-    try_reader,
-)
+from kiosk.maintenance.trials import try_acceptor, try_printer, try_reader
 from kiosk.money import Money
 from kiosk.recovery import RecoveryReport, recover
 from kiosk.shell.absent import NoCardReader, NoCentral
@@ -46,7 +40,7 @@ from kiosk.shell.cards import Authorization, CardService
 from kiosk.shell.central import CentralService, Credentials, load_credentials
 from kiosk.shell.devices import Acceptor, build_acceptor
 from kiosk.shell.health import DeviceHealth
-from kiosk.shell.heartbeat import HeartbeatService, offline_allowance
+from kiosk.shell.heartbeat import HeartbeatService
 from kiosk.shell.printing import Printer, ReceiptService, build_printer
 from kiosk.shell.runner import Dispatch, FlowRunner
 from offline_queue.bundles import BundlePoller, BundleStore
@@ -356,16 +350,8 @@ class KioskApp:
         server was down): asked for again now; the outbox uploads them as well."""
         if self.central is None:
             return
-        kinds = (RecordKind.QR_REFUND.value, RecordKind.CARD_REVERSAL.value)
-        for _, kind, payload in journal.outbox_pending(OUTBOX_SCAN, kinds):
-            data = payload.get("data")
-            if not isinstance(data, dict):
-                continue
-            reason = str(data.get("reason") or "")
-            if kind == RecordKind.QR_REFUND.value and isinstance(data.get("order_id"), str):
-                self.central.execute(c.RefundQrOrder(data["order_id"], reason))
-            elif kind == RecordKind.CARD_REVERSAL.value and isinstance(data.get("reference"), str):
-                self.central.execute(c.ReverseCardPayment(data["reference"], reason))
+        for give_back in pending_give_backs(journal, OUTBOX_SCAN):
+            self.central.execute(give_back)
 
     # -- telemetry ------------------------------------------------------------
     def _allowance(self) -> Money:

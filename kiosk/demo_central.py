@@ -27,9 +27,10 @@ from drivers.sim.escpos_server import free_port
 from kiosk.flow import PayFlow, State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
+from kiosk.ledger import offline_allowance
 from kiosk.money import Language
 from kiosk.shell.central import CentralService, enroll
-from kiosk.shell.heartbeat import HeartbeatService, offline_allowance
+from kiosk.shell.heartbeat import HeartbeatService
 from kiosk.shell.printing import print_payment
 from kiosk.shell.runner import FlowRunner
 from offline_queue.bundles import BundlePoller, BundleStore

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
 
+from config.records import RecordKind
 from config.settings import PaymentMethod, RefundTarget
 from kiosk.flow.commands import JournalRecord
-from kiosk.flow.records import RecordKind
 from kiosk.flow.settlement import credit_settled, payment_completed
 from kiosk.journaling import write
 from kiosk.money import Money

@@ -9,22 +9,26 @@ thread and answer through the bridge, never blocking the screen.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from config.loader import local_changes, merge, validate
 from config.settings import Settings
 from kiosk.flow.view import View
-from kiosk.money import Language, Money
+from kiosk.money import Language
 from kiosk.shell.offthread import Failed, run_off_thread
 from ui.bridge import Bridge
 from ui.i18n import Languages
-from ui.screens.base import Context
+from ui.screens.base import Context, Order
 from ui.window import KioskWindow
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
+    from kiosk.ledger import Payment
+    from kiosk.maintenance.pins import LockState
+    from kiosk.maintenance.service import PinResult
+    from ui.screens.maintenance_pages import Tools
 
 
 class KioskUi:
@@ -50,15 +54,7 @@ class KioskUi:
             post=lambda event: self.app.post(event),  # noqa: PLW0108 - the app of now
             settings=self._settings,
             lang=self._lang,
-            extras={
-                "orders": self._orders,
-                "payments": self._payments,
-                "reprint": self._reprint,
-                "sms": self._sms,
-                "maintenance_tools": self._tools,
-                "pin_lock": lambda: self.app.maintenance.lock(),  # noqa: PLW0108
-                "pin": self._pin,
-            },
+            services=self,
         )
         self.window = KioskWindow(ctx, self.languages, Language(settings.kiosk.default_language))
         self.on_view: Callable[[View], object] | None = None  # the demo's screenshots
@@ -71,10 +67,14 @@ class KioskUi:
             self._app = self._new_app(self._settings_at_start)
         return self._app
 
-    def _tools(self) -> object:
+    # -- what the screens ask of the kiosk (ui.screens.base.Services) ---------------
+    def maintenance_tools(self) -> Tools:
         from ui.screens.maintenance_pages import Tools  # noqa: PLC0415 - the menu's, on use
 
         return Tools(lambda: self.app.maintenance, self.bridge.dispatch, self._lang)
+
+    def pin_lock(self) -> LockState:
+        return self.app.maintenance.lock()
 
     def _new_app(self, settings: Settings) -> KioskApp:
         from kiosk.app import KioskApp  # noqa: PLC0415 - after the first paint
@@ -107,7 +107,7 @@ class KioskUi:
         self.restarts += 1
         self.app.start()
 
-    def _pin(self, pin: str, answer: Callable[[Any], object]) -> None:
+    def pin(self, pin: str, answer: Callable[[PinResult | None], object]) -> None:
         maintenance = self.app.maintenance
         self._later(lambda: maintenance.enter_pin(pin), answer)
 
@@ -138,31 +138,20 @@ class KioskUi:
 
         run_off_thread(work, done, "ui helper")
 
-    def _orders(self, account: str, answer: Callable[[Any], object]) -> None:
+    def orders(self, account: str, answer: Callable[[Sequence[Order] | None], object]) -> None:
         central = self.app.central
         if central is None:
             answer(None)
             return
         self._later(lambda: central.orders(account), answer)
 
-    def _payments(self, service: str, account: str) -> list[Mapping[str, object]]:
-        journal = self.app.journal
-        if journal is None:
-            return []
-        found: list[Mapping[str, object]] = []
-        for transaction, entry in journal.latest_transactions("payment_completed", limit=500):
-            if entry.data.get("service") == service and entry.data.get("account") == account:
-                found.append(
-                    {
-                        "transaction": transaction,
-                        "at": entry.at,
-                        "amount": Money.from_json(entry.data["amount"]),
-                        "method": entry.data.get("method"),
-                    }
-                )
-        return found
+    def payments(self, service: str, account: str) -> Sequence[Payment]:
+        from kiosk.ledger import payments_for  # noqa: PLC0415 - the journal's, on use
 
-    def _reprint(self, transaction: str, answer: Callable[[Any], object]) -> None:
+        journal = self.app.journal
+        return [] if journal is None else payments_for(journal, service, account)
+
+    def reprint(self, transaction: str, answer: Callable[[bool], object]) -> None:
         receipts = self.app.receipts
         if receipts is None:
             answer(False)
@@ -170,7 +159,7 @@ class KioskUi:
         lang = self.languages.current
         receipts.reprint(transaction, lang, lambda ok: self.bridge.dispatch(lambda: answer(ok)))
 
-    def _sms(self, transaction: str, phone: str, answer: Callable[[Any], object]) -> None:
+    def sms(self, transaction: str, phone: str, answer: Callable[[bool | None], object]) -> None:
         central = self.app.central
         if central is None:
             answer(False)

@@ -159,7 +159,7 @@ def preview_window(settings: Settings, lang: Language, size: tuple[int, int]) ->
         post=lambda event: None,
         settings=lambda: settings,
         lang=lambda: languages.current,
-        extras={"account": lambda bill: None, "sms": lambda *args: None},
+        open_account=lambda bill: None,  # the button shows; the panel has its own previews
     )
     window = KioskWindow(ctx, languages, lang)
     window.use_size(*size)

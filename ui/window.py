@@ -134,7 +134,8 @@ class KioskWindow(QWidget):
         self._clock = QElapsedTimer()
         self._clock.start()
         self._landscape = False
-        self.ctx.extras.setdefault("account", self.open_account)
+        if self.ctx.open_account is None:
+            self.ctx.open_account = self.open_account
         self.back = button("", lambda: self.ctx.post(e.BackPressed()), "quiet")
         self.cancel = button("", lambda: self.ctx.post(e.CancelPressed()), "danger")
         self.status = label(role="status")

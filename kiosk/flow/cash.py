@@ -8,11 +8,11 @@ record is the first command given for it.
 
 from __future__ import annotations
 
+from config.records import RecordKind
 from config.settings import PaymentMethod
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow.core import FlowCore
-from kiosk.flow.records import RecordKind
 from kiosk.flow.session import Session
 from kiosk.flow.states import Notice, Outcome, State
 from kiosk.money import Money

@@ -14,9 +14,9 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 from config.fees.tiered import TieredTariff
+from config.records import RecordKind
 from config.settings import PaymentMethod, RefundTarget, Settings
 from kiosk.flow import commands as c
-from kiosk.flow.records import RecordKind
 from kiosk.flow.session import Session
 from kiosk.flow.settlement import credit_settled, payment_completed
 from kiosk.flow.states import ENDED_STATES, SESSION_STATES, Notice, Outcome, State, Timer

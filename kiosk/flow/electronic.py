@@ -6,10 +6,10 @@ refunded to its source, and journaled as a transaction.
 
 from __future__ import annotations
 
+from config.records import RecordKind
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow.core import FlowCore
-from kiosk.flow.records import RecordKind
 from kiosk.flow.states import Notice, Outcome, State, Timer
 
 

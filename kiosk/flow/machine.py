@@ -23,13 +23,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from config.records import RecordKind
 from config.settings import IdentifyMethod, PaymentMethod
 from kiosk.bills import Bill
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow.cash import CashHandlers
 from kiosk.flow.electronic import ElectronicHandlers
-from kiosk.flow.records import RecordKind
 from kiosk.flow.session import Session
 from kiosk.flow.states import (
     ENDED_STATES,

@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from uuid import UUID
 
+from config.records import RecordKind
 from config.settings import PaymentMethod, RefundTarget
 from kiosk.flow.commands import JournalRecord, JsonValue
-from kiosk.flow.records import RecordKind
 from kiosk.money import Money
 
 

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from kiosk.ledger import maintenance_records
 from kiosk.maintenance.roles import Role
 from offline_queue.files import write_atomically
 from offline_queue.journal import Entry, Journal
@@ -32,7 +33,6 @@ from offline_queue.journal import Entry, Journal
 PIN = re.compile(r"[0-9]{6,12}", re.ASCII)
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 MAX_MEM = 64 * 2**20
-KIND = "maintenance"
 
 
 class BadPin(ValueError):
@@ -122,7 +122,7 @@ class _Audit(Protocol):
 
 def audit_records(journal: Journal, max_failures: int) -> list[Entry]:
     """The newest maintenance records, enough to decide the lockout."""
-    return journal.latest([KIND], limit=max(50, 10 * max_failures))
+    return maintenance_records(journal, max(50, 10 * max_failures))
 
 
 def lock_state(journal: Journal, now: datetime, max_failures: int) -> LockState:

@@ -31,17 +31,17 @@ from pathlib import Path
 from typing import Any
 
 from config.loader import LOCAL_FILE, ConfigError, defaults, local_changes, merge, validate
+from config.records import RecordKind
 from config.settings import Settings
 from drivers.cards.staff import StaffCard
 from drivers.printer.printer import PrintResult
 from kiosk.flow import State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
-from kiosk.flow.records import RecordKind
 from kiosk.flow.view import View
 from kiosk.journaling import write
+from kiosk.ledger import Cashbox, cashbox, collection_record, last_payment
 from kiosk.maintenance import export as exporting
-from kiosk.maintenance.cashbox import Cashbox, cashbox, collection_record
 from kiosk.maintenance.diagnostics import (
     NetworkCheck,
     SyncState,
@@ -313,12 +313,12 @@ class Maintenance:
 
     def reprint_last(self, lang: Language, done: Callable[[bool], object]) -> None:
         role = self._need(Function.REPRINT)
-        last = self._journal.latest_transactions(RecordKind.PAYMENT_COMPLETED.value, limit=1)
+        last = last_payment(self._journal)
         receipts = self._app.receipts
-        if not last or receipts is None:
+        if last is None or receipts is None:
             done(False)
             return
-        transaction = last[0][0]
+        transaction = last.transaction
 
         def printed(ok: bool) -> None:
             self._write({"action": "reprint", "transaction": transaction, "printed": ok}, role)

@@ -13,20 +13,11 @@ import threading
 from config.settings import AcceptorSection, CardReaderSection, PrinterSection
 from drivers import acceptor as ev
 from drivers.cards.reader import reader_names
-from kiosk.flow.records import RecordKind
 from kiosk.shell.devices import build_acceptor
 from kiosk.shell.printing import build_printer
 from offline_queue.journal import Journal
 
 ACCEPTOR_READY_S = 8.0
-
-
-def technician_out_of_service(journal: Journal) -> bool:
-    """Did a technician leave the kiosk out of service (before a restart)?"""
-    for entry in journal.latest([RecordKind.MAINTENANCE.value], limit=500):
-        if entry.data.get("action") == "out_of_service":
-            return bool(entry.data.get("on"))
-    return False
 
 
 def try_printer(section: PrinterSection) -> str | None:

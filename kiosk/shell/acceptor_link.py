@@ -19,10 +19,10 @@ from __future__ import annotations
 import logging
 import threading
 
+from config.records import RecordKind
 from drivers import acceptor as ev
 from kiosk.flow import events as e
 from kiosk.flow.commands import JournalRecord
-from kiosk.flow.records import RecordKind
 from kiosk.journaling import write
 from kiosk.money import Money
 from kiosk.shell.health import DeviceHealth

@@ -20,7 +20,7 @@ from drivers.id003.host import Id003Host
 from drivers.sim.cctalk_device import CcTalkDevice
 from drivers.sim.id003_device import Id003Device
 from drivers.sim.pty import PtyServer
-from kiosk.flow.records import RecordKind
+from kiosk.ledger import last_cctalk_counter
 from offline_queue.journal import Journal
 
 CCTALK_PREFIX = "cctalk:"
@@ -35,15 +35,6 @@ class Acceptor:
         self.driver.stop()
         if self.simulator is not None:
             self.simulator.stop()
-
-
-def last_cctalk_counter(journal: Journal) -> int | None:
-    """The event counter of the newest ccTalk credit in the journal."""
-    for entry in journal.latest([RecordKind.NOTE_STACKED.value], limit=20):
-        credit_id = str(entry.data.get("credit_id") or "")
-        if credit_id.startswith(CCTALK_PREFIX):
-            return int(credit_id.split(":")[1])
-    return None
 
 
 def build_acceptor(
@@ -74,7 +65,7 @@ def build_acceptor(
         cctalk = CcTalkHost(
             address=settings.cctalk_address,
             checksum=checksum,
-            resume_counter=last_cctalk_counter(journal),
+            resume_counter=last_cctalk_counter(journal, CCTALK_PREFIX),
             credit_prefix=run,
         )
         driver = CcTalkDriver(

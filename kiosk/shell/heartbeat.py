@@ -14,33 +14,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import requests
 
-from config.settings import Settings
 from kiosk.flow import events as e
 from kiosk.money import Money
 from offline_queue import http
-from offline_queue.journal import Journal
 
 log = logging.getLogger(__name__)
-
-
-def offline_allowance(journal: Journal, settings: Settings, now: datetime) -> Money:
-    """Today's offline limit less the offline payments already taken today
-    (local time of the kiosk)."""
-    zone = ZoneInfo(settings.kiosk.timezone)
-    today = now.astimezone(zone).date()
-    spent = 0
-    for entry in journal.latest(["payment_completed"], limit=2000):
-        if datetime.fromisoformat(entry.at).astimezone(zone).date() != today:
-            break
-        if entry.data.get("details", {}).get("offline"):
-            spent += int(entry.data["amount"]["minor"])
-    left = max(settings.offline.max_per_day_fen - spent, 0)
-    return Money(left, settings.kiosk.currency)
 
 
 class HeartbeatService:

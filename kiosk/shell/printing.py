@@ -25,6 +25,7 @@ from drivers.sim.escpos_device import EscposDevice, Receipt
 from drivers.sim.escpos_server import EscposServer
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
+from kiosk.ledger import payment
 from kiosk.money import Language
 from kiosk.receipt import receipt, voucher
 from kiosk.shell.health import DeviceHealth
@@ -128,10 +129,10 @@ def print_payment(
     printer: ReceiptPrinter, journal: Journal, settings: Settings, transaction: str,
     lang: Language,
 ) -> PrintResult | None:  # fmt: skip
-    entry = journal.transaction(transaction)
-    if entry is None or entry.kind != "payment_completed":
+    paid = payment(journal, transaction)
+    if paid is None:
         return None
-    return printer.print(receipt(settings, entry.data, entry.at, transaction, lang))
+    return printer.print(receipt(settings, paid.data, paid.at, transaction, lang))
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from config.records import RecordKind
 from drivers.acceptor import BillAcceptor
 from kiosk.flow import PayFlow, Timer
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
-from kiosk.flow.records import RecordKind
 from kiosk.journaling import write
 from kiosk.shell.routing import Routes, command_types
 from offline_queue.journal import Journal, JournalError

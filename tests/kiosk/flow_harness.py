@@ -9,12 +9,12 @@ from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from config.loader import load_settings
+from config.records import RecordKind
 from config.settings import PaymentMethod, Settings
 from kiosk.bills import Bill, BillLine, Coupon
 from kiosk.flow import PayFlow, State, Timer
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
-from kiosk.flow.records import RecordKind
 from kiosk.money import Money
 
 C = TypeVar("C", bound=c.Command)

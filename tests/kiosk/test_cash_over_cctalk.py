@@ -10,9 +10,10 @@ from drivers.sim.cctalk_device import CcTalkDevice
 from drivers.sim.pty import PtyServer
 from kiosk.flow import PayFlow, State
 from kiosk.flow import events as e
+from kiosk.ledger import last_cctalk_counter
 from kiosk.recovery import recover
 from kiosk.shell.acceptor_link import AcceptorLink
-from kiosk.shell.devices import Acceptor, build_acceptor, last_cctalk_counter
+from kiosk.shell.devices import CCTALK_PREFIX, Acceptor, build_acceptor
 from kiosk.shell.runner import FlowRunner
 from offline_queue.journal import Journal
 from tests.kiosk.flow_harness import SETTINGS, bill, yuan
@@ -66,7 +67,7 @@ def test_bill_paid_through_cctalk_and_resumed_after_a_restart(tmp_path: Path) ->
             wait_until(lambda: runner.flow.state is State.COMPLETING)
             ids = credits(journal)
             assert [i.split(":")[1] for i in ids] == ["2", "4"]  # counters of the credits
-            assert last_cctalk_counter(journal) == 4
+            assert last_cctalk_counter(journal, CCTALK_PREFIX) == 4
         finally:
             acceptor.stop()
             runner.stop()

@@ -1,10 +1,10 @@
 """The pay flow with cash: escrow rules, credit only when stacked, settlement."""
 
+from config.records import RecordKind
 from config.settings import PaymentMethod, RefundTarget
 from kiosk.flow import Notice, Outcome, State, Timer
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
-from kiosk.flow.records import RecordKind
 from kiosk.money import Money
 from tests.kiosk.flow_harness import Harness, bill, details, purchase_bill, yuan
 

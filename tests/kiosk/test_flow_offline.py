@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from config.loader import defaults, merge, validate
+from config.records import RecordKind
 from config.settings import PaymentMethod
 from kiosk.flow import State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
-from kiosk.flow.records import RecordKind
 from kiosk.flow.states import Notice
 from tests.kiosk.flow_harness import Harness, details, yuan
 

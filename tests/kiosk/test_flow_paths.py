@@ -2,11 +2,11 @@
 
 import pytest
 
+from config.records import RecordKind
 from config.settings import PaymentMethod
 from kiosk.flow import Notice, Outcome, State, Timer
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
-from kiosk.flow.records import RecordKind
 from kiosk.flow.transitions import TRANSITIONS, to_dot
 from kiosk.money import Money
 from tests.kiosk.flow_harness import (

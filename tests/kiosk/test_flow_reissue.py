@@ -6,12 +6,12 @@ from __future__ import annotations
 import dataclasses
 from uuid import UUID
 
+from config.records import RecordKind
 from config.settings import PaymentMethod
 from kiosk.bills import Bill, CardReissue
 from kiosk.flow import State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
-from kiosk.flow.records import RecordKind
 from kiosk.flow.states import Notice
 from tests.kiosk.flow_harness import Harness, purchase_bill, yuan
 

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from central.db import heartbeats
 from central.serve import free_port, running
 from kiosk.flow import events as e
+from kiosk.ledger import offline_allowance
 from kiosk.money import Money
-from kiosk.shell.heartbeat import HeartbeatService, offline_allowance
+from kiosk.shell.heartbeat import HeartbeatService
 from offline_queue.journal import Journal
 from tests.kiosk.flow_harness import SETTINGS, yuan
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from config.records import RecordKind
 from kiosk.flow.commands import JournalRecord
-from kiosk.flow.records import RecordKind
 from kiosk.journaling import write
-from kiosk.maintenance.cashbox import cashbox, collection_record
+from kiosk.ledger import cashbox, collection_record
 from kiosk.maintenance.pins import BadPin, PinStore, hash_pin, lock_state, verify_pin
 from kiosk.maintenance.roles import Function, NotAllowed, Role, require
 from kiosk.money import Money

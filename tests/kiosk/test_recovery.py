@@ -4,10 +4,10 @@ from collections.abc import Callable
 from pathlib import Path
 from uuid import UUID
 
+from config.records import RecordKind
 from config.settings import PaymentMethod
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
-from kiosk.flow.records import RecordKind
 from kiosk.journaling import write
 from kiosk.recovery import recover
 from offline_queue.journal import Journal

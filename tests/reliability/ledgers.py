@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from central.db import card_reissues, transactions
-from kiosk.flow.records import RecordKind
+from config.records import RecordKind
 from offline_queue.journal import Journal
 
 REACH_S = 12.0  # a kill point not reached by then: killed there and then ("late")

@@ -334,3 +334,20 @@ def test_a_settings_bundle_swapped_in_sets_the_menus_pins_and_lockout(
     assert service.enter_pin(PINS[Role.TECHNICIAN]).role is None  # the old PIN is gone
     assert service.enter_pin("000000").tries_left == 1  # three tries, not five
     assert service.enter_pin("112233").role is Role.TECHNICIAN
+
+
+def test_a_pin_that_cannot_be_checked_says_so_and_the_pad_goes_on(
+    qtbot: QtBot, kiosk: KioskUi, tmp_path: Path
+) -> None:
+    """The try cannot be journaled (the journal is locked past SQLite's 5 s): the
+    pad says so instead of hanging on "Checking…", and the next try works."""
+    locker = sqlite3.connect(tmp_path / "var" / "journal.db", isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        enter(qtbot, kiosk, PINS[Role.TECHNICIAN])
+        qtbot.waitUntil(lambda: "密码暂时无法核对" in shown_text(kiosk), timeout=20_000)
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert state(kiosk) is State.ATTRACT
+    log_in(qtbot, kiosk, Role.TECHNICIAN)

@@ -874,6 +874,10 @@
         <translation>正在核对…</translation>
     </message>
     <message>
+        <source>The PIN could not be checked. Try again.</source>
+        <translation>密码暂时无法核对，请重试。</translation>
+    </message>
+    <message>
         <source>Too many wrong PINs. PIN entry is locked until {time}.</source>
         <translation>输入错误次数过多，{time} 前禁止输入密码。</translation>
     </message>

@@ -5,8 +5,9 @@ closing it returns to the bill, and the session's countdown keeps running."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QGridLayout
 
@@ -15,10 +16,11 @@ from kiosk.bills import Bill
 from kiosk.flow.view import View
 from kiosk.money import Language, Money
 from ui.i18n import method_text, money, translate
-from ui.screens.base import Context, Screen, clear
+from ui.screens.base import Context, Order, Screen, clear
 from ui.widgets import button, label
 
-Payment = Mapping[str, object]  # transaction, amount (Money), method, at (ISO text)
+if TYPE_CHECKING:
+    from kiosk.ledger import Payment
 
 
 class AccountPanel(Screen):
@@ -46,7 +48,7 @@ class AccountPanel(Screen):
         self.bill = bill
         self.result.setText("")
         self.orders.setText(translate("Account", "Asking the server…"))
-        self.ctx.extras["orders"](bill.account, self._orders_arrived)
+        self.ctx.services.orders(bill.account, self._orders_arrived)
         self.retranslate()
 
     def present(self, view: View) -> None:
@@ -79,9 +81,9 @@ class AccountPanel(Screen):
         self.orders_title.setText(translate("Account", "Recent QR orders"))
         self.payments_title.setText(translate("Account", "Paid at this kiosk"))
         self.back.setText(translate("Account", "Back to the bill"))
-        self._fill_payments(self.ctx.extras["payments"](bill.service, bill.account))  # type: ignore[arg-type]
+        self._fill_payments(self.ctx.services.payments(bill.service, bill.account))
 
-    def _orders_arrived(self, orders: Sequence[Mapping[str, object]] | None) -> None:
+    def _orders_arrived(self, orders: Sequence[Order] | None) -> None:
         if orders is None:
             self.orders.setText(translate("Account", "Orders cannot be shown right now."))
             return
@@ -109,20 +111,18 @@ class AccountPanel(Screen):
                 label(translate("Account", "No payments at this kiosk yet."), "line"), 0, 0
             )
         for row, payment in enumerate(payments[:4]):
-            amount = payment["amount"]
-            assert isinstance(amount, Money)
-            text = f"{str(payment['at'])[:10]}  {money(amount, self.lang)}"
+            text = f"{payment.at[:10]}  {money(payment.amount, self.lang)}"
             self.payments.addWidget(label(text, "line"), row, 0)
             reprint = button(
                 translate("Account", "Reprint"),
-                partial(self._reprint, str(payment["transaction"])),
+                partial(self._reprint, payment.transaction),
                 "quiet",
             )
             self.payments.addWidget(reprint, row, 1)
 
     def _reprint(self, transaction: str) -> None:
         self.result.setText(translate("Account", "Printing…"))
-        self.ctx.extras["reprint"](transaction, self._reprinted)
+        self.ctx.services.reprint(transaction, self._reprinted)
 
     def _reprinted(self, ok: bool) -> None:
         self.result.setText(

@@ -7,12 +7,14 @@ events through ``Context.post``; it keeps no payment state of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtWidgets import QBoxLayout, QLayout, QVBoxLayout, QWidget
 
 from config.settings import Settings
+from kiosk.bills import Bill
 from kiosk.flow import State
 from kiosk.flow import events as e
 from kiosk.flow.view import View
@@ -20,16 +22,83 @@ from kiosk.money import Language
 from ui.i18n import notice_text
 from ui.widgets import label
 
+if TYPE_CHECKING:  # the journal's and the menu's modules load after the first paint
+    from kiosk.ledger import Payment
+    from kiosk.maintenance.pins import LockState
+    from kiosk.maintenance.service import PinResult
+    from ui.screens.maintenance_pages import Tools
+
+Order = Mapping[str, object]  # one of the server's QR orders, as ``GET /orders`` gives it
+
+
+class Services(Protocol):
+    """What the kiosk behind the screens does for them. Those that wait on the
+    network or the printer answer later, on the Qt main thread; an answer of
+    None means the work failed (the screen says it is unavailable)."""
+
+    def orders(self, account: str, answer: Callable[[Sequence[Order] | None], object]) -> None:
+        """The account's recent QR orders from the central server."""
+        ...
+
+    def payments(self, service: str, account: str) -> Sequence[Payment]:
+        """The account's payments at this kiosk, from its journal, newest first."""
+        ...
+
+    def reprint(self, transaction: str, answer: Callable[[bool], object]) -> None: ...
+
+    def sms(self, transaction: str, phone: str, answer: Callable[[bool | None], object]) -> None:
+        """Text the receipt of ``transaction`` to ``phone``."""
+        ...
+
+    def maintenance_tools(self) -> Tools: ...
+
+    def pin_lock(self) -> LockState:
+        """The PIN pad's lockout, as the journal has it."""
+        ...
+
+    def pin(self, pin: str, answer: Callable[[PinResult | None], object]) -> None:
+        """Check a PIN from the keypad (slow on purpose: scrypt)."""
+        ...
+
+
+class NoServices:
+    """Screens with no kiosk behind them (the gallery, the screen tests): every
+    helper answers that nothing is there."""
+
+    def orders(self, account: str, answer: Callable[[Sequence[Order] | None], object]) -> None:
+        answer(None)
+
+    def payments(self, service: str, account: str) -> Sequence[Payment]:
+        return []
+
+    def reprint(self, transaction: str, answer: Callable[[bool], object]) -> None:
+        answer(False)
+
+    def sms(self, transaction: str, phone: str, answer: Callable[[bool | None], object]) -> None:
+        answer(None)
+
+    def maintenance_tools(self) -> Tools:
+        raise RuntimeError("no kiosk behind these screens: the maintenance menu needs one")
+
+    def pin_lock(self) -> LockState:
+        from kiosk.maintenance.pins import LockState  # noqa: PLC0415 - the menu's, on use
+
+        return LockState(0, None)
+
+    def pin(self, pin: str, answer: Callable[[PinResult | None], object]) -> None:
+        answer(None)
+
 
 @dataclass
 class Context:
-    """What screens may use: post events, read settings and the language, and the
-    account helpers (orders, reprint, receipt SMS) that run off the main thread."""
+    """What screens may use: post events, read settings and the language, the
+    kiosk's helpers (``services``), and the window's account panel."""
 
     post: Callable[[e.Event], object]
     settings: Callable[[], Settings]
     lang: Callable[[], Language]
-    extras: dict[str, Callable[..., object]] = field(default_factory=dict)
+    services: Services = field(default_factory=NoServices)
+    open_account: Callable[[Bill], object] | None = None  # the window sets its own
 
 
 class Screen(QWidget):

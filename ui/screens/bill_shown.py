@@ -65,7 +65,7 @@ class BillShownScreen(Screen):
         self._fill_lines(bill)
         self._fill_amounts(view, bill)
         self.account.setText(translate("Bill", "My account: payments, balance, receipts"))
-        self.account.setVisible("account" in self.ctx.extras and view.online)
+        self.account.setVisible(self.ctx.open_account is not None and view.online)
         self.keypad.retranslate()
 
     def _fill_lines(self, bill: Bill) -> None:
@@ -143,5 +143,5 @@ class BillShownScreen(Screen):
 
     def _open_account(self) -> None:
         view = self.view
-        if view is not None and view.bill is not None:
-            self.ctx.extras["account"](view.bill)
+        if view is not None and view.bill is not None and self.ctx.open_account is not None:
+            self.ctx.open_account(view.bill)

@@ -75,9 +75,7 @@ class DoneScreen(Screen):
         if not printed:
             self.code.setPixmap(qr_pixmap(link, 360))
         self.sms.setText(translate("Done", "Text the receipt to my phone"))
-        self.sms.setVisible(
-            "sms" in self.ctx.extras and view.online and view.transaction is not None
-        )
+        self.sms.setVisible(view.online and view.transaction is not None)
         self.finish.setText(translate("Done", "Finish"))
         self.keypad.retranslate()
 
@@ -116,9 +114,9 @@ class DoneScreen(Screen):
             return
         self.keypad.hide()
         self.sms_result.setText(translate("Done", "Sending…"))
-        self.ctx.extras["sms"](view.transaction, phone, self._sms_sent)
+        self.ctx.services.sms(view.transaction, phone, self._sms_sent)
 
-    def _sms_sent(self, ok: bool) -> None:
+    def _sms_sent(self, ok: bool | None) -> None:
         self.sms_result.setText(
             translate("Done", "Sent. It will arrive in a minute.")
             if ok

@@ -18,7 +18,7 @@ from kiosk.flow.view import View
 from kiosk.maintenance.roles import Role
 from ui.i18n import translate
 from ui.screens.base import Context, Screen, clear
-from ui.screens.maintenance_pages import PAGES, Page, Tools
+from ui.screens.maintenance_pages import PAGES, Page
 from ui.widgets import button
 
 REFRESH_MS = 2000
@@ -38,9 +38,7 @@ class MaintenanceScreen(Screen):
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        tools = ctx.extras["maintenance_tools"]()
-        assert isinstance(tools, Tools)
-        self.tools = tools
+        tools = self.tools = ctx.services.maintenance_tools()
         self.pages: list[Page] = [kind(tools) for kind in PAGES]
         self.stack = QStackedWidget()
         for page in self.pages:

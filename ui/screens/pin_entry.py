@@ -44,8 +44,7 @@ class PinPanel(Screen):
     def open(self) -> None:
         self.keypad.reset(12)
         self._checking = False
-        lock: LockState = self.ctx.extras["pin_lock"]()  # type: ignore[assignment]
-        self._show_lock(lock, None)
+        self._show_lock(self.ctx.services.pin_lock(), None)
         self._idle.start()
         self.retranslate()
 
@@ -66,10 +65,15 @@ class PinPanel(Screen):
         self.keypad.reset(12)
         self.status.setText(translate("Maintenance", "Checking…"))
         self.status.show()
-        self.ctx.extras["pin"](pin, self._answer)
+        self.ctx.services.pin(pin, self._answer)
 
-    def _answer(self, result: PinResult) -> None:
+    def _answer(self, result: PinResult | None) -> None:
         self._checking = False
+        if result is None:  # the check itself failed (the journal, say): try again
+            self.status.setText(
+                translate("Maintenance", "The PIN could not be checked. Try again.")
+            )
+            return
         if result.role is not None:
             self._idle.stop()
             return  # the flow shows the menu

@@ -1,4 +1,7 @@
-"""What the flow writes to the journal, and which records are transactions.
+"""What the kiosk writes to its journal, and which records are transactions.
+
+Defined here, below both, so that the kiosk and the central server name each
+kind once (`config` imports nothing of the project).
 
 A record is journaled durably before the command after it runs: the shell
 executes a flow's commands in order and a ``JournalRecord`` command returns only once
