@@ -21,7 +21,7 @@ from kiosk.flow import State
 from kiosk.maintenance.roles import Role
 from kiosk.money import Language
 from ui.app import KioskUi
-from ui.screens.maintenance import MaintenanceScreen
+from ui.screens.maintenance.screen import MaintenanceScreen
 
 DEMO_PINS = {Role.TECHNICIAN: "246810", Role.COLLECTOR: "135790", Role.ADMINISTRATOR: "975310"}
 SIZES = ((1080, 1920), (1920, 1080))

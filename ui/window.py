@@ -85,7 +85,7 @@ def _screen_kind(state: State) -> type[Screen]:
 def _maintenance() -> type[Screen]:
     """The menu's screen, imported on first use: it brings the maintenance service
     (the journal, SQLAlchemy, python-escpos), which the attract screen needs not."""
-    from ui.screens.maintenance import MaintenanceScreen  # noqa: PLC0415
+    from ui.screens.maintenance.screen import MaintenanceScreen  # noqa: PLC0415
 
     return MaintenanceScreen
 

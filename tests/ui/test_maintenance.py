@@ -34,8 +34,8 @@ from tests.ui.rig import (
     view,
 )
 from ui.app import KioskUi
-from ui.screens.maintenance import MaintenanceScreen
-from ui.screens.maintenance_pages import SettingsPage
+from ui.screens.maintenance.screen import MaintenanceScreen
+from ui.screens.maintenance.settings import SettingsPage
 
 PINS = {Role.TECHNICIAN: "246810", Role.COLLECTOR: "135790", Role.ADMINISTRATOR: "975310"}
 PAGES = {

@@ -18,10 +18,28 @@ from kiosk.flow.view import View
 from kiosk.maintenance.roles import Role
 from ui.i18n import translate
 from ui.screens.base import Context, Screen, clear
-from ui.screens.maintenance_pages import PAGES, Page
+from ui.screens.maintenance.cash import CashPage
+from ui.screens.maintenance.devices import DevicesPage
+from ui.screens.maintenance.enrollment import EnrollPage
+from ui.screens.maintenance.operations import OperationsPage
+from ui.screens.maintenance.page import Page
+from ui.screens.maintenance.pins import PinsPage
+from ui.screens.maintenance.queue import QueuePage
+from ui.screens.maintenance.settings import SettingsPage
+from ui.screens.maintenance.system import SystemPage
 from ui.widgets import button
 
 REFRESH_MS = 2000
+PAGES: tuple[type[Page], ...] = (
+    DevicesPage,
+    QueuePage,
+    SystemPage,
+    OperationsPage,
+    CashPage,
+    SettingsPage,
+    EnrollPage,
+    PinsPage,
+)
 
 
 def role_name(role: Role | None) -> str:
