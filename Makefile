@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 QM := ui/i18n/kiosk_zh_CN.qm
 
 demo: system venv translations
-	$(BIN)/kiosk demo --out demo-out
+	$(BIN)/kiosk-dev demo --out demo-out
 
 test: system venv translations check unit
 
@@ -77,12 +77,10 @@ ts: venv
 
 # Every screen in zh and en, portrait and landscape, for the README.
 gallery: system venv translations
-	QT_QPA_PLATFORM=offscreen $(BIN)/kiosk gallery --out docs/gallery
+	$(BIN)/kiosk-dev gallery --out docs/gallery
 
 maintenance-gallery: system venv translations
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -c "from pathlib import Path; \
-	from ui.maintenance_gallery import render; \
-	print(len(render(Path('docs/maintenance'))), 'menu pages written to docs/maintenance')"
+	$(BIN)/kiosk-dev maintenance-gallery --out docs/maintenance
 
 venv: $(STAMP)
 

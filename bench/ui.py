@@ -124,11 +124,11 @@ def main() -> None:
 
     from config.loader import load_settings
     from config.settings import PaymentMethod
+    from devtools.gallery import BILL, preview_window, sample_views
     from kiosk.flow import PayFlow
     from kiosk.flow import commands as c
     from kiosk.flow import events as e
     from kiosk.money import Language, Money
-    from ui.gallery import BILL, preview_window, sample_views
 
     app = QApplication.instance() or QApplication([])
     settings = load_settings()

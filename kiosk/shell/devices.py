@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from config.settings import AcceptorSection
 from drivers.acceptor import BillAcceptor, CreditSink, Listener
@@ -17,11 +18,11 @@ from drivers.cctalk.frames import Checksum
 from drivers.cctalk.host import CcTalkHost
 from drivers.id003.driver import Id003Driver
 from drivers.id003.host import Id003Host
-from drivers.sim.cctalk_device import CcTalkDevice
-from drivers.sim.id003_device import Id003Device
-from drivers.sim.pty import PtyServer
 from kiosk.ledger import last_cctalk_counter
 from offline_queue.journal import Journal
+
+if TYPE_CHECKING:  # a simulator is imported only where a setting says "sim"
+    from drivers.sim.pty import PtyServer
 
 CCTALK_PREFIX = "cctalk:"
 
@@ -50,6 +51,9 @@ def build_acceptor(
     driver: BillAcceptor
     if settings.protocol == "id003":
         if port == "sim":
+            from drivers.sim.id003_device import Id003Device  # noqa: PLC0415
+            from drivers.sim.pty import PtyServer  # noqa: PLC0415
+
             simulator = PtyServer(Id003Device()).start()
             port = simulator.path
         host = Id003Host(credit_prefix=f"id003-{run}", watchdog_s=settings.watchdog_s)
@@ -59,6 +63,9 @@ def build_acceptor(
     else:
         checksum = Checksum(settings.cctalk_checksum)
         if port == "sim":
+            from drivers.sim.cctalk_device import CcTalkDevice  # noqa: PLC0415
+            from drivers.sim.pty import PtyServer  # noqa: PLC0415
+
             device = CcTalkDevice(checksum=checksum, echo=settings.cctalk_echo)
             simulator = PtyServer(device).start()
             port = simulator.path

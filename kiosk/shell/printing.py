@@ -16,13 +16,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from config.settings import PrinterSection, Settings
 from drivers.printer.document import Document
 from drivers.printer.printer import CjkMode, PrintResult, ReceiptPrinter
-from drivers.sim import receipt_png
-from drivers.sim.escpos_device import EscposDevice, Receipt
-from drivers.sim.escpos_server import EscposServer
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.ledger import payment
@@ -30,6 +28,10 @@ from kiosk.money import Language
 from kiosk.receipt import receipt, voucher
 from kiosk.shell.health import DeviceHealth
 from offline_queue.journal import Journal
+
+if TYPE_CHECKING:  # a simulator is imported only where a setting says "sim"
+    from drivers.sim.escpos_device import Receipt
+    from drivers.sim.escpos_server import EscposServer
 
 log = logging.getLogger(__name__)
 DEVICE = "printer"
@@ -64,6 +66,9 @@ def build_printer(section: PrinterSection, png_folder: Path | None = None) -> Pr
     simulator: EscposServer | None = None
     connect: Callable[[], object]
     if section.connection == "sim":
+        from drivers.sim.escpos_device import EscposDevice  # noqa: PLC0415 - "sim" only
+        from drivers.sim.escpos_server import EscposServer  # noqa: PLC0415
+
         device = EscposDevice()
         if png_folder is not None:
             device.on_receipt = _png_writer(png_folder, width_px)
@@ -119,6 +124,8 @@ def _png_writer(folder: Path, width_px: int) -> Callable[[Receipt], None]:
         target = folder / f"printed-{next(counter):03d}.png"
         while target.exists():
             target = folder / f"printed-{next(counter):03d}.png"
+        from drivers.sim import receipt_png  # noqa: PLC0415 - the simulator's, with Pillow
+
         path = receipt_png.save(printed, target, width_px)
         log.info("simulated printer: receipt rendered to %s", path)
 

@@ -1,4 +1,5 @@
-"""The ``kiosk`` command line, run in-process and as the installed scripts."""
+"""The ``kiosk`` and ``kiosk-dev`` command lines, run in-process and as the
+installed scripts."""
 
 import json
 import shutil
@@ -10,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from central.cli import main as central_main
+from devtools.cli import main as dev_main
 from drivers.sim.cli import main as sim_main
 from drivers.sim.pcscd import missing_parts
-from kiosk.cli import main
+from launcher.cli import main
 from offline_queue.journal import Journal
 
 SESSION = "0b5c6f0e-3f5e-4c55-9a8e-6a1f1d1d2b01"
@@ -123,7 +125,7 @@ def test_bad_arguments_say_so(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_demo_runs_the_flow_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out)]) == 0
+    assert dev_main(["demo", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "journal verify: ok" in text
     assert "recovery checked" in text and "credit_settled" in text

@@ -12,7 +12,6 @@ from PIL import Image
 from config.settings import PaymentMethod, PrinterSection
 from drivers.printer.document import Document, QrCode, Row, Text
 from drivers.sim.escpos_device import EscposDevice
-from kiosk.cli import main
 from kiosk.flow import Notice, PayFlow, State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
@@ -20,6 +19,7 @@ from kiosk.money import Language, Money
 from kiosk.receipt import mask_account, receipt, sample_payment, voucher
 from kiosk.shell.printing import ReceiptService, build_printer, paper_width_px, print_payment
 from kiosk.shell.runner import FlowRunner
+from launcher.cli import main
 from offline_queue.journal import Journal
 from tests.kiosk.flow_harness import SETTINGS, bill, yuan
 from tests.waiting import wait_until

@@ -17,6 +17,7 @@ from sqlalchemy import insert, select
 from central.db import accounts, card_reissues
 from central.serve import Central, running
 from config.settings import PaymentMethod
+from devtools.simulators import Devices, SimulatorWindow
 from drivers.cards import account
 from drivers.sim.pcscd import Slot
 from drivers.sim.vicc import UNIONPAY, AccountCard, EmvCard, EmvProfile, TechnicianCard
@@ -35,7 +36,6 @@ from tests.ui.rig import (
     view,
 )
 from ui.app import KioskUi
-from ui.simulators import Devices, SimulatorWindow
 
 KEY_HEX = "6b696f736b2d64656d6f2d63697479"  # the demo city's key in the embedded defaults
 

@@ -80,3 +80,40 @@ def test_kiosk_run_tells_systemd_painted_then_ready_and_pings_the_watchdog(
     assert process.returncode == 0, output
     with Journal(tmp_path / "var" / "journal.db") as records:
         assert records.latest(["recovery"])  # READY came after recovery
+
+
+def test_kiosk_run_with_real_ports_imports_no_simulator_and_no_developer_tool(
+    tmp_path: Path,
+) -> None:
+    """The code path a kiosk in the field runs: a serial bill acceptor, a network
+    printer (neither there), no card reader. Python's own import log
+    (``PYTHONPROFILEIMPORTTIME``) shows every module the process loaded."""
+    config = site(tmp_path)
+    with config.open("a") as fh:
+        fh.write('[acceptor]\nport = "/dev/ttyKIOSK-none"\n')
+        fh.write('[printer]\nconnection = "network"\nhost = "127.0.0.1"\nport = 9\n')
+    address = str(tmp_path / "notify.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(address)
+        sock.settimeout(30)
+        env = os.environ | {
+            "QT_QPA_PLATFORM": "offscreen", "NOTIFY_SOCKET": address, "WATCHDOG_USEC": "2000000",
+            "PYTHONPROFILEIMPORTTIME": "1",
+        }  # fmt: skip
+        command = [KIOSK, "--config", str(config), "run", "--windowed"]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            messages = [sock.recv(4096).decode() for _ in range(3)]  # painted, then the loop
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, log = process.communicate(timeout=20)
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in log.decode().splitlines()
+        if line.startswith("import time:")
+    }
+    assert messages[0] == "STATUS=painted" and "WATCHDOG=1" in messages
+    assert {"kiosk.app", "kiosk.shell.devices", "kiosk.shell.printing"} <= imported  # started
+    assert "drivers.id003.driver" in imported and "escpos.escpos" in imported
+    loaded = sorted(m for m in imported if m.startswith(("drivers.sim", "devtools")))
+    assert loaded == []

@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from config.loader import load_settings
+from devtools.gallery import preview_window, sample_views
 from kiosk.flow import State
 from kiosk.flow.view import View
 from kiosk.money import Language
-from ui.gallery import preview_window, sample_views
 from ui.widgets import MIN_TARGET_MM
 from ui.window import KioskWindow
 

@@ -12,13 +12,13 @@ from pytestqt.qtbot import QtBot
 
 from central.serve import Central, running
 from config.settings import PaymentMethod
+from devtools.simulators import Devices, SimulatorWindow
 from drivers.sim.netproxy import Proxy
 from kiosk.flow import State
 from kiosk.money import Money
 from tests.kiosk.test_central_client import seed
 from tests.ui.rig import acceptor, printer, start_kiosk, state, to_paying, view
 from ui.app import KioskUi
-from ui.simulators import Devices, SimulatorWindow
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QAbstractButton, QLabel
 from pytestqt.qtbot import QtBot
 
 from config.loader import load_settings
+from devtools.gallery import preview_window, sample_views
 from kiosk.money import Language
-from ui.gallery import preview_window, sample_views
 
 ROOT = Path(__file__).resolve().parents[2]
 TS = ROOT / "ui" / "i18n" / "kiosk_zh_CN.ts"

@@ -5,9 +5,10 @@
     kiosk [--config FILE] journal verify|export|recover [--db PATH]
     kiosk [--config FILE] receipt sample --lang zh|en [--paper 58|80]
     kiosk [--config FILE] receipt reprint TRANSACTION
-    kiosk demo
     kiosk [--config FILE] run [--windowed]
-    kiosk [--config FILE] gallery [--out DIR]
+
+The developer's commands (the demo, the screen galleries) are ``kiosk-dev``
+(``devtools/``), which a kiosk in the field does not need.
 
 Exit codes: 0 success, 1 a check failed (a broken journal), 2 bad input (a bad
 config file, a bad argument), 3 a feature that has not landed yet.
@@ -58,19 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     reprint.add_argument("--db", type=Path, help="journal file (default: data_dir/journal.db)")
     reprint.add_argument("--out", type=Path, default=Path("var/receipts"))
 
-    demo = sub.add_parser("demo", help="headless scripted run of the pay flow")
-    demo.add_argument("--out", type=Path, default=Path("var/demo"), help="demo output folder")
-
     run = sub.add_parser("run", help="the fullscreen touch UI")
     run.add_argument("--windowed", action="store_true", help="a normal window (development)")
-    gallery = sub.add_parser(
-        "gallery", help="render every screen to PNG (zh/en, both orientations)"
-    )
-    gallery.add_argument("--out", type=Path, default=Path("docs/gallery"))
     return parser
 
 
-def _settings(path: Path | None) -> Settings:
+def settings_of(path: Path | None) -> Settings:
     """The kiosk's settings: defaults, the site's file, the maintenance menu's changes."""
     return validate(kiosk_tree(path), str(path) if path else "embedded defaults")
 
@@ -96,7 +90,7 @@ def _journal(args: argparse.Namespace) -> int:
     from kiosk.recovery import recover
     from offline_queue.journal import Journal, JournalError
 
-    db = args.db or Path(_settings(args.config).paths.data_dir) / "journal.db"
+    db = args.db or Path(settings_of(args.config).paths.data_dir) / "journal.db"
     if args.action != "recover" and not db.exists():
         print(f"{db}: no journal here", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -134,7 +128,7 @@ def _receipt(args: argparse.Namespace) -> int:
     from kiosk.shell.printing import build_printer, print_payment
     from offline_queue.journal import Journal
 
-    settings = _settings(args.config)
+    settings = settings_of(args.config)
     section = settings.printer
     if getattr(args, "paper", None):
         section = section.model_copy(update={"paper_mm": args.paper})
@@ -176,23 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in COMMANDS:
             return int(COMMANDS[args.command](args))
-        if args.command == "demo":
-            from kiosk.demo import run_demo
-            from ui.demo import run_ui_demo
-
-            settings = _settings(args.config)
-            code = run_demo(settings, args.out)
-            print("\n== The kiosk with its screens (offscreen without a display) ==")
-            return code or (EXIT_OK if run_ui_demo(settings, args.out) else EXIT_FAILED)
-        if args.command == "gallery":
-            from ui.gallery import render_gallery
-
-            written = render_gallery(_settings(args.config), args.out)
-            print(f"{len(written)} screens written to {args.out}")
-            return EXIT_OK
         from ui.run import run_kiosk
 
-        return run_kiosk(_settings(args.config), windowed=args.windowed)
+        return run_kiosk(settings_of(args.config), windowed=args.windowed)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -25,17 +25,17 @@ from PySide6.QtWidgets import QAbstractButton, QApplication
 
 from config.loader import merge, validate
 from config.settings import Settings
+from devtools.demo_central import central_server, cli
+from devtools.simulators import Devices, SimulatorWindow
 from drivers.sim.escpos_device import EscposDevice
 from drivers.sim.id003_device import Id003Device
 from drivers.sim.netproxy import Proxy
 from drivers.sim.pcscd import READER, Pcscd, PcscdUnavailable, Slot
 from drivers.sim.vicc import AccountCard, EmvCard
-from kiosk.demo_central import central_server, cli
 from kiosk.flow import State
 from kiosk.flow.view import View
 from kiosk.shell.central import enroll
 from ui.app import KioskUi
-from ui.simulators import Devices, SimulatorWindow
 
 
 class Customer:

@@ -28,7 +28,7 @@ SIZES = ((1080, 1920), (1920, 1080))
 
 
 def _pump(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
-    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+    from PySide6.QtWidgets import QApplication
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -90,9 +90,9 @@ def tour(ui: KioskUi, out: Path, sizes: tuple[tuple[int, int], ...] = SIZES) -> 
 def render(out: Path) -> list[Path]:
     """A fresh kiosk on the embedded defaults (simulated devices, not enrolled)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+    from PySide6.QtWidgets import QApplication
 
-    from config.loader import defaults, merge, validate  # noqa: PLC0415
+    from config.loader import defaults, merge, validate
 
     QApplication.instance() or QApplication(["kiosk-maintenance-gallery"])
     with tempfile.TemporaryDirectory() as data:

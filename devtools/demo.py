@@ -21,13 +21,13 @@ from config.fees.parking import ParkingTariff
 from config.fees.property import PropertyTariff
 from config.fees.tiered import TieredTariff
 from config.settings import PaymentMethod, Settings
+from devtools.demo_central import run_central_demo, wait_for
 from drivers.acceptor import AcceptorEvent
 from drivers.printer.printer import ReceiptPrinter
 from drivers.sim.cctalk_device import CcTalkDevice
 from drivers.sim.id003_device import Id003Device
 from drivers.sim.pty import PtyServer
 from kiosk.bills import Bill, BillLine
-from kiosk.demo_central import run_central_demo, wait_for
 from kiosk.flow import PayFlow, State, Timer
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
