@@ -1,6 +1,6 @@
 """``kiosk-dev``: the developer's commands.
 
-    kiosk-dev [--config FILE] demo [--out DIR]
+    kiosk-dev [--config FILE] demo [--out DIR] [--panel WxH] [--ui-only]
     kiosk-dev [--config FILE] gallery [--out DIR]
     kiosk-dev [--config FILE] maintenance-gallery [--out DIR]
 
@@ -25,11 +25,24 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="scripted customers on simulated devices (screenshots)")
     demo.add_argument("--out", type=Path, default=Path("var/demo"), help="demo output folder")
+    demo.add_argument("--panel", type=_size, default=(1080, 1920),
+                      help="the kiosk's panel, WIDTHxHEIGHT (1920x1080: landscape)")  # fmt: skip
+    demo.add_argument("--ui-only", action="store_true", help="only the kiosk with its screens")
     gallery = sub.add_parser("gallery", help="every screen to PNG (zh/en, both orientations)")
     gallery.add_argument("--out", type=Path, default=Path("docs/gallery"))
     menu = sub.add_parser("maintenance-gallery", help="every maintenance page to PNG")
     menu.add_argument("--out", type=Path, default=Path("docs/maintenance"))
     return parser
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not WIDTHxHEIGHT: {text!r}") from None
+    if not (320 <= width <= 7680 and 320 <= height <= 7680):
+        raise argparse.ArgumentTypeError(f"not a panel size: {text!r}")
+    return width, height
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,9 +54,10 @@ def main(argv: list[str] | None = None) -> int:
             from devtools.demo import run_demo
             from devtools.ui_demo import run_ui_demo
 
-            code = run_demo(settings, args.out)
-            print("\n== The kiosk with its screens (offscreen without a display) ==")
-            return code or (EXIT_OK if run_ui_demo(settings, args.out) else EXIT_FAILED)
+            code = EXIT_OK if args.ui_only else run_demo(settings, args.out)
+            print("\n== The kiosk with its screens (on the desktop, or offscreen without one) ==")
+            ok = code == EXIT_OK and run_ui_demo(settings, args.out, args.panel)
+            return code or (EXIT_OK if ok else EXIT_FAILED)
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # pictures, not windows
         if args.command == "gallery":
             from devtools.gallery import render_gallery

@@ -14,17 +14,20 @@ the customer sees is written to ``OUT/screens`` as PNG and every receipt to
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication
 
 from config.loader import merge, validate
 from config.settings import Settings
+from devtools import desktop as desktop_fit
 from devtools.demo_central import central_server, cli
 from devtools.simulators import Devices, SimulatorWindow
 from drivers.sim.escpos_device import EscposDevice
@@ -36,6 +39,8 @@ from kiosk.flow import State
 from kiosk.flow.view import View
 from kiosk.shell.central import enroll
 from ui.app import KioskUi
+
+PANEL = (1080, 1920)  # the kiosk's portrait panel, in its own pixels
 
 
 class Customer:
@@ -91,14 +96,19 @@ def card_slot() -> tuple[Pcscd, Slot] | None:
         return None
 
 
-def run_ui_demo(settings: Settings, out: Path) -> bool:
-    """With a display: the kiosk and the simulator window, for a person to use
-    until the simulator window is closed. Without: offscreen, with the scripted
+def run_ui_demo(settings: Settings, out: Path, panel: tuple[int, int] = PANEL) -> bool:
+    """With a display: the kiosk (its ``panel`` scaled to fit the screen) and the
+    simulator window beside it, for a person to use until the simulator window
+    is closed or the demo gets SIGTERM. Without: offscreen, with the scripted
     customers."""
     desktop = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    if not desktop:
+    placed = None
+    if desktop:
+        placed = desktop_fit.scale_this_process(panel)
+    else:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = QApplication.instance() or QApplication(["kiosk-demo"])
+    assert isinstance(app, QApplication)
     shots, data = out / "screens", out / "ui-var"
     shots.mkdir(parents=True, exist_ok=True)
     data.mkdir(parents=True, exist_ok=True)
@@ -119,7 +129,7 @@ def run_ui_demo(settings: Settings, out: Path) -> bool:
         ui = KioskUi(validate(tree), receipts_png=out / "receipts")
         customer = Customer(ui, shots)
         ui.on_view = customer.snap
-        ui.window.use_size(1080, 1920)
+        ui.window.use_size(*panel)
         ui.window.show()
         ui.start()  # the devices exist from here on
         simulators = SimulatorWindow(
@@ -128,9 +138,7 @@ def run_ui_demo(settings: Settings, out: Path) -> bool:
         )  # fmt: skip
         try:
             if desktop:
-                simulators.closed.connect(app.quit)
-                simulators.show()
-                app.exec()
+                _on_the_desktop(app, ui, simulators, placed, out)
                 return True
             ok = _customers(ui, customer, cards[1] if cards else None)
             simulators.show()
@@ -143,6 +151,38 @@ def run_ui_demo(settings: Settings, out: Path) -> bool:
                 cards[1].remove()
                 cards[0].stop()
             print(f"  {customer.count} screens written to {shots}")
+
+
+def _on_the_desktop(
+    app: QApplication, ui: KioskUi, simulators: SimulatorWindow,
+    placed: desktop_fit.Fit | None, out: Path,
+) -> None:  # fmt: skip
+    """Both windows side by side until the simulator window closes or SIGTERM;
+    a picture of the desktop as it first looks, in ``out/desktop.png``."""
+
+    def stop(signum: int, frame: object) -> None:
+        ui.window.may_close = True
+        QTimer.singleShot(0, app.quit)  # in the event loop, even if it has not started yet
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    simulators.closed.connect(app.quit)
+    simulators.show()
+    print(f"  {desktop_fit.place(ui.window, simulators, placed)}", flush=True)
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.02)
+    screen = QGuiApplication.primaryScreen()
+    screen.grabWindow(0).save(str(out / "desktop.png"))
+    print(f"  the desktop as it looks: {out / 'desktop.png'}", flush=True)
+    wake = QTimer()  # Python runs a signal handler only when the interpreter gets control
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
+    try:
+        app.exec()
+    finally:
+        wake.stop()
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _customers(ui: KioskUi, customer: Customer, slot: Slot | None) -> bool:
