@@ -39,7 +39,7 @@ from ui.screens.ended import EndedScreen
 from ui.screens.identify import IdentifyScreen
 from ui.screens.out_of_service import OutOfServiceScreen
 from ui.screens.qr_waiting import QrWaitingScreen
-from ui.theme import apply_theme
+from ui.theme import Theme
 from ui.widgets import button, label
 
 if TYPE_CHECKING:
@@ -125,6 +125,7 @@ class KioskWindow(QWidget):
         header.addWidget(self.access)
         header.addWidget(self.language)
         self.stack = QStackedWidget()
+        self.theme = Theme(self, self.stack)
         # Screens are built the first time their state comes up: the kiosk paints
         # its attract screen without building the other fifteen first.
         self.screens: dict[State, Screen] = {}
@@ -218,8 +219,6 @@ class KioskWindow(QWidget):
     def show_view(self, view: View) -> None:
         previous = self.view
         self.view = view
-        if previous is None or previous.accessible != view.accessible:
-            apply_theme(self, view.accessible)
         if view.state is State.ATTRACT and self.languages.current is not self.default_language:
             self.languages.use(self.default_language)  # the next customer starts in the default
         if self._account_open() and view.state is State.BILL_SHOWN:
@@ -230,6 +229,7 @@ class KioskWindow(QWidget):
             screen = self.screen_for(view.state)
             screen.present(view)
             self.stack.setCurrentWidget(screen)
+        self.theme.use(view.accessible)  # after the switch: the page now shown is restyled
         if previous is None:
             self._builder.start()
         if previous is None or previous.state != view.state or previous.timeout_s != view.timeout_s:

@@ -60,14 +60,17 @@ def virtual_readers() -> list[str]:
 
 
 def running_pcscd() -> list[int]:
-    """The process ids of every pcscd on this machine."""
+    """The process ids of every live pcscd on this machine (not a zombie that
+    its parent has yet to reap)."""
     pids = []
-    for comm in Path("/proc").glob("[0-9]*/comm"):
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            if comm.read_text().strip() == "pcscd":
-                pids.append(int(comm.parent.name))
+            line = stat.read_text()
         except OSError:
             continue  # it ended while we looked
+        name, rest = line.split("(", 1)[1].rsplit(")", 1)
+        if name == "pcscd" and rest.split()[0] != "Z":
+            pids.append(int(stat.parent.name))
     return pids
 
 
@@ -78,7 +81,7 @@ def stop_processes(pids: list[int], timeout_s: float = 10.0) -> None:
         except ProcessLookupError:
             continue
     deadline = time.monotonic() + timeout_s
-    while any(Path(f"/proc/{pid}").exists() for pid in pids):
+    while any(pid in running_pcscd() for pid in pids):
         if time.monotonic() > deadline:
             raise PcscdUnavailable(f"pcscd {pids} did not stop within {timeout_s:.0f} s")
         time.sleep(0.05)

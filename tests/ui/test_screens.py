@@ -123,3 +123,24 @@ def test_the_countdown_is_whole_at_once_when_it_grows_a_digit(
     window.grab()  # what a screenshot sees, before the next event-loop turn
     assert "180" in window.countdown.text()
     assert clipped(window.countdown) == 0
+
+
+def test_larger_text_reaches_a_screen_that_was_hidden_when_it_was_switched(
+    qtbot: QtBot,
+) -> None:
+    """The theme re-polishes only what is shown; a screen built before the switch
+    and shown after it still gets the larger text (and loses it again after)."""
+    window = make_window(qtbot, Language.ZH, (1080, 1920))
+    views = dict(sample_views())
+    window.show_view(views["bill_shown"])
+    bill = window.screen_for(State.BILL_SHOWN)
+    normal = bill.title.font().pixelSize()
+    window.show_view(views["identify"])
+    window.show_view(replace(views["identify"], accessible=True))  # the switch, bill hidden
+    assert window.operator.font().pixelSize() > 32  # the header at once
+    assert bill.title.font().pixelSize() == normal  # not restyled while hidden
+    window.show_view(replace(views["bill_shown"], accessible=True))
+    assert bill.title.font().pixelSize() > normal
+    window.show_view(views["identify"])
+    window.show_view(views["bill_shown"])
+    assert bill.title.font().pixelSize() == normal
