@@ -147,6 +147,9 @@ def main() -> None:
     settings = load_settings()
     window = preview_window(settings, Language.ZH, (1080, 1920))
     views = [view for _, view in sample_views()]
+    for view in views:  # each screen built once, as the kiosk does after its first paint
+        window.show_view(view)
+        app.processEvents()
     timings = []
     for _ in range(20):
         for view in views:
@@ -158,7 +161,8 @@ def main() -> None:
     timings.sort()
     p50, p99 = timings[len(timings) // 2], timings[int(len(timings) * 0.99)]
     print(
-        f"touch -> next screen painted, {len(timings)} transitions over {len(views)} screens: "
+        f"touch -> next screen painted, {len(timings)} transitions over {len(views)} screens "
+        f"(each built once before): "
         f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (goal p99 <= 16 ms)"
     )
 

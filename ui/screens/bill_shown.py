@@ -13,7 +13,8 @@ from kiosk.flow import events as e
 from kiosk.flow.view import View
 from kiosk.money import Language, Money, exponent
 from ui.i18n import money, translate
-from ui.screens.base import Context, Screen, clear
+from ui.screens.base import Context, Screen
+from ui.screens.pools import Buttons, Rows, one_row
 from ui.widgets import Keypad, button, label
 
 PRESETS_FEN = (5000, 10000, 20000)
@@ -26,6 +27,7 @@ class BillShownScreen(Screen):
         super().__init__(ctx)
         self.holder = label(role="lead")
         self.lines = QGridLayout()
+        self.rows = Rows(self.lines)
         self.lines.setHorizontalSpacing(24)
         self.lines.setColumnStretch(0, 1)
         self.total = label(role="total")
@@ -37,6 +39,7 @@ class BillShownScreen(Screen):
         self.first.addStretch(1)
         self.pay_all = button("", self._pay_all, "primary")
         self.presets = QGridLayout()
+        self.preset_buttons = Buttons(self.presets, "preset", one_row)
         self.presets.setSpacing(16)
         self.other = button("", self._type_amount, "quiet")
         self.keypad = Keypad(self._pay_typed)
@@ -69,7 +72,6 @@ class BillShownScreen(Screen):
         self.keypad.retranslate()
 
     def _fill_lines(self, bill: Bill) -> None:
-        clear(self.lines)
         rows: list[tuple[str, str, str]] = []
         zh = self.lang is Language.ZH
         for line in bill.lines:
@@ -89,11 +91,7 @@ class BillShownScreen(Screen):
             )
         if bill.usage_this_period is not None:
             rows.append((translate("Bill", "Used this year"), f"{bill.usage_this_period}", ""))
-        for row, (text, amount, role) in enumerate(rows):
-            left, right = label(text, role or "line"), label(amount, role or "amount", wrap=False)
-            right.setProperty("align", "right")
-            self.lines.addWidget(left, row, 0)
-            self.lines.addWidget(right, row, 1)
+        self.rows.show(rows)
 
     def _fill_amounts(self, view: View, bill: Bill) -> None:
         config = self.ctx.settings().services.get(bill.service)
@@ -109,15 +107,10 @@ class BillShownScreen(Screen):
             self.pay_all.setText(
                 translate("Bill", "Pay {amount}").format(amount=money(bill.due, self.lang))
             )
-        clear(self.presets)
-        if bill.is_purchase:
-            for index, fen in enumerate(PRESETS_FEN):
-                amount = Money(fen, bill.currency)
-                self.presets.addWidget(
-                    button(money(amount, self.lang), partial(self._choose, amount), "preset"),
-                    0,
-                    index,
-                )
+        amounts = [Money(fen, bill.currency) for fen in PRESETS_FEN] if bill.is_purchase else []
+        self.preset_buttons.show(
+            [(a, money(a, self.lang), partial(self._choose, a)) for a in amounts]
+        )
         self.other.setVisible(typed)
         if view.notice is None:
             self.keypad.hide()  # shown when the customer asks to type an amount

@@ -11,8 +11,9 @@ from kiosk.flow import State
 from kiosk.flow import events as e
 from kiosk.flow.view import View
 from ui.i18n import method_text, money, translate
-from ui.screens.base import Context, Screen, clear
-from ui.widgets import button, label
+from ui.screens.base import Context, Screen
+from ui.screens.pools import Buttons
+from ui.widgets import label
 
 
 class ChooseMethodScreen(Screen):
@@ -23,6 +24,7 @@ class ChooseMethodScreen(Screen):
         self.amount = label(role="total")
         self.grid = QGridLayout()
         self.grid.setSpacing(24)
+        self.tiles = Buttons(self.grid, "tile")
         self.offline = label(role="hint")
         self.first.addWidget(self.amount)
         self.first.addLayout(self.grid)
@@ -35,15 +37,12 @@ class ChooseMethodScreen(Screen):
         self.amount.setText(
             translate("Method", "To pay: {amount}").format(amount=money(view.amount, self.lang))
         )
-        clear(self.grid)
         config = self.ctx.settings().services.get(view.service or "")
         order = config.methods if config else tuple(PaymentMethod)
         methods = [m for m in order if m in view.methods]
-        for index, method in enumerate(methods):
-            tile = button(
-                method_text(method), partial(self.ctx.post, e.MethodChosen(method)), "tile"
-            )
-            self.grid.addWidget(tile, index // 2, index % 2)
+        self.tiles.show(
+            [(m, method_text(m), partial(self.ctx.post, e.MethodChosen(m))) for m in methods]
+        )
         self.offline.setText(
             translate("Method", "The kiosk is offline: only cash can be taken now.")
         )

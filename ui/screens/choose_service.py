@@ -10,8 +10,8 @@ from kiosk.flow import State
 from kiosk.flow import events as e
 from kiosk.flow.view import View
 from ui.i18n import translate
-from ui.screens.base import Context, Screen, clear
-from ui.widgets import button
+from ui.screens.base import Context, Screen
+from ui.screens.pools import Buttons
 
 
 class ChooseServiceScreen(Screen):
@@ -21,16 +21,17 @@ class ChooseServiceScreen(Screen):
         super().__init__(ctx)
         self.grid = QGridLayout()
         self.grid.setSpacing(24)
+        self.tiles = Buttons(self.grid, "tile")
         self.first.addLayout(self.grid)
         self.first.addStretch(1)
 
     def present(self, view: View) -> None:
         super().present(view)
         self.title.setText(translate("ChooseService", "What would you like to pay?"))
-        clear(self.grid)
-        services = [(k, s) for k, s in self.ctx.settings().services.items() if s.enabled]
-        for index, (key, _) in enumerate(services):
-            tile = button(
-                self.service_name(key), partial(self.ctx.post, e.ServiceChosen(key)), "tile"
-            )
-            self.grid.addWidget(tile, index // 2, index % 2)
+        services = [k for k, s in self.ctx.settings().services.items() if s.enabled]
+        self.tiles.show(
+            [
+                (k, self.service_name(k), partial(self.ctx.post, e.ServiceChosen(k)))
+                for k in services
+            ]
+        )
