@@ -23,7 +23,6 @@ from pathlib import Path
 
 from config.loader import ConfigError, kiosk_tree, load_settings, validate
 from config.settings import Settings
-from kiosk.flow.transitions import to_dot
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NOT_AVAILABLE = 0, 1, 2, 3
 
@@ -82,6 +81,8 @@ def _flow(args: argparse.Namespace) -> int:
     if not args.dot:
         print("kiosk flow: say what to print (--dot)", file=sys.stderr)
         return EXIT_BAD_INPUT
+    from kiosk.flow.transitions import to_dot
+
     sys.stdout.write(to_dot())
     return EXIT_OK
 
