@@ -49,6 +49,7 @@ def run_kiosk(settings: Settings, *, windowed: bool = False) -> int:
         ui.window.lock_down(hide_cursor=True)
     ui.window.repaint()
     notify("STATUS=painted")
+    log.info("first paint: the attract screen is on the screen")
     timers = _start_after_the_paint(ui)
 
     def terminate(signum: int, frame: object) -> None:

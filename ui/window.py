@@ -18,48 +18,39 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLa
 
 from kiosk.bills import Bill
 from kiosk.flow import State
-from kiosk.flow import events as e
 from kiosk.flow.states import ENDED_STATES, INPUT_STATES, SESSION_STATES
 from kiosk.flow.view import View
 from kiosk.money import Language
 from ui.gesture import SecretGesture, corner
 from ui.i18n import Languages, translate
-from ui.screens.account import AccountPanel
-from ui.screens.are_you_there import AreYouThereScreen
-from ui.screens.attract import AttractScreen
-from ui.screens.base import Context, Screen
-from ui.screens.bill_shown import BillShownScreen
-from ui.screens.busy import BusyScreen
-from ui.screens.card_paying import CardPayingScreen
-from ui.screens.cash_inserting import CashInsertingScreen
-from ui.screens.choose_method import ChooseMethodScreen
-from ui.screens.choose_service import ChooseServiceScreen
-from ui.screens.done import DoneScreen
-from ui.screens.ended import EndedScreen
-from ui.screens.identify import IdentifyScreen
-from ui.screens.out_of_service import OutOfServiceScreen
-from ui.screens.qr_waiting import QrWaitingScreen
+from ui.screens.base import Context, Screen, flow_events
 from ui.theme import Theme
 from ui.widgets import button, label
 
 if TYPE_CHECKING:
+    from ui.screens.account import AccountPanel
     from ui.screens.pin_entry import PinPanel
 
-SCREENS: tuple[type[Screen], ...] = (
-    AttractScreen,
-    ChooseServiceScreen,
-    IdentifyScreen,
-    BusyScreen,
-    BillShownScreen,
-    ChooseMethodScreen,
-    CashInsertingScreen,
-    CardPayingScreen,
-    QrWaitingScreen,
-    DoneScreen,
-    AreYouThereScreen,
-    EndedScreen,
-    OutOfServiceScreen,
-)  # the maintenance menu and the PIN pad are imported when a technician comes
+# Each screen's module, imported when the screen is first built: the attract
+# screen paints without the other screens' modules (nor the flow's events they
+# post) being loaded first. The maintenance menu and the PIN pad are imported
+# when a technician comes.
+SCREENS: tuple[tuple[tuple[State, ...], str, str], ...] = (
+    ((State.ATTRACT,), "attract", "AttractScreen"),
+    ((State.CHOOSE_SERVICE,), "choose_service", "ChooseServiceScreen"),
+    ((State.IDENTIFY,), "identify", "IdentifyScreen"),
+    ((State.LOOKING_UP, State.QR_CANCELLING, State.COMPLETING), "busy", "BusyScreen"),
+    ((State.BILL_SHOWN,), "bill_shown", "BillShownScreen"),
+    ((State.CHOOSE_METHOD,), "choose_method", "ChooseMethodScreen"),
+    ((State.CASH_INSERTING,), "cash_inserting", "CashInsertingScreen"),
+    ((State.CARD_PAYING,), "card_paying", "CardPayingScreen"),
+    ((State.QR_WAITING,), "qr_waiting", "QrWaitingScreen"),
+    ((State.DONE,), "done", "DoneScreen"),
+    ((State.ARE_YOU_THERE,), "are_you_there", "AreYouThereScreen"),
+    ((State.CANCELLED, State.TIMED_OUT), "ended", "EndedScreen"),
+    ((State.OUT_OF_SERVICE,), "out_of_service", "OutOfServiceScreen"),
+    ((State.MAINTENANCE,), "maintenance.screen", "MaintenanceScreen"),
+)
 GESTURE_STATES = frozenset({State.ATTRACT, State.OUT_OF_SERVICE})
 BACK_STATES = frozenset(
     {State.CHOOSE_SERVICE, State.IDENTIFY, State.BILL_SHOWN, State.CHOOSE_METHOD}
@@ -78,16 +69,12 @@ BLOCKED_KEYS = frozenset(
 )
 
 
-def _screen_kind(state: State) -> type[Screen]:
-    return next(k for k in SCREENS if state in k.states)
-
-
-def _maintenance() -> type[Screen]:
-    """The menu's screen, imported on first use: it brings the maintenance service
-    (the journal, SQLAlchemy, python-escpos), which the attract screen needs not."""
-    from ui.screens.maintenance.screen import MaintenanceScreen  # noqa: PLC0415
-
-    return MaintenanceScreen
+def screen_kind(state: State) -> type[Screen]:
+    """The screen class for ``state``, its module imported now if not before."""
+    _, module, name = next(entry for entry in SCREENS if state in entry[0])
+    kind = getattr(__import__(f"ui.screens.{module}", fromlist=[name]), name)
+    assert isinstance(kind, type) and issubclass(kind, Screen) and state in kind.states
+    return kind
 
 
 class KioskWindow(QWidget):
@@ -137,8 +124,8 @@ class KioskWindow(QWidget):
         self._landscape = False
         if self.ctx.open_account is None:
             self.ctx.open_account = self.open_account
-        self.back = button("", lambda: self.ctx.post(e.BackPressed()), "quiet")
-        self.cancel = button("", lambda: self.ctx.post(e.CancelPressed()), "danger")
+        self.back = button("", lambda: self.ctx.post(flow_events().BackPressed()), "quiet")
+        self.cancel = button("", lambda: self.ctx.post(flow_events().CancelPressed()), "danger")
         self.status = label(role="status")
         footer = QHBoxLayout()
         footer.addWidget(self.back)
@@ -161,7 +148,7 @@ class KioskWindow(QWidget):
         """The screen for ``state``, built on first use (one per screen kind)."""
         screen = self.screens.get(state)
         if screen is None:
-            kind = _maintenance() if state is State.MAINTENANCE else _screen_kind(state)
+            kind = screen_kind(state)
             screen = kind(self.ctx)
             screen.set_landscape(self._landscape)
             self.stack.addWidget(screen)
@@ -172,6 +159,8 @@ class KioskWindow(QWidget):
     @property
     def account(self) -> AccountPanel:
         if self._account is None:
+            from ui.screens.account import AccountPanel  # noqa: PLC0415 - on first use
+
             self._account = AccountPanel(self.ctx, self.close_account)
             self._account.set_landscape(self._landscape)
             self.stack.addWidget(self._account)
@@ -196,9 +185,10 @@ class KioskWindow(QWidget):
         """After the first paint, one screen per turn of the event loop, so the
         first touch on each finds it built (and a touch meanwhile is not held up
         by more than one screen's construction)."""
-        missing = [k for k in SCREENS if not any(s in self.screens for s in k.states)]
+        customers = [states for states, _, _ in SCREENS if State.MAINTENANCE not in states]
+        missing = [states for states in customers if states[0] not in self.screens]
         if missing:
-            self.screen_for(missing[0].states[0])
+            self.screen_for(missing[0][0])
         elif self._account is None:
             self.account  # noqa: B018 - builds the panel
         else:
@@ -308,7 +298,7 @@ class KioskWindow(QWidget):
 
     def _toggle_access(self) -> None:
         if self.view is not None:
-            self.ctx.post(e.AccessibilityToggled(not self.view.accessible))
+            self.ctx.post(flow_events().AccessibilityToggled(not self.view.accessible))
 
     def pin_open(self) -> bool:
         return self._pin is not None and self.stack.currentWidget() is self._pin
@@ -373,7 +363,7 @@ class KioskWindow(QWidget):
                 and watched is self.windowHandle()
             ):
                 self._restart_countdown(self.view)
-                self.ctx.post(e.ScreenTouched())
+                self.ctx.post(flow_events().ScreenTouched())
         elif kind in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
             assert isinstance(event, QKeyEvent)
             modifiers = event.modifiers()

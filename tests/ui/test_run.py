@@ -117,3 +117,33 @@ def test_kiosk_run_with_real_ports_imports_no_simulator_and_no_developer_tool(
     assert "drivers.id003.driver" in imported and "escpos.escpos" in imported
     loaded = sorted(m for m in imported if m.startswith(("drivers.sim", "devtools")))
     assert loaded == []
+
+
+def test_nothing_heavier_than_the_attract_screen_is_imported_before_the_first_paint(
+    tmp_path: Path,
+) -> None:
+    """Python's import log and the kiosk's own log share stderr, in order: what
+    was imported before the "first paint" line is what the paint waited for."""
+    env = os.environ | {"QT_QPA_PLATFORM": "offscreen", "PYTHONPROFILEIMPORTTIME": "1"}
+    command = [KIOSK, "--config", str(site(tmp_path)), "run", "--windowed"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    before: set[str] = set()
+    try:
+        for raw in process.stderr:
+            line = raw.decode(errors="replace")
+            if "first paint" in line:
+                break
+            if line.startswith("import time:"):
+                before.add(line.rsplit("|", 1)[-1].strip())
+        else:
+            raise AssertionError("kiosk run ended before its first paint")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=20)
+    assert "ui.screens.attract" in before and "PySide6.QtWidgets" in before
+    heavy = ("sqlalchemy", "alembic", "escpos", "smartcard", "requests", "qrcode", "PIL")
+    ours = ("offline_queue", "drivers", "kiosk.app", "kiosk.maintenance", "kiosk.flow.machine",
+            "kiosk.flow.events", "ui.screens.maintenance", "ui.screens.bill_shown")  # fmt: skip
+    loaded = sorted(m for m in before if m.split(".")[0] in heavy or m.startswith(ours))
+    assert loaded == []

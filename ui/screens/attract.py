@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from kiosk.flow import State
-from kiosk.flow import events as e
 from kiosk.flow.view import View
 from kiosk.money import Language
 from ui.i18n import translate
-from ui.screens.base import Context, Screen
+from ui.screens.base import Context, Screen, flow_events
 from ui.widgets import button, label
 
 
@@ -18,7 +17,7 @@ class AttractScreen(Screen):
         super().__init__(ctx)
         self.title.setProperty("role", "hero-title")
         self.services = label(role="services")
-        self.start = button("", lambda: ctx.post(e.StartPressed()), "hero")
+        self.start = button("", lambda: ctx.post(flow_events().StartPressed()), "hero")
         self.card_hint = label(role="hint")
         self.status = label(role="hint")
         self.first.addStretch(1)

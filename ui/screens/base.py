@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtWidgets import QBoxLayout, QLayout, QVBoxLayout, QWidget
@@ -16,13 +17,13 @@ from PySide6.QtWidgets import QBoxLayout, QLayout, QVBoxLayout, QWidget
 from config.settings import Settings
 from kiosk.bills import Bill
 from kiosk.flow import State
-from kiosk.flow import events as e
 from kiosk.flow.view import View
 from kiosk.money import Language
 from ui.i18n import notice_text
 from ui.widgets import label
 
 if TYPE_CHECKING:  # the journal's and the menu's modules load after the first paint
+    from kiosk.flow import events as e
     from kiosk.ledger import Payment
     from kiosk.maintenance.pins import LockState
     from kiosk.maintenance.service import PinResult
@@ -99,6 +100,14 @@ class Context:
     lang: Callable[[], Language]
     services: Services = field(default_factory=NoServices)
     open_account: Callable[[Bill], object] | None = None  # the window sets its own
+
+
+def flow_events() -> ModuleType:
+    """The flow's events, imported at the first touch: 45 dataclasses that the
+    attract screen's first paint need not wait for."""
+    from kiosk.flow import events  # noqa: PLC0415
+
+    return events
 
 
 class Screen(QWidget):
