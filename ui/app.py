@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from kiosk.ledger import Payment
     from kiosk.maintenance.pins import LockState
     from kiosk.maintenance.service import PinResult
-    from ui.screens.maintenance.page import Tools
+    from ui.screens.maintenance.tools import Tools
 
 
 class KioskUi:
@@ -69,7 +69,7 @@ class KioskUi:
 
     # -- what the screens ask of the kiosk (ui.screens.base.Services) ---------------
     def maintenance_tools(self) -> Tools:
-        from ui.screens.maintenance.page import Tools  # noqa: PLC0415 - the menu's, on use
+        from ui.screens.maintenance.tools import Tools  # noqa: PLC0415 - the menu's, on use
 
         return Tools(lambda: self.app.maintenance, self.bridge.dispatch, self._lang)
 

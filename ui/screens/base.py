@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # the journal's and the menu's modules load after the first p
     from kiosk.ledger import Payment
     from kiosk.maintenance.pins import LockState
     from kiosk.maintenance.service import PinResult
-    from ui.screens.maintenance.page import Tools
+    from ui.screens.maintenance.tools import Tools
 
 Order = Mapping[str, object]  # one of the server's QR orders, as ``GET /orders`` gives it
 

@@ -64,7 +64,6 @@ class Buttons:
                 widget.show()
         self._shown = keys
 
-
     def _touched(self, key: Hashable) -> None:
         self._actions[key]()
 

@@ -8,7 +8,8 @@ from kiosk.maintenance.roles import Function
 from kiosk.maintenance.service import Collection
 from kiosk.money import Money
 from ui.i18n import money, translate
-from ui.screens.maintenance.page import Page, Tools, fill_rows, new_grid
+from ui.screens.maintenance.page import Page, fill_rows, new_grid
+from ui.screens.maintenance.tools import Tools
 from ui.widgets import Keypad, button, label
 
 

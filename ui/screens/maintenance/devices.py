@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QVBoxLayout
 from kiosk.maintenance.roles import Function
 from kiosk.maintenance.service import Printed
 from ui.i18n import translate
-from ui.screens.maintenance.page import Page, Tools, fill_rows, new_grid
+from ui.screens.maintenance.page import Page, fill_rows, new_grid
+from ui.screens.maintenance.tools import Tools
 from ui.widgets import button
 
 

@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QLineEdit
 from kiosk.maintenance.roles import Function
 from ui.i18n import translate
 from ui.keyboard import Keyboard
-from ui.screens.maintenance.page import Page, Tools
+from ui.screens.maintenance.page import Page
+from ui.screens.maintenance.tools import Tools
 from ui.widgets import button, label
 
 

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QVBoxLayout
 from kiosk.maintenance.roles import Function
 from ui.i18n import translate
 from ui.screens.base import clear
-from ui.screens.maintenance.page import Page, Tools
+from ui.screens.maintenance.page import Page
+from ui.screens.maintenance.tools import Tools
 from ui.widgets import button, label
 
 

@@ -1,5 +1,5 @@
-"""What every page of the maintenance menu has: the ``Tools`` it works with,
-the ``Page`` base (its answer line, work that answers later), and the grid
+"""What every page of the maintenance menu has: the ``Tools`` it works with
+(``tools``), the ``Page`` base (its answer line, work that answers later), and the grid
 helpers. Each page reads what it shows from the ``Maintenance`` service when
 shown (and every two seconds while shown, if live), and each button calls one
 service action; answers from other threads come back through ``Tools.main``.
@@ -8,7 +8,6 @@ Figures are shown as the journal has them."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -17,22 +16,11 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.maintenance.roles import Function
 from kiosk.maintenance.service import Maintenance
-from kiosk.money import Language
 from kiosk.shell.offthread import Failed
 from ui.i18n import translate
 from ui.screens.base import clear
+from ui.screens.maintenance.tools import Tools
 from ui.widgets import button, label
-
-
-@dataclass
-class Tools:
-    maintenance: Callable[[], Maintenance]  # the running app's (a restart makes a new one)
-    main: Callable[[Callable[[], None]], None]  # run on the Qt main thread
-    lang: Callable[[], Language]
-
-    @property
-    def service(self) -> Maintenance:
-        return self.maintenance()
 
 
 def fill_rows(grid: QGridLayout, rows: list[tuple[str, str]]) -> None:

@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QLineEdit
 from kiosk.maintenance.pins import BadPin
 from kiosk.maintenance.roles import Function, Role
 from ui.i18n import translate
-from ui.screens.maintenance.page import Choice, Page, Tools
+from ui.screens.maintenance.page import Choice, Page
+from ui.screens.maintenance.tools import Tools
 from ui.widgets import Keypad, label
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from kiosk.maintenance.roles import Function
 from ui.i18n import translate
-from ui.screens.maintenance.page import Page, Tools, fill_rows, new_grid
+from ui.screens.maintenance.page import Page, fill_rows, new_grid
+from ui.screens.maintenance.tools import Tools
 from ui.widgets import button, label
 
 

@@ -10,7 +10,8 @@ from config.loader import ConfigError
 from kiosk.maintenance.roles import Function
 from ui.i18n import translate
 from ui.keyboard import Keyboard
-from ui.screens.maintenance.page import Choice, Page, Tools, new_grid, place_widgets
+from ui.screens.maintenance.page import Choice, Page, new_grid, place_widgets
+from ui.screens.maintenance.tools import Tools
 from ui.widgets import button, label
 
 

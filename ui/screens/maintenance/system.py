@@ -6,7 +6,8 @@ from typing import Any
 
 from kiosk.maintenance.diagnostics import NetworkCheck
 from ui.i18n import translate
-from ui.screens.maintenance.page import Page, Tools, fill_rows, new_grid
+from ui.screens.maintenance.page import Page, fill_rows, new_grid
+from ui.screens.maintenance.tools import Tools
 from ui.widgets import button
 
 
