@@ -26,12 +26,14 @@ from kiosk.flow.commands import JournalRecord
 from kiosk.journaling import write
 from kiosk.money import Money
 from kiosk.shell.health import DeviceHealth
+from kiosk.shell.recent import Recent
 from kiosk.shell.runner import FlowRunner
 from offline_queue.journal import Journal
 
 log = logging.getLogger(__name__)
 DEVICE = "acceptor"
 RECONCILE_WAIT_S = 30.0
+CREDITS_KEPT = 256
 NOTE_RECORDS = (
     RecordKind.NOTE_ESCROWED.value,
     RecordKind.NOTE_STACKED.value,
@@ -53,7 +55,9 @@ class AcceptorLink:
         self._journal = journal
         self._timeout = credit_timeout_s
         self._lock = threading.Lock()
-        self._credits: dict[str, threading.Event] = {}
+        # A credit the driver offers again (its ACK was lost) gets the same answer;
+        # only the last few are remembered: a re-offer comes within seconds.
+        self._credits: Recent[str, threading.Event] = Recent(CREDITS_KEPT)
 
     # -- the credit sink (driver thread) ------------------------------------
     def credit(self, stacked: ev.Stacked) -> bool:
@@ -62,7 +66,7 @@ class AcceptorLink:
             if durable is None:
                 note = e.NoteStacked(Money(stacked.minor, stacked.currency), stacked.credit_id)
                 durable = self._runner.post_credit(note)
-                self._credits[stacked.credit_id] = durable
+                self._credits.put(stacked.credit_id, durable)
                 self._health.count(DEVICE, "stacked", f"stacked {note.value.format()}")
         return durable.wait(self._timeout)
 

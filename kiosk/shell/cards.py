@@ -30,8 +30,10 @@ from drivers.cards.reader import PcscReader
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.shell.health import DeviceHealth
+from kiosk.shell.recent import Recent
 
 log = logging.getLogger(__name__)
+CANCELS_KEPT = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,7 @@ class CardService:
         self._authorize = authorize
         self._timeout = insert_timeout_s
         self._jobs: queue.SimpleQueue[c.Command | str | _ReadTest | None] = queue.SimpleQueue()
-        self._cancelled: set[str] = set()
+        self._cancelled: Recent[str, bool] = Recent(CANCELS_KEPT)  # bounded: months of them
         self._thread = threading.Thread(target=self._run, name="card reader", daemon=True)
         self._thread.start()
 
@@ -85,7 +87,7 @@ class CardService:
 
     def execute(self, command: c.Command) -> None:
         if isinstance(command, c.CancelCardPayment):
-            self._cancelled.add(command.reference)  # seen by the waiting job at once
+            self._cancelled.put(command.reference, True)  # seen by the waiting job at once
         elif isinstance(command, c.StartCardPayment | c.LoadAccountCard):
             self._jobs.put(command)
         else:
