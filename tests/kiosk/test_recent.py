@@ -37,6 +37,6 @@ def test_the_acceptor_link_answers_a_re_offer_alike_and_forgets_old_credits(
             assert link.credit(offers[-1])  # the same credit again: the same answer
             stacked = [r for r in journal.records() if r.kind == "note_stacked"]
             assert len(stacked) == len(offers)  # the re-offer was not credited twice
-            assert len(link._credits) == CREDITS_KEPT  # noqa: SLF001 - the bound itself
+            assert len(link._credits) == CREDITS_KEPT  # the bound itself
         finally:
             runner.stop()
