@@ -89,10 +89,13 @@ def _no_float(text: str) -> Any:
     raise TypeError(f"floats never go into the journal: {text}")
 
 
+_FLOAT_CHECK = json.JSONDecoder(parse_float=_no_float)  # one decoder, not one per record
+
+
 def canonical(value: object) -> str:
     """Canonical JSON; a float anywhere is refused (TypeError)."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    json.loads(text, parse_float=_no_float)  # the C decoder calls the hook on floats only
+    _FLOAT_CHECK.decode(text)  # the C decoder calls the hook on floats only
     return text
 
 
