@@ -110,27 +110,43 @@ class Pcscd:
             stop_processes(others)
         self.start()
 
-    def start(self, timeout_s: float = 10.0) -> None:
+    def start(self, timeout_s: float = 10.0, port_wait_s: float = 120.0) -> None:
+        """Start pcscd; wait for its virtual readers. vpcd cannot listen on its
+        ports while connections to an earlier pcscd's sit in TIME_WAIT (up to a
+        minute after it stopped), so "Address already in use" is tried again."""
+        deadline = time.monotonic() + port_wait_s
+        while True:
+            said = self._start_once(timeout_s)
+            if said is None:
+                return
+            if "Address already in use" not in said or time.monotonic() > deadline:
+                raise PcscdUnavailable(f"pcscd started but {said}")
+            time.sleep(2.0)
+
+    def _start_once(self, timeout_s: float) -> str | None:
+        """None once pcscd lists both virtual readers; else what went wrong."""
         binary = shutil.which("pcscd")
         if binary is None:
             raise PcscdUnavailable("needs pcscd")
-        log = tempfile.TemporaryFile()  # noqa: SIM115 - read back only on failure
-        self.process = subprocess.Popen(  # noqa: S603 - a fixed system binary
-            [binary, "--foreground"], stdout=log, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + timeout_s
-        while len(virtual_readers()) < 2:
-            ended = self.process.poll()
-            if ended is not None or time.monotonic() > deadline:
-                self.stop()
-                log.seek(0)
-                said = log.read().decode(errors="replace").strip()[-600:]
-                how = (
-                    f"exited with {ended}" if ended is not None else "lists no Virtual PCD readers"
-                )
-                raise PcscdUnavailable(f"pcscd started but {how}: {said or 'it said nothing'}")
-            time.sleep(0.2)
-        log.close()
+        with tempfile.TemporaryFile() as log:
+            self.process = subprocess.Popen(  # noqa: S603 - a fixed system binary
+                [binary, "--foreground"], stdout=log, stderr=subprocess.STDOUT
+            )
+            deadline = time.monotonic() + timeout_s
+            while len(virtual_readers()) < 2:
+                ended = self.process.poll()
+                if ended is not None or time.monotonic() > deadline:
+                    self.stop()
+                    log.seek(0)
+                    said = log.read().decode(errors="replace").strip()[-600:]
+                    how = (
+                        f"exited with {ended}"
+                        if ended is not None
+                        else "lists no Virtual PCD readers"
+                    )
+                    return f"{how}: {said or 'it said nothing'}"
+                time.sleep(0.2)
+        return None
 
     def stop(self) -> None:
         if self.process is not None:

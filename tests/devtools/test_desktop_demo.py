@@ -74,7 +74,7 @@ def test_the_windowed_demo_under_xvfb(tmp_path: Path, panel: str, screen: str) -
         }
         command = [DEV, "demo", "--ui-only", "--panel", panel, "--out", str(tmp_path / "demo")]
         process = subprocess.Popen(
-            command, env=env | {"DISPLAY": display},
+            command, env=env | {"DISPLAY": display}, start_new_session=True,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         assert process.stdout is not None
@@ -96,7 +96,7 @@ def test_the_windowed_demo_under_xvfb(tmp_path: Path, panel: str, screen: str) -
             try:
                 rest = process.communicate(timeout=60)[0]
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)  # its pcscd and central server too
                 rest = process.communicate()[0] + "\n(killed: SIGTERM did not end it)"
     assert process.returncode == 0, "".join(lines) + rest
     kw, kh, kx, ky, sw, sh, sx, sy = (int(v) for v in found.groups()[:8])

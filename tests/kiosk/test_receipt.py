@@ -102,7 +102,7 @@ def test_mask_account(account: str | None, masked: str) -> None:
 
 
 def test_paper_out_during_a_payment_ends_in_an_e_receipt_then_a_reprint(tmp_path: Path) -> None:
-    printing = build_printer(PrinterSection(connection="sim", status_timeout_ms=300), tmp_path)
+    printing = build_printer(PrinterSection(connection="sim", status_timeout_ms=2000), tmp_path)
     assert printing.simulator is not None
     device: EscposDevice = printing.simulator.device
     device.paper_out = True
@@ -177,7 +177,7 @@ def test_print_commands_go_to_the_service_others_do_not(tmp_path: Path) -> None:
 
 
 def test_the_service_reports_printing_off_and_back_on(tmp_path: Path) -> None:
-    printing = build_printer(PrinterSection(connection="sim", status_timeout_ms=300), None)
+    printing = build_printer(PrinterSection(connection="sim", status_timeout_ms=2000), None)
     assert printing.simulator is not None
     device: EscposDevice = printing.simulator.device
     posted: list[e.Event] = []
