@@ -4,8 +4,9 @@ The pure pay flow runs cash sessions (a bill paid with notes, some with the
 change to the account) and a QR payment now and then; every ``JournalRecord``
 command it gives is appended to a real journal through ``kiosk.journaling``
 (the hash chain and the outbox as in the kiosk), the clock spread over the
-past year; the cashbox is collected every 2,000 sessions, as a collector
-would, and what the server has is marked sent. Durability is switched off
+past year; the kiosk restarts every night (recovery writes its checkpoint),
+the cashbox is collected every 2,000 sessions, as a collector would, and what
+the server has is marked sent. Durability is switched off
 while writing (the records are the same; only the fsyncs are skipped), so a
 year takes a minute. Made once, then kept in ``var/bench/``.
 
@@ -33,11 +34,13 @@ from kiosk.flow import events as e
 from kiosk.journaling import write
 from kiosk.ledger import cashbox, collection_record
 from kiosk.money import Money
+from kiosk.recovery import recover
 from offline_queue.journal import Journal
 
 RECORDS = 700_000
 DEFAULT = Path("var/bench/year-journal.db")
 COLLECT_EVERY = 2000  # sessions between cash collections
+RESTART_EVERY = 240  # sessions in a day: the kiosk restarts (and recovers) nightly
 
 
 def records_in(path: Path) -> int:
@@ -115,6 +118,9 @@ def make(path: Path, records: int = RECORDS) -> Path:
             steps = session_events(session)
             for event in steps:
                 run(flow.handle(event))
+            if session % RESTART_EVERY == 0:
+                recover(journal)  # the start-up step: a checkpoint record each night
+                written = journal.last_seq
             if session % COLLECT_EVERY == 0:
                 box = cashbox(journal, settings.kiosk.currency)
                 record = collection_record(box, box.total, "collector")
