@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test check lint types layers unit system venv bench flow-diagram docs-receipts \
-	translations ts gallery maintenance-gallery clean crash fuzz
+	translations ts gallery maintenance-gallery clean crash fuzz soak
 
 QM := ui/i18n/kiosk_zh_CN.qm
 
@@ -37,6 +37,12 @@ bench: system venv
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/central_load.py
 	$(BIN)/python bench/ui.py
+
+# The kiosk left running for MINUTES (see the README's Benchmarks section).
+MINUTES ?= 30
+
+soak: system venv translations
+	$(BIN)/python bench/soak.py --minutes $(MINUTES)
 
 # The reliability campaigns (long: see the README's Reliability section).
 RUNS ?= 1000
