@@ -1,0 +1,180 @@
+"""What each record a kiosk uploads posts to the books: one balanced set of
+lines per record, from the record and what the server knows (``Facts``).
+
+Pure: no database. Every kind a kiosk uploads is handled here by name — with
+entries, or as an instruction that moves no money itself — and any other
+kind is refused (``Refused``), never ignored.
+
+* ``payment_completed``: the money's source (the kiosk's drawer for cash, the
+  acquirer's or the QR provider's clearing account) is debited; a bill
+  payment credits the account's receivable up to what it owes and the rest to
+  its credit (预存款); a prepaid purchase or a fee with no bill at the server
+  (parking) credits revenue; cash tendered over the payment goes to the
+  account's credit or to the voucher liability, as the kiosk said.
+* ``credit_settled``: cash of a session that paid nothing, to the account's
+  credit or a voucher.
+* ``cash_collected``: the drawer's content, as the journal counted it, goes
+  into transit to the cash centre.
+* ``card_load_failed`` / ``card_reissued``: a purchase the card did not take
+  is owed as units (revenue back to ``card_pending``) until it is written.
+* ``qr_refund``, ``card_reversal``, ``qr_unresolved``: instructions; the
+  money moves when the provider or acquirer carries them out, and that event
+  posts. ``maintenance``: no money.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from central.books import chart
+from config.records import RecordKind
+
+INSTRUCTIONS = frozenset(
+    {
+        RecordKind.QR_REFUND.value,  # the refund's own posting comes with the provider's refund
+        RecordKind.CARD_REVERSAL.value,  # likewise the acquirer's void
+        RecordKind.QR_UNRESOLVED.value,  # the order is settled when the provider answers
+        RecordKind.MAINTENANCE.value,  # no money
+    }
+)
+QR_PROVIDERS = {"wechat": "wechat", "alipay": "alipay", "unionpay_qr": "unionpay"}
+
+
+class Refused(ValueError):
+    """A record the books cannot post, and why (the upload is refused with it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    account: str
+    debit: int = 0
+    credit: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the server knows when the record arrives."""
+
+    kiosk: str
+    owed: int = 0  # the account's receivable before this record (fen)
+    billed: bool = False  # the account is one the server issues bills to
+    prepaid: bool = False  # the account buys units ahead (an IC-card meter)
+    purchase: int | None = None  # a card load's purchase amount, from its payment
+
+
+def post(kind: str, data: Mapping[str, Any], facts: Facts) -> list[Line]:
+    """The lines ``kind`` posts; balanced (debits equal credits) or Refused."""
+    if kind in INSTRUCTIONS:
+        return []
+    rule = RULES.get(kind)
+    if rule is None:
+        raise Refused(f"the books do not take a {kind!r} record")
+    lines = [line for line in rule(data, facts) if line.debit or line.credit]
+    debits, credits = sum(x.debit for x in lines), sum(x.credit for x in lines)
+    if debits != credits:
+        raise Refused(f"{kind} would post {debits} fen of debits against {credits} of credits")
+    return lines
+
+
+def _fen(data: Mapping[str, Any], key: str) -> int:
+    value = data.get(key)
+    minor = value.get("minor") if isinstance(value, Mapping) else None
+    if not isinstance(minor, int) or isinstance(minor, bool) or minor < 0:
+        raise Refused(f"{key}: not an amount in fen: {value!r}")
+    return minor
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise Refused(f"{key}: missing")
+    return value
+
+
+def _payment(data: Mapping[str, Any], facts: Facts) -> list[Line]:
+    method = _text(data, "method")
+    amount = _fen(data, "amount")
+    service = _text(data, "service")
+    account = data.get("account") if isinstance(data.get("account"), str) else None
+    excess = _fen(data, "excess") if data.get("excess") is not None else 0
+    lines = [_source(method, facts.kiosk, amount + excess if method == "cash" else amount)]
+    details = data.get("details")
+    purchase = isinstance(details, Mapping) and "units" in details
+    if facts.prepaid or purchase or account is None or not facts.billed:
+        lines.append(Line(chart.revenue(service), credit=amount))
+    else:
+        applied = min(amount, max(facts.owed, 0))
+        lines.append(Line(chart.receivable(service, account), credit=applied))
+        lines.append(Line(chart.credit(service, account), credit=amount - applied))
+    if excess:
+        lines.append(_refund_target(data.get("excess_to"), service, account, excess))
+    return lines
+
+
+def _source(method: str, kiosk: str, fen: int) -> Line:
+    if method == "cash":
+        return Line(chart.drawer(kiosk), debit=fen)
+    if method == "card":
+        return Line(chart.clearing(chart.ACQUIRER), debit=fen)
+    provider = QR_PROVIDERS.get(method)
+    if provider is None:
+        raise Refused(f"method: not a payment method: {method!r}")
+    return Line(chart.clearing(provider), debit=fen)
+
+
+def _refund_target(to: object, service: str, account: str | None, fen: int) -> Line:
+    if to == "voucher":
+        return Line(chart.VOUCHERS, credit=fen)
+    if to == "account_credit":
+        if account is None:
+            raise Refused("an account credit needs an account")
+        return Line(chart.credit(service, account), credit=fen)
+    raise Refused(f"excess_to: not where money can go: {to!r}")
+
+
+def _credit_settled(data: Mapping[str, Any], facts: Facts) -> list[Line]:
+    amount = _fen(data, "amount")
+    service = data.get("service")
+    account = data.get("account")
+    service = service if isinstance(service, str) else "none"
+    account = account if isinstance(account, str) else None
+    return [
+        Line(chart.drawer(facts.kiosk), debit=amount),
+        _refund_target(data.get("to"), service, account, amount),
+    ]
+
+
+def _collected(data: Mapping[str, Any], facts: Facts) -> list[Line]:
+    total = _fen(data, "total")
+    return [
+        Line(chart.in_transit(facts.kiosk), debit=total),
+        Line(chart.drawer(facts.kiosk), credit=total),
+    ]
+
+
+def _card_load(owed_as_units: bool) -> Any:
+    def rule(data: Mapping[str, Any], facts: Facts) -> list[Line]:
+        service, account = _text(data, "service"), _text(data, "account")
+        if facts.purchase is None:
+            raise Refused(f"purchase {data.get('transaction')!r}: not a payment this server has")
+        units_owed = Line(chart.card_pending(service, account), credit=facts.purchase)
+        earned = Line(chart.revenue(service), debit=facts.purchase)
+        if owed_as_units:
+            return [earned, units_owed]
+        return [
+            Line(units_owed.account, debit=facts.purchase),
+            Line(earned.account, credit=facts.purchase),
+        ]
+
+    return rule
+
+
+RULES = {
+    RecordKind.PAYMENT_COMPLETED.value: _payment,
+    RecordKind.CREDIT_SETTLED.value: _credit_settled,
+    RecordKind.CASH_COLLECTED.value: _collected,
+    RecordKind.CARD_LOAD_FAILED.value: _card_load(owed_as_units=True),
+    RecordKind.CARD_REISSUED.value: _card_load(owed_as_units=False),
+}

@@ -1,0 +1,129 @@
+"""The postings of every record kind a kiosk uploads, worked by hand: each
+case is the record, what the server knows, and the entries it must post."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from central.books import chart
+from central.books.postings import INSTRUCTIONS, RULES, Facts, Line, Refused, post
+from config.records import TRANSACTION_KINDS
+
+
+def fen(minor: int) -> dict[str, Any]:
+    return {"minor": minor, "currency": "CNY"}
+
+
+def paid(method: str, amount: int, *, excess: int = 0, to: str | None = None,
+         service: str = "electricity", account: str | None = "3301234567",
+         details: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    return {
+        "service": service, "account": account, "method": method, "amount": fen(amount),
+        "tendered": fen(amount + excess), "excess": fen(excess),
+        "excess_to": to if excess else None, "details": details or {},
+    }  # fmt: skip
+
+
+K = "K-1"
+BILL = Facts(K, owed=30628, billed=True)
+CASES: list[tuple[str, str, dict[str, Any], Facts, list[Line]]] = [
+    ("a bill paid in full in cash, the change to the account", "payment_completed",
+     paid("cash", 30628, excess=372, to="account_credit"), BILL,
+     [Line("drawer:K-1", debit=31000), Line("receivable:electricity:3301234567", credit=30628),
+      Line("credit:electricity:3301234567", credit=372)]),
+    ("a part payment reduces what is owed, nothing parked", "payment_completed",
+     paid("wechat", 5000), BILL,
+     [Line("clearing:wechat", debit=5000), Line("receivable:electricity:3301234567", credit=5000)]),
+    ("paying more than is owed by QR: the rest is credit", "payment_completed",
+     paid("alipay", 40000), BILL,
+     [Line("clearing:alipay", debit=40000),
+      Line("receivable:electricity:3301234567", credit=30628),
+      Line("credit:electricity:3301234567", credit=9372)]),
+    ("a bank card payment clears through the acquirer", "payment_completed",
+     paid("card", 16640, service="water", account="33012345"), Facts(K, owed=16640, billed=True),
+     [Line("clearing:acquirer", debit=16640), Line("receivable:water:33012345", credit=16640)]),
+    ("a prepaid purchase is revenue, never a money balance", "payment_completed",
+     paid("cash", 10000, details={"units": "185.18"}), Facts(K, billed=True, prepaid=True),
+     [Line("drawer:K-1", debit=10000), Line("revenue:electricity", credit=10000)]),
+    ("a parking fee has no bill at the server: revenue", "payment_completed",
+     paid("unionpay_qr", 1500, service="parking", account="沪A12345"), Facts(K),
+     [Line("clearing:unionpay", debit=1500), Line("revenue:parking", credit=1500)]),
+    ("the change on a voucher is a liability", "payment_completed",
+     paid("cash", 1500, excess=500, to="voucher", service="parking", account=None), Facts(K),
+     [Line("drawer:K-1", debit=2000), Line("revenue:parking", credit=1500),
+      Line("vouchers", credit=500)]),
+    ("a cancelled session's cash to the account", "credit_settled",
+     {"service": "gas", "account": "77001", "amount": fen(5000), "to": "account_credit",
+      "reason": "cancelled"}, Facts(K),
+     [Line("drawer:K-1", debit=5000), Line("credit:gas:77001", credit=5000)]),
+    ("a late note on a voucher", "credit_settled",
+     {"service": None, "account": None, "amount": fen(1000), "to": "voucher",
+      "reason": "late_note"}, Facts(K),
+     [Line("drawer:K-1", debit=1000), Line("vouchers", credit=1000)]),
+    ("a collection moves the drawer into transit", "cash_collected",
+     {"total": fen(123400), "count": 20, "counted": None, "discrepancy": None}, Facts(K),
+     [Line("in_transit:K-1", debit=123400), Line("drawer:K-1", credit=123400)]),
+    ("a purchase the card refused is owed as units", "card_load_failed",
+     {"transaction": "T1", "service": "electricity", "account": "3301234568",
+      "reason": "CardRemoved"}, Facts(K, purchase=10000),
+     [Line("revenue:electricity", debit=10000),
+      Line("card_pending:electricity:3301234568", credit=10000)]),
+    ("... and earned once it is written", "card_reissued",
+     {"transaction": "T1", "sequence": 4, "service": "electricity", "account": "3301234568"},
+     Facts(K, purchase=10000),
+     [Line("card_pending:electricity:3301234568", debit=10000),
+      Line("revenue:electricity", credit=10000)]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "data", "facts", "lines"), CASES, ids=[c[0] for c in CASES]
+)
+def test_posting(
+    name: str, kind: str, data: dict[str, Any], facts: Facts, lines: list[Line]
+) -> None:
+    posted = post(kind, data, facts)
+    assert posted == lines
+    assert sum(x.debit for x in posted) == sum(x.credit for x in posted)
+    assert all(chart.kind_of(x.account) for x in posted)
+
+
+def test_every_kind_a_kiosk_uploads_is_handled_by_name() -> None:
+    uploaded = {kind.value for kind in TRANSACTION_KINDS}
+    assert uploaded == set(RULES) | INSTRUCTIONS
+    for kind in INSTRUCTIONS:
+        assert post(kind, {"order_id": "Q1", "reason": "late_payment"}, Facts(K)) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "data", "facts", "why"),
+    [
+        ("note_stacked", {}, Facts(K), "do not take a 'note_stacked'"),
+        ("payment_completed", paid("cash", 100) | {"amount": {"minor": 1.5}}, BILL, "amount"),
+        ("payment_completed", paid("cash", 100) | {"amount": {"minor": -100}}, BILL, "amount"),
+        ("payment_completed", paid("bitcoin", 100), BILL, "not a payment method"),
+        ("payment_completed", paid("cash", 100, excess=5, to="pocket"), BILL, "excess_to"),
+        ("payment_completed", paid("cash", 100, excess=5, to="account_credit", account=None),
+         Facts(K), "needs an account"),
+        ("credit_settled", {"amount": fen(100), "to": "account_credit"}, Facts(K),
+         "needs an account"),
+        ("card_reissued", {"transaction": "T9", "service": "electricity", "account": "1"},
+         Facts(K), "not a payment this server has"),
+        ("cash_collected", {"total": "a lot"}, Facts(K), "total"),
+    ],
+)  # fmt: skip
+def test_a_record_the_books_cannot_post_is_refused_by_name(
+    kind: str, data: dict[str, Any], facts: Facts, why: str
+) -> None:
+    with pytest.raises(Refused, match=why):
+        post(kind, data, facts)
+
+
+def test_balances_grow_on_their_own_side() -> None:
+    assert chart.balance("drawer:K-1", 500, 200) == 300
+    assert chart.balance("credit:gas:1", 100, 400) == 300
+    assert chart.balance("revenue:parking", 0, 1500) == 1500
+    with pytest.raises(KeyError):
+        chart.kind_of("pocket:K-1")
