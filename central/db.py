@@ -189,6 +189,29 @@ refunds = Table(
 )
 
 
+# The books (central/books): one posting per uploaded record or provider event,
+# its id the transaction's UUID (or the event's id), so a replay posts nothing;
+# its entries balance (debits = credits), in fen.
+postings = Table(
+    "postings",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("kiosk_id", String(64), nullable=True, index=True),
+    Column("posted_at", DateTime(timezone=True), server_default=func.now(), index=True),
+)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("posting", String(64), ForeignKey("postings.id"), nullable=False, index=True),
+    Column("account", String(128), nullable=False, index=True),
+    Column("debit_fen", Integer, nullable=False, server_default="0"),
+    Column("credit_fen", Integer, nullable=False, server_default="0"),
+)
+
+
 def _sqlite_pragmas(dbapi_connection: object, _: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")

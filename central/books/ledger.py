@@ -1,0 +1,74 @@
+"""The books in the database: a posting is written once, with its entries, in
+the caller's database transaction; balances and the trial balance are read
+from the entries alone."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from central.books import chart
+from central.books.postings import Line
+from central.db import entries, postings
+
+
+class Unbalanced(ValueError):
+    """A posting whose debits and credits differ is never written."""
+
+
+def record(
+    conn: Connection, posting: str, kind: str, lines: Sequence[Line], kiosk: str | None = None
+) -> bool:
+    """Write ``posting`` and its ``lines``; False (nothing written) if it was
+    posted before. A concurrent duplicate loses on the primary key, inside a
+    savepoint, so the caller's transaction goes on."""
+    debits, credits = sum(x.debit for x in lines), sum(x.credit for x in lines)
+    if debits != credits:
+        raise Unbalanced(f"{kind} {posting}: {debits} fen of debits, {credits} of credits")
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(postings).values(id=posting, kind=kind, kiosk_id=kiosk))
+            if lines:
+                conn.execute(
+                    insert(entries),
+                    [
+                        {"posting": posting, "account": x.account, "debit_fen": x.debit,
+                         "credit_fen": x.credit}
+                        for x in lines
+                    ],
+                )  # fmt: skip
+    except IntegrityError:
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    account: str
+    debits: int
+    credits: int
+
+    @property
+    def balance(self) -> int:
+        """On the side the account grows on (``chart.balance``)."""
+        return chart.balance(self.account, self.debits, self.credits)
+
+
+def balances(conn: Connection, prefix: str = "") -> list[Balance]:
+    """Every account's debits and credits (those whose code starts with ``prefix``)."""
+    query = (
+        select(entries.c.account, func.sum(entries.c.debit_fen), func.sum(entries.c.credit_fen))
+        .group_by(entries.c.account)
+        .order_by(entries.c.account)
+    )
+    if prefix:
+        query = query.where(entries.c.account.startswith(prefix, autoescape=True))
+    return [Balance(a, int(d or 0), int(c or 0)) for a, d, c in conn.execute(query)]
+
+
+def balance_of(conn: Connection, account: str) -> int:
+    found = [b for b in balances(conn, account) if b.account == account]
+    return found[0].balance if found else 0

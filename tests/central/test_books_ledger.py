@@ -1,0 +1,62 @@
+"""The books in a real database (SQLite and PostgreSQL): a posting is written
+once however often and however concurrently it arrives, an unbalanced one
+never, and the trial balance is zero."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from central.books import ledger
+from central.books.postings import Line
+from central.db import entries, make_engine, postings
+
+PAYMENT = [Line("drawer:K-1", debit=31000), Line("receivable:electricity:1", credit=30628),
+           Line("credit:electricity:1", credit=372)]  # fmt: skip
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    url = (
+        f"sqlite:///{tmp_path / 'books.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    made = make_engine(url)
+    yield made
+    made.dispose()
+
+
+def test_a_posting_is_written_once_and_balances(engine: Engine) -> None:
+    with engine.begin() as conn:
+        assert ledger.record(conn, "T1", "payment_completed", PAYMENT, "K-1")
+        assert not ledger.record(conn, "T1", "payment_completed", PAYMENT, "K-1")  # a replay
+        assert ledger.balance_of(conn, "drawer:K-1") == 31000
+        assert ledger.balance_of(conn, "credit:electricity:1") == 372
+        assert ledger.balance_of(conn, "receivable:electricity:1") == -30628  # nothing billed
+        found = ledger.balances(conn)
+        assert sum(b.debits for b in found) == sum(b.credits for b in found) == 31000
+        assert conn.scalar(select(func.count()).select_from(entries)) == 3
+
+
+def test_an_unbalanced_posting_is_never_written(engine: Engine) -> None:
+    with engine.begin() as conn, pytest.raises(ledger.Unbalanced, match="31000 fen of debits"):
+        ledger.record(conn, "T2", "payment_completed", PAYMENT[:2], "K-1")
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(postings)) == 0
+
+
+def test_concurrent_duplicates_post_once(engine: Engine) -> None:
+    def send(n: int) -> bool:
+        with engine.begin() as conn:
+            return ledger.record(conn, f"T{n % 5}", "payment_completed", PAYMENT, "K-1")
+
+    with ThreadPoolExecutor(8) as pool:
+        written = list(pool.map(send, range(40)))
+    assert written.count(True) == 5
+    with engine.connect() as conn:
+        assert ledger.balance_of(conn, "drawer:K-1") == 5 * 31000
