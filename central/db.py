@@ -199,6 +199,7 @@ postings = Table(
     Column("kind", String(32), nullable=False),
     Column("kiosk_id", String(64), nullable=True, index=True),
     Column("posted_at", DateTime(timezone=True), server_default=func.now(), index=True),
+    Column("note", String(200), nullable=True),  # why the books refused a record
 )
 
 entries = Table(

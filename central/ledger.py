@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from central import refunds
+from central.books import uploads as books
 from central.db import accounts, bill_lines, card_reissues, coupons, transactions
 from central.sms import SmsSender
 from config.records import RecordKind
@@ -38,8 +39,19 @@ def record_data(stored: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def apply(conn: Connection, kiosk: str, kind: str, payload: dict[str, Any], sms: SmsSender) -> None:
-    """``payload``: the record's data; ``kiosk``: who uploaded it."""
+def apply(
+    conn: Connection, kiosk: str, kind: str, payload: dict[str, Any], sms: SmsSender,
+    transaction: str | None = None,
+) -> str | None:  # fmt: skip
+    """``payload``: the record's data; ``kiosk``: who uploaded it. With the
+    ``transaction`` id it is posted to the books too (``central/books``); the
+    answer is None, or why the books refused it."""
+    refused = books.post_upload(conn, transaction, kiosk, kind, payload) if transaction else None
+    _act(conn, kiosk, kind, payload, sms)
+    return refused
+
+
+def _act(conn: Connection, kiosk: str, kind: str, payload: dict[str, Any], sms: SmsSender) -> None:
     if kind in (QR_REFUND, CARD_REVERSAL, QR_UNRESOLVED):
         _give_back(conn, kiosk, kind, payload)
         return

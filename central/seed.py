@@ -3,12 +3,14 @@ with the same fee tables the kiosks carry (config/defaults/tariffs.toml)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert
+from sqlalchemy import Connection, Engine, delete, insert
 
+from central.books import bills
 from central.db import accounts, bill_lines, coupons
 from config.fees.parking import ParkingTariff
 from config.fees.property import PropertyTariff
@@ -111,6 +113,23 @@ def seed_demo(engine: Engine, today: date) -> int:
                     )
                 )
         conn.execute(insert(accounts), account_rows)
-        conn.execute(insert(bill_lines), lines)
         conn.execute(insert(coupons), offers)
+        _books(conn, account_rows, lines)
     return len(account_rows)
+
+
+def _books(
+    conn: Connection, account_rows: list[dict[str, Any]], lines: list[dict[str, Any]]
+) -> None:
+    """The seeded bills are issued and the prepaid balances carried in, in the books
+    (an account seeded again is first brought to zero there)."""
+    run = uuid.uuid4().hex[:12]
+    for row in account_rows:
+        key = f"{run}:{row['service']}:{row['account']}"
+        bills.clear_account(conn, key, row["service"], row["account"])
+        if row["prepaid_balance_fen"]:
+            bills.open_credit(conn, key, row["service"], row["account"], row["prepaid_balance_fen"])
+    for line in lines:
+        made = conn.execute(insert(bill_lines).values(**line)).inserted_primary_key
+        assert made is not None
+        bills.issue(conn, int(made[0]), line["service"], line["account"], line["amount_fen"])

@@ -33,9 +33,18 @@ class Batch(BaseModel):
     transactions: list[Transaction] = Field(max_length=MAX_BATCH)
 
 
+class Refusal(BaseModel):
+    id: str
+    reason: str = Field(description="why the books could not post it (the server keeps it)")
+
+
 class BatchResult(BaseModel):
     stored: list[str]
     duplicates: list[str]
+    refused: list[Refusal] = Field(
+        default_factory=list,
+        description="stored, but not posted to the books: the operator resolves them",
+    )
 
 
 class Heartbeat(BaseModel):
@@ -68,30 +77,37 @@ def upload(batch: Batch, request: Request, kiosk: Kiosk) -> BatchResult:
          "payload": json.dumps(item.payload, sort_keys=True)}
         for item in {item.id: item for item in batch.transactions}.values()
     ]  # fmt: skip
+    refused: list[Refusal] = []
     try:
         with engine.begin() as conn:
             known = set(conn.scalars(select(transactions.c.id).where(transactions.c.id.in_(ids))))
             new = [row for row in rows if row["id"] not in known]
             if new:
                 conn.execute(insert(transactions), new)
-                _apply(conn, new, sms)
+                refused = _apply(conn, new, sms)
     except IntegrityError:
-        known = set()
+        known, refused = set(), []
         for row in rows:
             try:
                 with engine.begin() as conn:
                     conn.execute(insert(transactions), row)
-                    _apply(conn, [row], sms)
+                    refused += _apply(conn, [row], sms)
             except IntegrityError:
                 known.add(row["id"])
     return BatchResult(
-        stored=[i for i in ids if i not in known], duplicates=[i for i in ids if i in known]
-    )
+        stored=[i for i in ids if i not in known], duplicates=[i for i in ids if i in known],
+        refused=refused,
+    )  # fmt: skip
 
 
-def _apply(conn: Connection, rows: list[dict[str, Any]], sms: SmsSender) -> None:
+def _apply(conn: Connection, rows: list[dict[str, Any]], sms: SmsSender) -> list[Refusal]:
+    refused = []
     for row in rows:
-        ledger.apply(conn, row["kiosk_id"], row["kind"], ledger.record_data(row["payload"]), sms)
+        data = ledger.record_data(row["payload"])
+        why = ledger.apply(conn, row["kiosk_id"], row["kind"], data, sms, row["id"])
+        if why is not None:
+            refused.append(Refusal(id=row["id"], reason=why))
+    return refused
 
 
 @router.post(f"{API}/heartbeat", status_code=204)

@@ -16,6 +16,8 @@ kind says which side it grows on.
   approval (liability);
 * ``revenue:<service>``: fees earned: a bill's lines when issued, a purchase,
   a parking fee (income);
+* ``opening``: the other side of balances carried in from before the books
+  (a prepayment, a bill issued earlier) (equity);
 * ``over_short``: what the cash centre counted less (or more) than expected;
 * ``rounding``: what rounding to the fen left over.
 """
@@ -25,13 +27,15 @@ from __future__ import annotations
 ASSETS = ("drawer", "in_transit", "bank", "clearing", "receivable")
 LIABILITIES = ("credit", "card_pending", "vouchers", "refunds_payable")
 INCOME = ("revenue",)
+EQUITY = ("opening",)
 OTHER = ("over_short", "rounding")
-KINDS = frozenset(ASSETS + LIABILITIES + INCOME + OTHER)
+KINDS = frozenset(ASSETS + LIABILITIES + INCOME + EQUITY + OTHER)
 
 VOUCHERS = "vouchers"
 REFUNDS_PAYABLE = "refunds_payable"
 BANK = "bank"
 OVER_SHORT = "over_short"
+OPENING = "opening"
 ROUNDING = "rounding"
 ACQUIRER = "acquirer"  # the card acquirer's clearing account
 
@@ -76,4 +80,4 @@ def balance(code: str, debits: int, credits: int) -> int:
     """The balance on the side the account grows on (an asset's debits less its
     credits; a liability's or income's credits less its debits)."""
     kind = kind_of(code)
-    return credits - debits if kind in LIABILITIES + INCOME else debits - credits
+    return credits - debits if kind in LIABILITIES + INCOME + EQUITY else debits - credits

@@ -20,8 +20,9 @@ class Unbalanced(ValueError):
 
 
 def record(
-    conn: Connection, posting: str, kind: str, lines: Sequence[Line], kiosk: str | None = None
-) -> bool:
+    conn: Connection, posting: str, kind: str, lines: Sequence[Line], kiosk: str | None = None,
+    note: str | None = None,
+) -> bool:  # fmt: skip
     """Write ``posting`` and its ``lines``; False (nothing written) if it was
     posted before. A concurrent duplicate loses on the primary key, inside a
     savepoint, so the caller's transaction goes on."""
@@ -30,7 +31,7 @@ def record(
         raise Unbalanced(f"{kind} {posting}: {debits} fen of debits, {credits} of credits")
     try:
         with conn.begin_nested():
-            conn.execute(insert(postings).values(id=posting, kind=kind, kiosk_id=kiosk))
+            conn.execute(insert(postings).values(id=posting, kind=kind, kiosk_id=kiosk, note=note))
             if lines:
                 conn.execute(
                     insert(entries),

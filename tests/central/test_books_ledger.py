@@ -9,11 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, func, insert, select
 
+import central.db
 from central.books import ledger
 from central.books.postings import Line
-from central.db import entries, make_engine, postings
+from central.db import accounts, bill_lines, entries, kiosks, make_engine, postings
 
 PAYMENT = [Line("drawer:K-1", debit=31000), Line("receivable:electricity:1", credit=30628),
            Line("credit:electricity:1", credit=372)]  # fmt: skip
@@ -60,3 +63,35 @@ def test_concurrent_duplicates_post_once(engine: Engine) -> None:
     assert written.count(True) == 5
     with engine.connect() as conn:
         assert ledger.balance_of(conn, "drawer:K-1") == 5 * 31000
+
+
+def test_the_migration_carries_unpaid_lines_and_prepaid_balances_into_the_books(
+    engine: Engine,
+) -> None:
+    """A server from before the books: its open bill lines become receivable and
+    its prepaid balances credit, opening entries that balance."""
+    with engine.begin() as conn:
+        command.downgrade(_alembic(conn), "0003")
+        conn.execute(insert(kiosks).values(id="K-1", token_hash="x"))
+        conn.execute(insert(accounts).values(
+            service="electricity", account="1", holder="王*华", prepaid=0,
+            prepaid_balance_fen=372,
+        ))  # fmt: skip
+        line = {"service": "electricity", "account": "1", "label_zh": "电费",
+                "label_en": "Power", "amount_fen": 30628, "paid": 0}  # fmt: skip
+        conn.execute(insert(bill_lines), [line, line | {"amount_fen": 999, "paid": 1}])
+        command.upgrade(_alembic(conn), "head")
+        assert ledger.balance_of(conn, "receivable:electricity:1") == 30628  # the paid one: not
+        assert ledger.balance_of(conn, "credit:electricity:1") == 372
+        assert ledger.balance_of(conn, "revenue:electricity") == 30628
+        found = ledger.balances(conn)
+        assert sum(b.debits for b in found) == sum(b.credits for b in found)
+
+
+def _alembic(conn: Connection) -> Config:
+    config = Config()
+    config.set_main_option(
+        "script_location", str(Path(central.db.__file__).with_name("migrations"))
+    )
+    config.attributes["connection"] = conn
+    return config

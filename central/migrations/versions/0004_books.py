@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column(
             "posted_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=True
         ),
+        sa.Column("note", sa.String(length=200), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_postings_kiosk_id", "postings", ["kiosk_id"], unique=False)
@@ -39,6 +40,43 @@ def upgrade() -> None:
     )
     op.create_index("ix_entries_posting", "entries", ["posting"], unique=False)
     op.create_index("ix_entries_account", "entries", ["account"], unique=False)
+    _opening_entries()
+
+
+def _opening_entries() -> None:
+    """What exists before the books: every unpaid bill line is receivable (issued
+    against revenue), every prepaid balance is the account's credit (against
+    opening). Paid lines carry nothing."""
+    op.execute(
+        "INSERT INTO postings (id, kind) "
+        "SELECT 'bill:' || id, 'bill_issued' FROM bill_lines WHERE paid = 0"
+    )
+    op.execute(
+        "INSERT INTO entries (posting, account, debit_fen, credit_fen) "
+        "SELECT 'bill:' || id, 'receivable:' || service || ':' || account, amount_fen, 0 "
+        "FROM bill_lines WHERE paid = 0"
+    )
+    op.execute(
+        "INSERT INTO entries (posting, account, debit_fen, credit_fen) "
+        "SELECT 'bill:' || id, 'revenue:' || service, 0, amount_fen "
+        "FROM bill_lines WHERE paid = 0"
+    )
+    op.execute(
+        "INSERT INTO postings (id, kind) "
+        "SELECT 'opening:' || service || ':' || account, 'opening' FROM accounts "
+        "WHERE prepaid_balance_fen > 0"
+    )
+    op.execute(
+        "INSERT INTO entries (posting, account, debit_fen, credit_fen) "
+        "SELECT 'opening:' || service || ':' || account, 'opening', prepaid_balance_fen, 0 "
+        "FROM accounts WHERE prepaid_balance_fen > 0"
+    )
+    op.execute(
+        "INSERT INTO entries (posting, account, debit_fen, credit_fen) "
+        "SELECT 'opening:' || service || ':' || account, "
+        "'credit:' || service || ':' || account, 0, prepaid_balance_fen "
+        "FROM accounts WHERE prepaid_balance_fen > 0"
+    )
 
 
 def downgrade() -> None:
