@@ -118,6 +118,7 @@ class SyncWorker:
                 return self._retry(ids, "the server answered nonsense", None)
             self._journal.outbox_mark([i for i in ids if i in set(done)], sent=True)
             self._failures, self.online = 0, True
+            _say_refused(answer.get("refused"))
             return None
         if response.status_code >= 500 or response.status_code in RETRY_STATUSES:
             if response.status_code in (401, 403):
@@ -137,6 +138,16 @@ class SyncWorker:
         wait = self._rng.uniform(0, min(self._cap, self._base * 2**self._failures))
         hinted = _retry_after(retry_after)
         return max(wait, hinted) if hinted is not None else wait
+
+
+def _say_refused(refused: object) -> None:
+    """Transactions the server keeps but its books refused: for the operator to
+    resolve at the server; the kiosk logs them (they are sent, not dead)."""
+    for item in refused if isinstance(refused, list) else []:
+        if isinstance(item, dict):
+            log.warning(
+                "sync: the server's books refused %s: %s", item.get("id"), item.get("reason")
+            )
 
 
 def _retry_after(

@@ -115,6 +115,23 @@ def test_rejected_transactions_go_to_the_dead_letters(tmp_path: Path) -> None:
         worker.stop()
 
 
+def test_a_record_the_books_refuse_is_sent_and_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server keeps it (never lost) and says why its books refused it."""
+    with running(tmp_path / "central.db") as central, Journal(tmp_path / "j.db") as journal:
+        token = central.enroll()
+        data = {"service": "water", "account": "1", "method": "gold",
+                "amount": {"minor": 100, "currency": "CNY"}}  # fmt: skip
+        tx = str(uuid.uuid4())
+        journal.append("payment_completed", "s", data, tx)
+        worker = SyncWorker(journal, central.url, token)
+        assert worker.sync_once() is None
+        assert journal.outbox_counts() == {"pending": 0, "sent": 1, "dead": 0}
+        assert f"books refused {tx}: payment_completed: method: not a payment method" in caplog.text
+        worker.stop()
+
+
 def test_backoff_grows_with_full_jitter(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.db") as journal:
         fill(journal, 1)
