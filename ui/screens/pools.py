@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from functools import partial
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
 from ui.widgets import button, label
@@ -80,6 +81,7 @@ class Rows:
         while len(self.made) < len(rows):
             left, right = label("", "line"), label("", "amount", wrap=False)
             right.setProperty("align", "right")
+            right.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.grid.addWidget(left, len(self.made), 0)
             self.grid.addWidget(right, len(self.made), 1)
             self.made.append((left, right))
