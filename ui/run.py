@@ -56,7 +56,9 @@ def run_kiosk(settings: Settings, *, windowed: bool = False) -> int:
         log.info("signal %d: stopping", signum)
         notify("STOPPING=1")
         ui.window.may_close = True  # Qt 6's quit() first asks every window to close
-        app.quit()
+        # Into the event loop: a SIGTERM before app.exec() has started (systemd
+        # stopping a kiosk that is still starting) would otherwise be lost.
+        QTimer.singleShot(0, app.quit)
 
     signal.signal(signal.SIGTERM, terminate)
     signal.signal(signal.SIGINT, terminate)
