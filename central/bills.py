@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request
@@ -14,7 +16,9 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from central.auth import Kiosk, engine_of, errors
-from central.db import accounts, bill_lines, card_reissues, coupons, phone_codes
+from central.books import bills as books
+from central.books import chart, ledger, units
+from central.db import accounts, card_reissues, phone_codes
 
 API = "/api/v1"
 CODE_TTL_S = 300
@@ -35,7 +39,8 @@ class BillLine(BaseModel):
     kind: Literal["current", "arrears", "late_fee"]
     label_zh: str
     label_en: str
-    amount: Money
+    amount: Money = Field(description="what is still outstanding on the line")
+    billed: Money = Field(description="the line as issued (more than amount: part paid)")
     due_date: str | None
 
 
@@ -59,8 +64,15 @@ class BillAnswer(BaseModel):
     lines: list[BillLine]
     arrears: Money = Field(description="the overdue part of the lines")
     coupons: list[Coupon] = Field(description="coupons that apply to this bill")
+    credit_applied: Money = Field(
+        description="the account's credit (预存款) set against the lines when the due is paid"
+    )
+    due: Money = Field(description="the lines, less the coupons, less the credit applied")
     prepaid: bool = Field(description="the account buys units ahead (an IC-card meter)")
-    prepaid_balance: Money | None
+    prepaid_balance: Money | None = Field(
+        description="the account's credit left after this bill (None: a billed account that "
+        "never had any)"
+    )
     usage_this_period: str | None = Field(
         description="units used so far in the tariff's period (a decimal), for tier advice"
     )
@@ -83,27 +95,25 @@ class PhoneLookup(BaseModel):
 
 
 def bill_answer(conn: Connection, service: str, account: str) -> BillAnswer | None:
+    """What the books say is due: the lines still outstanding (oldest first),
+    the coupons, the credit set against them, the due."""
     row = conn.execute(
         select(accounts).where(accounts.c.service == service, accounts.c.account == account)
     ).first()
     if row is None:
         return None
-    where = (bill_lines.c.service == service, bill_lines.c.account == account)
-    lines = conn.execute(
-        select(bill_lines).where(*where, bill_lines.c.paid == 0).order_by(bill_lines.c.id)
-    ).all()
-    offers = conn.execute(
-        select(coupons)
-        .where(coupons.c.service == service, coupons.c.account == account, coupons.c.used == 0)
-        .order_by(coupons.c.id)
-    ).all()
-    balance = row.prepaid_balance_fen
+    lines = books.open_lines(conn, service, account)
+    offers = books.open_coupons(conn, service, account) if lines else []
+    owed = books.due(conn, service, account, sum(int(x.amount_fen) for x in offers))
     reissues = conn.execute(
         select(card_reissues)
         .where(card_reissues.c.service == service, card_reissues.c.account == account,
                card_reissues.c.done == 0)
         .order_by(card_reissues.c.created_at, card_reissues.c.purchase)
     ).all()  # fmt: skip
+    usage = units.used(conn, service, account, datetime.now(UTC))
+    if usage is None and row.prepaid:
+        usage = Decimal(0)
     return BillAnswer(
         service=service,
         account=account,
@@ -113,12 +123,13 @@ def bill_answer(conn: Connection, service: str, account: str) -> BillAnswer | No
                 kind=x.kind,
                 label_zh=x.label_zh,
                 label_en=x.label_en,
-                amount=Money(minor=x.amount_fen),
+                amount=Money(minor=x.outstanding_fen),
+                billed=Money(minor=x.amount_fen),
                 due_date=x.due_date,
             )
             for x in lines
         ],
-        arrears=Money(minor=sum(x.amount_fen for x in lines if x.kind == "arrears")),
+        arrears=Money(minor=sum(int(x.outstanding_fen) for x in lines if x.kind == "arrears")),
         coupons=[
             Coupon(
                 code=x.code,
@@ -127,11 +138,16 @@ def bill_answer(conn: Connection, service: str, account: str) -> BillAnswer | No
                 amount=Money(minor=x.amount_fen),
             )
             for x in offers
-            if lines  # a coupon applies to something due
         ],
+        credit_applied=Money(minor=owed.credit_applied),
+        due=Money(minor=owed.due),
         prepaid=bool(row.prepaid),
-        prepaid_balance=Money(minor=balance) if balance is not None else None,
-        usage_this_period=row.usage_this_period,
+        prepaid_balance=(
+            Money(minor=owed.credit_left)
+            if row.prepaid or owed.credit or _ever_credited(conn, service, account)
+            else None
+        ),
+        usage_this_period=None if usage is None else str(usage),
         card_reissues=[
             CardReissue(transaction=x.purchase, units=x.units, amount=Money(minor=x.amount_fen))
             for x in reissues
@@ -139,11 +155,17 @@ def bill_answer(conn: Connection, service: str, account: str) -> BillAnswer | No
     )
 
 
+def _ever_credited(conn: Connection, service: str, account: str) -> bool:
+    code = chart.credit(service, account)
+    return any(b.account == code for b in ledger.balances(conn, code))
+
+
 @router.get(
     f"{API}/bills/{{service}}/{{account}}", response_model=BillAnswer, responses=errors(404)
 )
 async def bill(service: str, account: str, request: Request, kiosk: Kiosk) -> BillAnswer:
-    """What is due on an account: unpaid lines, arrears, coupons, prepaid balance."""
+    """What is due on an account: outstanding lines, arrears, coupons, the credit
+    applied, the due, and the credit left."""
     engine: AsyncEngine = request.app.state.async_engine
     async with engine.connect() as conn:
         answer = await conn.run_sync(bill_answer, service, account)

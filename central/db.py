@@ -74,9 +74,7 @@ accounts = Table(
     Column("holder", String(64), nullable=False),  # masked as printed, e.g. 王*华
     Column("phone", String(20), nullable=True),
     Column("prepaid", Integer, nullable=False, server_default="0"),
-    Column("prepaid_balance_fen", Integer, nullable=True),
-    Column("usage_this_period", String(16), nullable=True),  # a decimal, as text
-)
+)  # its money (receivable, credit) is in the books; its units sold in units_sold
 
 bill_lines = Table(
     "bill_lines",
@@ -89,8 +87,19 @@ bill_lines = Table(
     Column("label_en", String(128), nullable=False),
     Column("amount_fen", Integer, nullable=False),
     Column("due_date", String(10), nullable=True),
-    Column("paid", Integer, nullable=False, server_default="0"),
+    Column("outstanding_fen", Integer, nullable=False),  # what is still owed on it
     Index("ix_bill_lines_account", "service", "account"),
+)
+
+units_sold = Table(
+    "units_sold",
+    metadata,
+    Column("key", String(80), primary_key=True),  # the purchase's transaction, or opening:…
+    Column("service", String(32), nullable=False),
+    Column("account", String(32), nullable=False),
+    Column("period", String(7), nullable=False),  # 2026, or 2026-12 for a monthly tariff
+    Column("units", String(16), nullable=False),  # a decimal, as text
+    Index("ix_units_sold_account", "service", "account"),
 )
 
 coupons = Table(

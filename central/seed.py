@@ -4,14 +4,14 @@ with the same fee tables the kiosks carry (config/defaults/tariffs.toml)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert
+from sqlalchemy import Engine, delete, insert
 
-from central.books import bills
-from central.db import accounts, bill_lines, coupons
+from central.books import bills, customers, units
+from central.db import accounts, bill_lines, coupons, units_sold
 from config.fees.parking import ParkingTariff
 from config.fees.property import PropertyTariff
 from config.fees.tiered import TieredTariff
@@ -102,34 +102,30 @@ def demo_rows(
 
 
 def seed_demo(engine: Engine, today: date) -> int:
-    """Replace the demo accounts' data; the number of accounts seeded."""
+    """Replace the demo accounts' data; the number of accounts seeded. The bills
+    are issued and the prepaid balances and this period's usage carried in,
+    in the books (an account seeded again is first brought to zero there)."""
     account_rows, lines, offers = demo_rows(today)
+    run = uuid.uuid4().hex[:12]
+    noon = datetime.combine(today, time(12), units.CST)
     with engine.begin() as conn:
         for row in account_rows:
-            for table in (accounts, bill_lines, coupons):
+            service, account = row["service"], row["account"]
+            for table in (accounts, bill_lines, coupons, units_sold):
                 conn.execute(
-                    delete(table).where(
-                        table.c.service == row["service"], table.c.account == row["account"]
-                    )
+                    delete(table).where(table.c.service == service, table.c.account == account)
                 )
-        conn.execute(insert(accounts), account_rows)
+            key = f"{run}:{service}:{account}"
+            bills.clear_account(conn, key, service, account)
+            customers.add_account(
+                conn, service, account, row["holder"], phone=row["phone"],
+                prepaid=bool(row["prepaid"]), credit_fen=row["prepaid_balance_fen"] or 0,
+                usage=row["usage_this_period"], when=noon, key=key,
+            )  # fmt: skip
         conn.execute(insert(coupons), offers)
-        _books(conn, account_rows, lines)
+        for line in lines:
+            customers.add_line(
+                conn, line["service"], line["account"], line["amount_fen"], line["label_zh"],
+                line["label_en"], kind=line["kind"], due_date=line["due_date"],
+            )  # fmt: skip
     return len(account_rows)
-
-
-def _books(
-    conn: Connection, account_rows: list[dict[str, Any]], lines: list[dict[str, Any]]
-) -> None:
-    """The seeded bills are issued and the prepaid balances carried in, in the books
-    (an account seeded again is first brought to zero there)."""
-    run = uuid.uuid4().hex[:12]
-    for row in account_rows:
-        key = f"{run}:{row['service']}:{row['account']}"
-        bills.clear_account(conn, key, row["service"], row["account"])
-        if row["prepaid_balance_fen"]:
-            bills.open_credit(conn, key, row["service"], row["account"], row["prepaid_balance_fen"])
-    for line in lines:
-        made = conn.execute(insert(bill_lines).values(**line)).inserted_primary_key
-        assert made is not None
-        bills.issue(conn, int(made[0]), line["service"], line["account"], line["amount_fen"])

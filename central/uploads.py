@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from central import ledger
 from central.auth import Kiosk, engine_of, errors
+from central.books import units
 from central.db import accounts, heartbeats, transactions
 from central.sms import SmsSender
 
@@ -103,8 +104,12 @@ def upload(batch: Batch, request: Request, kiosk: Kiosk) -> BatchResult:
 def _apply(conn: Connection, rows: list[dict[str, Any]], sms: SmsSender) -> list[Refusal]:
     refused = []
     for row in rows:
-        data = ledger.record_data(row["payload"])
-        why = ledger.apply(conn, row["kiosk_id"], row["kind"], data, sms, row["id"])
+        record = ledger.record_of(row["payload"])
+        data = record.get("data")
+        why = ledger.apply(
+            conn, row["kiosk_id"], row["kind"], data if isinstance(data, dict) else {}, sms,
+            row["id"], units.when_of(record.get("at")),
+        )  # fmt: skip
         if why is not None:
             refused.append(Refusal(id=row["id"], reason=why))
     return refused

@@ -53,6 +53,9 @@ BILL = Bill(
     ),
     coupons=(Coupon("WINTER5", "冬季缴费立减5元", "Winter payment: ¥5 off", _yuan("5.00")),),
 )
+CREDITED = replace(
+    BILL, coupons=(), credit_applied=_yuan("3.72"), prepaid_balance=_yuan("0.00")
+)  # last visit's change, kept as credit, set against this bill
 PREPAID = Bill(
     "electricity",
     "3301234568",
@@ -74,6 +77,7 @@ def sample_views() -> Iterator[tuple[str, View]]:
     yield "identify_invalid", replace(session, state=State.IDENTIFY, notice=Notice.INVALID_ACCOUNT)
     yield "looking_up", replace(session, state=State.LOOKING_UP)
     yield "bill_shown", replace(session, state=State.BILL_SHOWN, bill=BILL)
+    yield "bill_credit_applied", replace(session, state=State.BILL_SHOWN, bill=CREDITED)
     yield (
         "bill_prepaid",
         replace(session, state=State.BILL_SHOWN, bill=PREPAID, account=PREPAID.account),

@@ -1,8 +1,9 @@
 """What the central server says is due on an account, as the kiosk shows it.
 
-A bill is a list of lines (arrears, this period, late fees) less the coupons
-that apply. A prepaid account (an IC-card meter) may also buy units; the
-purchase is offered when nothing is due.
+A bill is a list of lines (arrears, this period, late fees: what is still
+outstanding on each) less the coupons that apply, less the account's credit
+(预存款) that the server sets against them. A prepaid account (an IC-card
+meter) may also buy units; the purchase is offered when nothing is due.
 """
 
 from __future__ import annotations
@@ -49,9 +50,10 @@ class Bill:
     currency: str = "CNY"
     coupons: tuple[Coupon, ...] = ()
     prepaid: bool = False
-    prepaid_balance: Money | None = None
+    prepaid_balance: Money | None = None  # the credit left once this bill is paid
     usage_this_period: Decimal | None = None
     card_reissues: tuple[CardReissue, ...] = ()
+    credit_applied: Money | None = None  # the account's credit set against the lines
 
     @property
     def subtotal(self) -> Money:
@@ -64,8 +66,14 @@ class Bill:
         return total.min(self.subtotal)
 
     @property
+    def credit(self) -> Money:
+        """The credit applied, never more than the coupons leave due."""
+        applied = self.credit_applied or Money.zero(self.currency)
+        return applied.min(self.subtotal - self.discount)
+
+    @property
     def due(self) -> Money:
-        return self.subtotal - self.discount
+        return self.subtotal - self.discount - self.credit
 
     @property
     def is_purchase(self) -> bool:

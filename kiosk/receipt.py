@@ -38,6 +38,7 @@ LABELS = {
     "account": ("户号", "Account"),
     "holder": ("户名", "Name"),
     "discount": ("优惠", "Discount"),
+    "credit": ("预存款抵扣", "Credit applied"),
     "due": ("应缴", "Amount due"),
     "bought": ("购买", "Bought"),
     "paid": ("实缴", "Paid"),
@@ -160,6 +161,9 @@ def _bill_lines(w: _Words, bill: dict[str, Any]) -> list[Block]:
     if bill.get("discount"):
         blocks.append(Row(w("discount"), "-" + w.money(bill["discount"])))
         due = due - Money.from_json(bill["discount"])
+    if bill.get("credit"):
+        blocks.append(Row(w("credit"), "-" + w.money(bill["credit"])))
+        due = due - Money.from_json(bill["credit"])
     blocks.append(Row(w("due"), due.format(w.lang, FormatStyle.PRINTER), bold=True))
     return blocks
 

@@ -1,13 +1,19 @@
-"""Bills and balances into the books: a bill line is receivable from the day it
-is issued (the revenue is earned then); a prepayment carried in from before
-the books stands against ``opening``."""
+"""Bills and balances in the books: a bill line is receivable from the day it
+is issued (the revenue is earned then) and carries what is still outstanding
+on it; a payment settles lines oldest first and may part-pay one; what is due
+is read from the books (``due``). A prepayment carried in from before the
+books stands against ``opening``."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Row, func, select, update
 
 from central.books import chart, ledger
 from central.books.postings import Line
+from central.db import bill_lines, coupons
 
 ISSUED = "bill_issued"
 OPENING = "opening"
@@ -45,3 +51,76 @@ def clear_account(conn: Connection, key: str, service: str, account: str) -> Non
             )
     if lines:
         ledger.record(conn, f"clear:{key}", OPENING, lines)
+
+
+def open_lines(conn: Connection, service: str, account: str) -> Sequence[Row[tuple[object, ...]]]:
+    """The account's lines with something outstanding, oldest first (by due
+    date, then as issued)."""
+    return conn.execute(
+        select(bill_lines)
+        .where(bill_lines.c.service == service, bill_lines.c.account == account,
+               bill_lines.c.outstanding_fen > 0)
+        .order_by(func.coalesce(bill_lines.c.due_date, "9999-12-31"), bill_lines.c.id)
+    ).all()  # fmt: skip
+
+
+def open_coupons(conn: Connection, service: str, account: str) -> Sequence[Row[tuple[object, ...]]]:
+    return conn.execute(
+        select(coupons)
+        .where(coupons.c.service == service, coupons.c.account == account, coupons.c.used == 0)
+        .order_by(coupons.c.id)
+    ).all()
+
+
+def settle_lines(conn: Connection, service: str, account: str, fen: int) -> None:
+    """``fen`` came off the account's receivable: the lines' outstanding amounts
+    go down by as much, oldest first, the last one perhaps in part."""
+    left = fen
+    for line in open_lines(conn, service, account):
+        if left <= 0:
+            break
+        part = min(left, int(line.outstanding_fen))
+        left -= part
+        conn.execute(
+            update(bill_lines)
+            .where(bill_lines.c.id == line.id)
+            .values(outstanding_fen=bill_lines.c.outstanding_fen - part)
+        )
+
+
+def spend_coupons(conn: Connection, service: str, account: str, fen: int) -> None:
+    """Coupons worth ``fen`` were spent against a bill: they are used, oldest first."""
+    left = fen
+    for coupon in open_coupons(conn, service, account):
+        if left <= 0:
+            break
+        left -= int(coupon.amount_fen)
+        conn.execute(update(coupons).where(coupons.c.id == coupon.id).values(used=1))
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """What an account owes, as the books say: ``owed`` (the receivable), less
+    the coupons that apply, less the credit (预存款) set against it."""
+
+    owed: int
+    discount: int
+    credit: int  # the account's credit before this bill
+    credit_applied: int
+
+    @property
+    def due(self) -> int:
+        return self.owed - self.discount - self.credit_applied
+
+    @property
+    def credit_left(self) -> int:
+        return self.credit - self.credit_applied
+
+
+def due(conn: Connection, service: str, account: str, coupons_fen: int) -> Due:
+    """Paying what is due spends the coupons first, then the credit (the same
+    order the payment's posting follows, ``postings``)."""
+    owed = max(ledger.balance_of(conn, chart.receivable(service, account)), 0)
+    credit = max(ledger.balance_of(conn, chart.credit(service, account)), 0)
+    discount = min(coupons_fen, owed)
+    return Due(owed, discount, credit, min(credit, owed - discount))

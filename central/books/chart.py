@@ -16,6 +16,8 @@ kind says which side it grows on.
   approval (liability);
 * ``revenue:<service>``: fees earned: a bill's lines when issued, a purchase,
   a parking fee (income);
+* ``discounts:<service>``: coupons spent against a bill (contra-income: it
+  grows on the debit side and is read as less revenue);
 * ``opening``: the other side of balances carried in from before the books
   (a prepayment, a bill issued earlier) (equity);
 * ``over_short``: what the cash centre counted less (or more) than expected;
@@ -25,11 +27,12 @@ kind says which side it grows on.
 from __future__ import annotations
 
 ASSETS = ("drawer", "in_transit", "bank", "clearing", "receivable")
+CONTRA = ("discounts",)
 LIABILITIES = ("credit", "card_pending", "vouchers", "refunds_payable")
 INCOME = ("revenue",)
 EQUITY = ("opening",)
 OTHER = ("over_short", "rounding")
-KINDS = frozenset(ASSETS + LIABILITIES + INCOME + EQUITY + OTHER)
+KINDS = frozenset(ASSETS + CONTRA + LIABILITIES + INCOME + EQUITY + OTHER)
 
 VOUCHERS = "vouchers"
 REFUNDS_PAYABLE = "refunds_payable"
@@ -66,6 +69,10 @@ def card_pending(service: str, account: str) -> str:
 
 def revenue(service: str) -> str:
     return f"revenue:{service}"
+
+
+def discounts(service: str) -> str:
+    return f"discounts:{service}"
 
 
 def kind_of(code: str) -> str:

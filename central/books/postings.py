@@ -6,11 +6,14 @@ entries, or as an instruction that moves no money itself — and any other
 kind is refused (``Refused``), never ignored.
 
 * ``payment_completed``: the money's source (the kiosk's drawer for cash, the
-  acquirer's or the QR provider's clearing account) is debited; a bill
-  payment credits the account's receivable up to what it owes and the rest to
-  its credit (预存款); a prepaid purchase or a fee with no bill at the server
-  (parking) credits revenue; cash tendered over the payment goes to the
-  account's credit or to the voucher liability, as the kiosk said.
+  acquirer's or the QR provider's clearing account) is debited. A payment to
+  an account the server keeps settles what it owes: the coupons (to
+  ``discounts``) when the payment, the coupons and the credit cover all of
+  it, then the account's credit (预存款), then the payment; what the
+  payment leaves over is the account's credit. A prepaid purchase (units
+  bought) or a fee with no account at the server (parking) credits revenue.
+  Cash tendered over the payment goes to the account's credit or to the
+  voucher liability, as the kiosk said.
 * ``credit_settled``: cash of a session that paid nothing, to the account's
   credit or a voucher.
 * ``cash_collected``: the drawer's content, as the journal counted it, goes
@@ -58,9 +61,10 @@ class Facts:
     """What the server knows when the record arrives."""
 
     kiosk: str
+    known: bool = False  # the account is one the server keeps (bills, credit)
     owed: int = 0  # the account's receivable before this record (fen)
-    billed: bool = False  # the account is one the server issues bills to
-    prepaid: bool = False  # the account buys units ahead (an IC-card meter)
+    coupons: int = 0  # the account's unspent coupons (fen)
+    credit: int = 0  # the account's credit, 预存款 (fen)
     purchase: int | None = None  # a card load's purchase amount, from its payment
 
 
@@ -102,15 +106,32 @@ def _payment(data: Mapping[str, Any], facts: Facts) -> list[Line]:
     lines = [_source(method, facts.kiosk, amount + excess if method == "cash" else amount)]
     details = data.get("details")
     purchase = isinstance(details, Mapping) and "units" in details
-    if facts.prepaid or purchase or account is None or not facts.billed:
+    if purchase or account is None or not facts.known:
         lines.append(Line(chart.revenue(service), credit=amount))
     else:
-        applied = min(amount, max(facts.owed, 0))
-        lines.append(Line(chart.receivable(service, account), credit=applied))
-        lines.append(Line(chart.credit(service, account), credit=amount - applied))
+        lines += _settle(service, account, amount, facts)
     if excess:
         lines.append(_refund_target(data.get("excess_to"), service, account, excess))
     return lines
+
+
+def _settle(service: str, account: str, amount: int, facts: Facts) -> list[Line]:
+    """A bill payment: the coupons first when everything owed is covered (a
+    coupon is for paying the bill off), then the account's credit, then the
+    payment; what the payment leaves over is the account's credit."""
+    owed, credit = max(facts.owed, 0), max(facts.credit, 0)
+    coupons = min(max(facts.coupons, 0), owed)
+    spent = min(credit, owed - coupons)
+    if amount + spent + coupons < owed:
+        coupons, spent = 0, min(credit, owed)
+    paid = min(amount, owed - spent - coupons)
+    receivable, credit_account = chart.receivable(service, account), chart.credit(service, account)
+    return [
+        Line(credit_account, debit=spent),
+        Line(chart.discounts(service), debit=coupons),
+        Line(receivable, credit=spent + coupons + paid),
+        Line(credit_account, credit=amount - paid),
+    ]
 
 
 def _source(method: str, kiosk: str, fen: int) -> Line:

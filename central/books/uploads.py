@@ -1,17 +1,24 @@
 """An uploaded kiosk record into the books, in the database transaction that
-stores it: the facts the server knows (what the account owes, whether it is
-billed or a prepaid meter, a card load's purchase), the posting, or — for a
-record the books cannot take — a refused posting that keeps the reason."""
+stores it: the facts the server knows (what the account owes, its coupons
+and credit, a card load's purchase), the posting, what it does to the bill
+(lines settled oldest first, coupons spent, units counted) or — for a record
+the books cannot take — a refused posting that keeps the reason.
+
+The account's row is locked first (``FOR UPDATE`` on PostgreSQL; SQLite has
+one writer), so two kiosks paying the same account at once both read what
+the other left."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from central.books import chart, ledger, postings
+from central.books import bills, chart, ledger, postings, units
+from central.books.postings import Line
 from central.db import accounts, transactions
 
 REFUSED = "refused"
@@ -19,8 +26,9 @@ CARD_LOADS = {"card_load_failed", "card_reissued"}
 
 
 def post_upload(
-    conn: Connection, transaction: str, kiosk: str, kind: str, data: Mapping[str, Any]
-) -> str | None:
+    conn: Connection, transaction: str, kiosk: str, kind: str, data: Mapping[str, Any],
+    when: datetime,
+) -> str | None:  # fmt: skip
     """Post ``transaction`` (once); None, or why the books refused it."""
     try:
         lines = postings.post(kind, data, facts(conn, kiosk, kind, data))
@@ -28,26 +36,53 @@ def post_upload(
         why = f"{kind}: {exc}"[:200]
         ledger.record(conn, transaction, REFUSED, [], kiosk, note=why)
         return why
-    ledger.record(conn, transaction, kind, lines, kiosk)
+    if ledger.record(conn, transaction, kind, lines, kiosk):
+        _on_the_bill(conn, transaction, data, lines, when)
     return None
 
 
 def facts(conn: Connection, kiosk: str, kind: str, data: Mapping[str, Any]) -> postings.Facts:
     service, account = data.get("service"), data.get("account")
-    billed = prepaid = False
-    owed = 0
+    known = False
+    owed = coupons = credit = 0
     if isinstance(service, str) and isinstance(account, str):
         row = conn.execute(
-            select(accounts.c.prepaid).where(
-                accounts.c.service == service, accounts.c.account == account
-            )
+            select(accounts.c.account)
+            .where(accounts.c.service == service, accounts.c.account == account)
+            .with_for_update()
         ).first()
         if row is not None:
-            prepaid = bool(row.prepaid)
-            billed = not prepaid
+            known = True
             owed = ledger.balance_of(conn, chart.receivable(service, account))
+            credit = ledger.balance_of(conn, chart.credit(service, account))
+            coupons = sum(int(c.amount_fen) for c in bills.open_coupons(conn, service, account))
     purchase = _purchase(conn, data.get("transaction")) if kind in CARD_LOADS else None
-    return postings.Facts(kiosk, owed=owed, billed=billed, prepaid=prepaid, purchase=purchase)
+    return postings.Facts(
+        kiosk, known=known, owed=owed, coupons=coupons, credit=credit, purchase=purchase
+    )
+
+
+def _on_the_bill(
+    conn: Connection, transaction: str, data: Mapping[str, Any], lines: Sequence[Line],
+    when: datetime,
+) -> None:  # fmt: skip
+    """What the posting means for the account's bill: the receivable it
+    settled comes off the lines, the coupons it spent are used, the units a
+    purchase bought are counted."""
+    service, account = data.get("service"), data.get("account")
+    if not isinstance(service, str) or not isinstance(account, str):
+        return
+    receivable, discounts = chart.receivable(service, account), chart.discounts(service)
+    settled = sum(x.credit - x.debit for x in lines if x.account == receivable)
+    if settled > 0:
+        bills.settle_lines(conn, service, account, settled)
+    spent = sum(x.debit for x in lines if x.account == discounts)
+    if spent > 0:
+        bills.spend_coupons(conn, service, account, spent)
+    details = data.get("details")
+    bought = details.get("units") if isinstance(details, Mapping) else None
+    if isinstance(bought, str) and any(x.account == chart.revenue(service) for x in lines):
+        units.record(conn, transaction, service, account, when, bought)
 
 
 def _purchase(conn: Connection, transaction: object) -> int | None:

@@ -316,6 +316,7 @@ class FlowCore:
                     for line in bill.lines
                 ],
                 "discount": bill.discount.to_json() if bill.discount else None,
+                "credit": bill.credit.to_json() if bill.credit else None,
             }
         }
         tariff = self._tariff(s)

@@ -59,12 +59,13 @@ def bill_from_json(data: Any) -> Bill:
             raise ValueError("a coupon is not a positive amount")
         usage = data.get("usage_this_period")
         balance = data.get("prepaid_balance")
+        applied = data.get("credit_applied")
         reissues = tuple(
             CardReissue(UUID(str(x["transaction"])), _units(x["units"]),
                         Money.from_json(x["amount"]))
             for x in data.get("card_reissues", ())
         )  # fmt: skip
-        return Bill(
+        bill = Bill(
             str(data["service"]),
             str(data["account"]),
             str(data["holder"]),
@@ -74,7 +75,13 @@ def bill_from_json(data: Any) -> Bill:
             prepaid_balance=Money.from_json(balance) if balance is not None else None,
             usage_this_period=Decimal(usage) if usage is not None else None,
             card_reissues=reissues,
+            credit_applied=Money.from_json(applied) if applied is not None else None,
         )
+        if bill.credit_applied is not None and bill.credit_applied.minor < 0:
+            raise ValueError("the credit applied is negative")
+        if "due" in data and Money.from_json(data["due"]) != bill.due:
+            raise ValueError(f"the due {data['due']} is not the lines less coupons and credit")
+        return bill
     except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
         raise BadAnswer(f"not a bill: {exc}") from None
 

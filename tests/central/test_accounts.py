@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from central.db import accounts, bill_lines, sms_outbox
+from central.db import sms_outbox
 from central.seed import DEMO_PHONE, seed_demo
 from central.serve import Central
 from tests.central.conftest import Api
@@ -138,20 +138,17 @@ def test_uploaded_payment_settles_the_bill_and_texts_a_notice_once(
     assert f"￥{due // 100}.{due % 100:02d}" in notices[0][1]
 
 
-def test_part_payment_settles_whole_lines_and_keeps_the_rest_as_balance(
-    api: Api, central: Central
-) -> None:
+def test_a_part_payment_settles_the_oldest_line_and_part_pays_the_next(api: Api) -> None:
     api.post(
         "/transactions/batch", json={"transactions": [payment("electricity", "3301234567", 15000)]}
     )
     bill = api.get("/bills/electricity/3301234567").json()
-    assert [line["amount"]["minor"] for line in bill["lines"]] == [10760, 5880]
-    with central.app.state.engine.connect() as conn:
-        balance = conn.scalar(
-            select(accounts.c.prepaid_balance_fen).where(accounts.c.account == "3301234567")
-        )
-        unpaid = conn.execute(select(bill_lines).where(bill_lines.c.paid == 0)).all()
-    assert balance == 15000 - 13988 and len(unpaid) > 0
+    assert [line["kind"] for line in bill["lines"]] == ["current", "current"]  # arrears paid
+    assert [line["amount"]["minor"] for line in bill["lines"]] == [10760 - 1012, 5880]
+    assert [line["billed"]["minor"] for line in bill["lines"]] == [10760, 5880]
+    assert bill["arrears"]["minor"] == 0
+    assert bill["due"]["minor"] == 9748 + 5880 - 500  # the coupon still applies
+    assert bill["prepaid_balance"] is None  # nothing parked
 
 
 def test_receipt_copy_by_sms(api: Api, central: Central) -> None:

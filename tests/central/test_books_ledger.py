@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, column, func, insert, inspect, select, table
 
 import central.db
-from central.books import ledger
+from central.books import ledger, units
 from central.books.postings import Line
 from central.db import accounts, bill_lines, entries, kiosks, make_engine, postings
 
@@ -65,27 +67,46 @@ def test_concurrent_duplicates_post_once(engine: Engine) -> None:
         assert ledger.balance_of(conn, "drawer:K-1") == 5 * 31000
 
 
+OLD_ACCOUNTS = table(
+    "accounts", column("service"), column("account"), column("holder"), column("prepaid"),
+    column("prepaid_balance_fen"), column("usage_this_period"),
+)  # fmt: skip
+OLD_LINES = table(
+    "bill_lines", column("service"), column("account"), column("label_zh"), column("label_en"),
+    column("amount_fen"), column("paid"),
+)  # fmt: skip
+
+
 def test_the_migration_carries_unpaid_lines_and_prepaid_balances_into_the_books(
     engine: Engine,
 ) -> None:
     """A server from before the books: its open bill lines become receivable and
-    its prepaid balances credit, opening entries that balance."""
+    outstanding, its prepaid balances credit (opening entries that balance), its
+    usage this period the period's opening units; the old columns are gone."""
     with engine.begin() as conn:
         command.downgrade(_alembic(conn), "0003")
         conn.execute(insert(kiosks).values(id="K-1", token_hash="x"))
-        conn.execute(insert(accounts).values(
+        conn.execute(insert(OLD_ACCOUNTS).values(
             service="electricity", account="1", holder="王*华", prepaid=0,
-            prepaid_balance_fen=372,
+            prepaid_balance_fen=372, usage_this_period="2860",
         ))  # fmt: skip
         line = {"service": "electricity", "account": "1", "label_zh": "电费",
                 "label_en": "Power", "amount_fen": 30628, "paid": 0}  # fmt: skip
-        conn.execute(insert(bill_lines), [line, line | {"amount_fen": 999, "paid": 1}])
+        conn.execute(insert(OLD_LINES), [line, line | {"amount_fen": 999, "paid": 1}])
         command.upgrade(_alembic(conn), "head")
         assert ledger.balance_of(conn, "receivable:electricity:1") == 30628  # the paid one: not
         assert ledger.balance_of(conn, "credit:electricity:1") == 372
         assert ledger.balance_of(conn, "revenue:electricity") == 30628
         found = ledger.balances(conn)
         assert sum(b.debits for b in found) == sum(b.credits for b in found)
+        outstanding = conn.execute(
+            select(bill_lines.c.amount_fen, bill_lines.c.outstanding_fen).order_by(bill_lines.c.id)
+        ).all()
+        assert [tuple(x) for x in outstanding] == [(30628, 30628), (999, 0)]
+        assert units.used(conn, "electricity", "1", datetime.now(UTC)) == Decimal("2860")
+        assert set(accounts.c.keys()) == {
+            c["name"] for c in inspect(conn).get_columns("accounts")
+        }  # fmt: skip
 
 
 def _alembic(conn: Connection) -> Config:

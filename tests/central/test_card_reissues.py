@@ -7,9 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import requests
-from sqlalchemy import insert
 
-from central.db import accounts
+from central.books import customers
 from central.serve import running
 
 ACCOUNT = "3301234568"
@@ -41,10 +40,7 @@ def _record(kind: str, data: dict[str, object]) -> dict[str, object]:
 def test_a_purchase_not_on_the_card_is_offered_until_written(tmp_path: Path) -> None:
     with running(tmp_path / "c.db") as central:
         with central.app.state.engine.begin() as conn:
-            conn.execute(insert(accounts).values(
-                service="electricity", account=ACCOUNT, holder="陈*", prepaid=1,
-                prepaid_balance_fen=0,
-            ))  # fmt: skip
+            customers.add_account(conn, "electricity", ACCOUNT, "陈*", prepaid=True)
         headers = {"Authorization": f"Bearer {central.enroll()}"}
         api = f"{central.url}/api/v1"
 
@@ -73,9 +69,7 @@ def test_a_purchase_not_on_the_card_is_offered_until_written(tmp_path: Path) -> 
 def test_a_failure_for_a_purchase_the_server_never_got_offers_nothing(tmp_path: Path) -> None:
     with running(tmp_path / "c.db") as central:
         with central.app.state.engine.begin() as conn:
-            conn.execute(insert(accounts).values(
-                service="electricity", account=ACCOUNT, holder="陈*", prepaid=1,
-            ))  # fmt: skip
+            customers.add_account(conn, "electricity", ACCOUNT, "陈*", prepaid=True)
         headers = {"Authorization": f"Bearer {central.enroll()}"}
         api = f"{central.url}/api/v1"
         batch = {"transactions": [_event("f-1", "card_load_failed", reason="x")]}

@@ -5,21 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import requests
-from sqlalchemy import insert
 
-from central.db import accounts, bill_lines
+from central.books import customers
 from central.serve import Central, running
 
 
 def seed(central: Central) -> None:
     with central.app.state.engine.begin() as conn:
-        conn.execute(
-            insert(accounts).values(service="electricity", account="3301234567", holder="王*华")
-        )
-        conn.execute(insert(bill_lines), [
-            {"service": "electricity", "account": "3301234567", "label_zh": "10月电费",
-             "label_en": "Oct", "amount_fen": 16640, "due_date": "2026-11-30"},
-        ])  # fmt: skip
+        customers.add_account(conn, "electricity", "3301234567", "王*华")
+        customers.add_line(conn, "electricity", "3301234567", 16640, "10月电费", "Oct",
+                           due_date="2026-11-30")  # fmt: skip
 
 
 def test_bill_lookup(tmp_path: Path) -> None:

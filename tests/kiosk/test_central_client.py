@@ -11,10 +11,11 @@ from typing import cast
 
 import pytest
 import requests
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from central.app import new_enrollment_code
-from central.db import accounts, bill_lines, sms_outbox
+from central.books import customers
+from central.db import sms_outbox
 from central.seed import DEMO_PHONE, seed_demo
 from central.serve import Central, free_port, running
 from config.settings import PaymentMethod
@@ -30,13 +31,8 @@ from tests.waiting import wait_until
 
 def seed(central: Central) -> None:
     with central.app.state.engine.begin() as conn:
-        conn.execute(
-            insert(accounts).values(service="electricity", account="3301234567", holder="王*华")
-        )
-        conn.execute(insert(bill_lines).values(
-            service="electricity", account="3301234567", label_zh="10月电费", label_en="Oct",
-            amount_fen=16640,
-        ))  # fmt: skip
+        customers.add_account(conn, "electricity", "3301234567", "王*华")
+        customers.add_line(conn, "electricity", "3301234567", 16640, "10月电费", "Oct")
 
 
 def kiosk(journal: Journal, url: str, token: str) -> tuple[FlowRunner, CentralService]:
@@ -105,11 +101,28 @@ def test_server_down_is_server_unavailable(tmp_path: Path) -> None:
         {"service": "electricity", "account": "1", "holder": "x", "lines": [
             {"label_zh": "a", "label_en": "a", "amount": {"minor": 1.5, "currency": "CNY"}}]},
         {"service": "e", "account": "1", "holder": "x", "lines": [], "usage_this_period": "lots"},
+        {"service": "e", "account": "1", "holder": "x", "lines": [
+            {"label_zh": "a", "label_en": "a", "amount": {"minor": 1000, "currency": "CNY"}}],
+         "credit_applied": {"minor": 372, "currency": "CNY"},
+         "due": {"minor": 1000, "currency": "CNY"}},  # the due is not lines less credit
+        {"service": "e", "account": "1", "holder": "x", "lines": [],
+         "credit_applied": {"minor": -5, "currency": "CNY"}},
     ],
 )  # fmt: skip
 def test_a_bill_that_is_not_a_bill_is_refused(answer: object) -> None:
     with pytest.raises(BadAnswer, match="not a bill"):
         bill_from_json(answer)
+
+
+def test_the_credit_the_server_applies_comes_off_the_due() -> None:
+    found = bill_from_json(
+        {"service": "e", "account": "1", "holder": "x",
+         "lines": [{"label_zh": "a", "label_en": "a",
+                    "amount": {"minor": 12000, "currency": "CNY"}}],
+         "credit_applied": {"minor": 372, "currency": "CNY"},
+         "due": {"minor": 11628, "currency": "CNY"}}
+    )  # fmt: skip
+    assert found.credit == yuan("3.72") and found.due == yuan("116.28")
 
 
 def test_phone_lookup_through_the_flow_with_the_texted_code(tmp_path: Path) -> None:

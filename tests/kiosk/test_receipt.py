@@ -47,6 +47,14 @@ def test_zh_receipt_from_a_record() -> None:
     assert f"交易号 | {tx.replace('-', '')}" in text
 
 
+def test_the_credit_set_against_the_bill_is_printed_and_comes_off_the_due() -> None:
+    data, at, tx = sample_payment()
+    data["details"]["bill"]["credit"] = {"minor": 372, "currency": "CNY"}
+    text = "\n".join(lines(receipt(SETTINGS, data, at, tx, Language.ZH)))
+    assert "预存款抵扣 | -￥3.72" in text
+    assert "应缴 | ￥110.88" in text  # ￥32.28 + ￥82.32, less the credit
+
+
 def test_en_receipt_and_its_qr_link() -> None:
     data, at, tx = sample_payment()
     document = receipt(SETTINGS, data, at, tx, Language.EN)

@@ -9,8 +9,9 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
+from central.books import customers
 from central.db import accounts, bill_lines
 from central.serve import running
 from kiosk.flow import State
@@ -25,12 +26,8 @@ def test_server_strings_that_look_like_html_or_sql_are_shown_and_printed_literal
 ) -> None:
     with running(tmp_path / "central.db") as central:
         with central.app.state.engine.begin() as conn:
-            conn.execute(
-                insert(accounts).values(service="electricity", account="3301234567", holder=HOLDER)
-            )
-            conn.execute(insert(bill_lines).values(
-                service="electricity", account="3301234567", label_zh=LINE, label_en=LINE,
-                amount_fen=16640))  # fmt: skip
+            customers.add_account(conn, "electricity", "3301234567", HOLDER)
+            customers.add_line(conn, "electricity", "3301234567", 16640, LINE, LINE)
         ui = start_kiosk(qtbot, tmp_path, central)
         try:
             to_bill(qtbot, ui)

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
-from sqlalchemy import insert
 
-from central.db import accounts
+from central.books import customers
 from central.serve import running
 from drivers.sim.pcscd import Slot
 from drivers.sim.vicc import UNIONPAY, AccountCard, EmvCard, TechnicianCard
@@ -83,10 +82,8 @@ def test_no_pan_pin_or_key_anywhere_after_card_journeys(
     with running(tmp_path / "central.db") as central:
         seed(central)
         with central.app.state.engine.begin() as conn:
-            conn.execute(insert(accounts).values(
-                service="electricity", account="3301234568", holder="陈*", prepaid=1,
-                prepaid_balance_fen=320, usage_this_period="2700",
-            ))  # fmt: skip
+            customers.add_account(conn, "electricity", "3301234568", "陈*", prepaid=True,
+                                  credit_fen=320, usage="2700")  # fmt: skip
         ui = start_kiosk(qtbot, tmp_path, central, card_reader=card_reader(pcscd))
         try:
             journeys(qtbot, ui, slot)

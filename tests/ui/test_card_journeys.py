@@ -12,9 +12,10 @@ from uuid import UUID
 
 import pytest
 from pytestqt.qtbot import QtBot
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from central.db import accounts, card_reissues
+from central.books import customers, ledger
+from central.db import card_reissues
 from central.serve import Central, running
 from config.settings import PaymentMethod
 from devtools.simulators import Devices, SimulatorWindow
@@ -140,10 +141,8 @@ def test_a_purchase_the_card_refused_is_written_at_its_next_visit(
     it, the customer is told, and the server stops offering it."""
     with running(tmp_path / "central.db") as central:
         with central.app.state.engine.begin() as conn:
-            conn.execute(insert(accounts).values(
-                service="electricity", account="3301234568", holder="陈*", prepaid=1,
-                prepaid_balance_fen=320, usage_this_period="2700",
-            ))  # fmt: skip
+            customers.add_account(conn, "electricity", "3301234568", "陈*", prepaid=True,
+                                  credit_fen=320, usage="2700")  # fmt: skip
         ui = start_kiosk(qtbot, tmp_path, central, card_reader=card_reader(pcscd))
         journal = ui.app.journal
         assert journal is not None
@@ -165,8 +164,9 @@ def test_a_purchase_the_card_refused_is_written_at_its_next_visit(
             assert state(ui) is State.DONE and not any(card.purchase)
             [(paid, done)] = journal.latest_transactions("payment_completed")
             qtbot.waitUntil(lambda: offered() == [(paid, 0)], timeout=15_000)
-            with central.app.state.engine.connect() as conn:  # the server's ledger has it
-                assert conn.scalar(select(accounts.c.prepaid_balance_fen)) == 320 + 10000
+            with central.app.state.engine.connect() as conn:  # the server's books have it
+                assert ledger.balance_of(conn, "card_pending:electricity:3301234568") == 10000
+                assert ledger.balance_of(conn, "credit:electricity:3301234568") == 320
             slot.remove()
             touch(qtbot, ui, "完成")
             qtbot.waitUntil(lambda: state(ui) is State.ATTRACT, timeout=10_000)

@@ -144,3 +144,20 @@ def test_larger_text_reaches_a_screen_that_was_hidden_when_it_was_switched(
     window.show_view(views["identify"])
     window.show_view(views["bill_shown"])
     assert bill.title.font().pixelSize() == normal
+
+
+@pytest.mark.parametrize(
+    ("lang", "row", "amount", "due"),
+    [(Language.ZH, "预存款 ¥3.72 已抵扣", "-¥3.72", "应缴：¥252.56"),
+     (Language.EN, "Credit CNY 3.72 applied", "-CNY 3.72", "Due: CNY 252.56")],
+)  # fmt: skip
+def test_the_bill_shows_the_credit_set_against_it(
+    qtbot: QtBot, lang: Language, row: str, amount: str, due: str
+) -> None:
+    """Last visit's change, kept as credit: the bill says how much of it is set
+    against what is due, and the due is that much less."""
+    window = make_window(qtbot, lang, (1080, 1920))
+    window.show_view(dict(sample_views())["bill_credit_applied"])
+    shown = [w.text() for w in window.screen_for(State.BILL_SHOWN).findChildren(QLabel)]
+    assert row in shown and amount in shown
+    assert due in shown  # ¥256.28 of lines, less the credit

@@ -141,8 +141,16 @@
         <translation>优惠券 {code}：{label}</translation>
     </message>
     <message>
+        <source>Credit {amount} applied</source>
+        <translation>预存款 {amount} 已抵扣</translation>
+    </message>
+    <message>
         <source>Balance on the meter account</source>
         <translation>表计账户余额</translation>
+    </message>
+    <message>
+        <source>Credit left on the account</source>
+        <translation>账户预存款余额</translation>
     </message>
     <message>
         <source>Used this year</source>

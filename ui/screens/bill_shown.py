@@ -81,14 +81,18 @@ class BillShownScreen(Screen):
                 code=coupon.code, label=coupon.label_zh if zh else coupon.label_en
             )
             rows.append((text, "-" + money(coupon.amount, self.lang), "discount"))
-        if bill.prepaid_balance is not None:
-            rows.append(
-                (
-                    translate("Bill", "Balance on the meter account"),
-                    money(bill.prepaid_balance, self.lang),
-                    "",
-                )
+        if bill.credit:
+            text = translate("Bill", "Credit {amount} applied").format(
+                amount=money(bill.credit, self.lang)
             )
+            rows.append((text, "-" + money(bill.credit, self.lang), "discount"))
+        if bill.prepaid_balance is not None:
+            label = (
+                translate("Bill", "Balance on the meter account")
+                if bill.prepaid
+                else translate("Bill", "Credit left on the account")
+            )
+            rows.append((label, money(bill.prepaid_balance, self.lang), ""))
         if bill.usage_this_period is not None:
             rows.append((translate("Bill", "Used this year"), f"{bill.usage_this_period}", ""))
         self.rows.show(rows)
