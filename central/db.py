@@ -88,6 +88,7 @@ bill_lines = Table(
     Column("amount_fen", Integer, nullable=False),
     Column("due_date", String(10), nullable=True),
     Column("outstanding_fen", Integer, nullable=False),  # what is still owed on it
+    Column("tier", Integer, nullable=True),  # a tiered tariff's tier: its revenue's account
     Index("ix_bill_lines_account", "service", "account"),
 )
 
@@ -209,6 +210,8 @@ postings = Table(
     Column("kiosk_id", String(64), nullable=True, index=True),
     Column("posted_at", DateTime(timezone=True), server_default=func.now(), index=True),
     Column("note", String(200), nullable=True),  # why the books refused a record
+    # when it happened: a kiosk record's own time (a day's report is by it), else posted_at
+    Column("occurred_at", DateTime(timezone=True), nullable=True, index=True),
 )
 
 entries = Table(

@@ -28,7 +28,7 @@ def _tiered_lines(
     return [
         {"label_zh": f"{month}月{what[0]} 第{x.tier}档 {x.units}{tariff.unit} × ¥{x.price}",
          "label_en": f"{what[1]} month {month}, tier {x.tier}: {x.units} {tariff.unit} × {x.price}",
-         "amount_fen": x.fen}
+         "amount_fen": x.fen, "tier": x.tier}
         for x in charge.lines
     ]  # fmt: skip
 
@@ -127,5 +127,6 @@ def seed_demo(engine: Engine, today: date) -> int:
             customers.add_line(
                 conn, line["service"], line["account"], line["amount_fen"], line["label_zh"],
                 line["label_en"], kind=line["kind"], due_date=line["due_date"],
+                tier=line.get("tier"),
             )  # fmt: skip
     return len(account_rows)

@@ -19,12 +19,14 @@ ISSUED = "bill_issued"
 OPENING = "opening"
 
 
-def issue(conn: Connection, line_id: int, service: str, account: str, fen: int) -> bool:
-    """Bill line ``line_id`` is owed: receivable against revenue (once)."""
+def issue(
+    conn: Connection, line_id: int, service: str, account: str, fen: int, tier: int | None = None
+) -> bool:
+    """Bill line ``line_id`` is owed: receivable against revenue (its tier's), once."""
     return ledger.record(
         conn, f"bill:{line_id}", ISSUED,
         [Line(chart.receivable(service, account), debit=fen),
-         Line(chart.revenue(service), credit=fen)],
+         Line(chart.revenue(service, tier), credit=fen)],
     )  # fmt: skip
 
 

@@ -14,8 +14,9 @@ kind says which side it grows on.
 * ``vouchers``: credit vouchers printed, not yet redeemed (liability);
 * ``refunds_payable``: money owed back to a payer: a late QR payment, a late
   approval (liability);
-* ``revenue:<service>``: fees earned: a bill's lines when issued, a purchase,
-  a parking fee (income);
+* ``revenue:<service>`` and ``revenue:<service>:<tier>``: fees earned: a
+  bill's lines when issued, a purchase, a parking fee; a tiered tariff's per
+  tier (income);
 * ``discounts:<service>``: coupons spent against a bill (contra-income: it
   grows on the debit side and is read as less revenue);
 * ``opening``: the other side of balances carried in from before the books
@@ -67,8 +68,9 @@ def card_pending(service: str, account: str) -> str:
     return f"card_pending:{service}:{account}"
 
 
-def revenue(service: str) -> str:
-    return f"revenue:{service}"
+def revenue(service: str, tier: int | None = None) -> str:
+    """A tiered tariff's revenue is kept per tier (``revenue:gas:2``)."""
+    return f"revenue:{service}" if tier is None else f"revenue:{service}:{tier}"
 
 
 def discounts(service: str) -> str:

@@ -33,16 +33,16 @@ def add_account(
 
 def add_line(
     conn: Connection, service: str, account: str, fen: int, label_zh: str, label_en: str, *,
-    kind: str = "current", due_date: str | None = None,
+    kind: str = "current", due_date: str | None = None, tier: int | None = None,
 ) -> int:  # fmt: skip
     """A bill line issued: owed whole, receivable in the books; its id."""
     made = conn.execute(
         insert(bill_lines).values(
             service=service, account=account, kind=kind, label_zh=label_zh, label_en=label_en,
-            amount_fen=fen, outstanding_fen=fen, due_date=due_date,
+            amount_fen=fen, outstanding_fen=fen, due_date=due_date, tier=tier,
         )
     ).inserted_primary_key  # fmt: skip
     assert made is not None
     line = int(made[0])
-    bills.issue(conn, line, service, account, fen)
+    bills.issue(conn, line, service, account, fen, tier)
     return line

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +22,7 @@ class Unbalanced(ValueError):
 
 def record(
     conn: Connection, posting: str, kind: str, lines: Sequence[Line], kiosk: str | None = None,
-    note: str | None = None,
+    note: str | None = None, at: datetime | None = None,
 ) -> bool:  # fmt: skip
     """Write ``posting`` and its ``lines``; False (nothing written) if it was
     posted before. A concurrent duplicate loses on the primary key, inside a
@@ -31,7 +32,12 @@ def record(
         raise Unbalanced(f"{kind} {posting}: {debits} fen of debits, {credits} of credits")
     try:
         with conn.begin_nested():
-            conn.execute(insert(postings).values(id=posting, kind=kind, kiosk_id=kiosk, note=note))
+            conn.execute(
+                insert(postings).values(
+                    id=posting, kind=kind, kiosk_id=kiosk, note=note,
+                    occurred_at=at or datetime.now(UTC),
+                )
+            )  # fmt: skip
             if lines:
                 conn.execute(
                     insert(entries),

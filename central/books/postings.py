@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from central.books import chart
 from config.records import RecordKind
@@ -66,6 +66,7 @@ class Facts:
     coupons: int = 0  # the account's unspent coupons (fen)
     credit: int = 0  # the account's credit, 预存款 (fen)
     purchase: int | None = None  # a card load's purchase amount, from its payment
+    purchase_details: Mapping[str, Any] | None = None  # and what it bought (units, tiers)
 
 
 def post(kind: str, data: Mapping[str, Any], facts: Facts) -> list[Line]:
@@ -107,7 +108,7 @@ def _payment(data: Mapping[str, Any], facts: Facts) -> list[Line]:
     details = data.get("details")
     purchase = isinstance(details, Mapping) and "units" in details
     if purchase or account is None or not facts.known:
-        lines.append(Line(chart.revenue(service), credit=amount))
+        lines += earned(service, amount, details)
     else:
         lines += _settle(service, account, amount, facts)
     if excess:
@@ -132,6 +133,27 @@ def _settle(service: str, account: str, amount: int, facts: Facts) -> list[Line]
         Line(receivable, credit=spent + coupons + paid),
         Line(credit_account, credit=amount - paid),
     ]
+
+
+def earned(service: str, fen: int, details: object) -> list[Line]:
+    """Revenue for a sale: per tier when the kiosk priced it tier by tier (its
+    ``tiers``, whose amounts add up to the sale), else the service's whole."""
+    tiers = details.get("tiers") if isinstance(details, Mapping) else None
+    split: list[tuple[int, int]] = []
+    for item in tiers if isinstance(tiers, list) else []:
+        tier = item.get("tier") if isinstance(item, Mapping) else None
+        part = item.get("fen") if isinstance(item, Mapping) else None
+        if not _whole(tier) or not _whole(part):
+            split = []
+            break
+        split.append((tier, part))
+    if not split or sum(part for _, part in split) != fen or min(p for _, p in split) < 0:
+        return [Line(chart.revenue(service), credit=fen)]
+    return [Line(chart.revenue(service, tier), credit=part) for tier, part in split]
+
+
+def _whole(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _source(method: str, kiosk: str, fen: int) -> Line:
@@ -180,14 +202,13 @@ def _card_load(owed_as_units: bool) -> Any:
         service, account = _text(data, "service"), _text(data, "account")
         if facts.purchase is None:
             raise Refused(f"purchase {data.get('transaction')!r}: not a payment this server has")
-        units_owed = Line(chart.card_pending(service, account), credit=facts.purchase)
-        earned = Line(chart.revenue(service), debit=facts.purchase)
-        if owed_as_units:
-            return [earned, units_owed]
-        return [
-            Line(units_owed.account, debit=facts.purchase),
-            Line(earned.account, credit=facts.purchase),
-        ]
+        pending = chart.card_pending(service, account)
+        sale = earned(service, facts.purchase, facts.purchase_details)
+        if owed_as_units:  # the sale is undone, per tier, and owed as units
+            return [Line(x.account, debit=x.credit) for x in sale] + [
+                Line(pending, credit=facts.purchase)
+            ]
+        return [Line(pending, debit=facts.purchase), *sale]
 
     return rule
 

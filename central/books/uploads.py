@@ -34,9 +34,9 @@ def post_upload(
         lines = postings.post(kind, data, facts(conn, kiosk, kind, data))
     except postings.Refused as exc:
         why = f"{kind}: {exc}"[:200]
-        ledger.record(conn, transaction, REFUSED, [], kiosk, note=why)
+        ledger.record(conn, transaction, REFUSED, [], kiosk, note=why, at=when)
         return why
-    if ledger.record(conn, transaction, kind, lines, kiosk):
+    if ledger.record(conn, transaction, kind, lines, kiosk, at=when):
         _on_the_bill(conn, transaction, data, lines, when)
     return None
 
@@ -56,10 +56,11 @@ def facts(conn: Connection, kiosk: str, kind: str, data: Mapping[str, Any]) -> p
             owed = ledger.balance_of(conn, chart.receivable(service, account))
             credit = ledger.balance_of(conn, chart.credit(service, account))
             coupons = sum(int(c.amount_fen) for c in bills.open_coupons(conn, service, account))
-    purchase = _purchase(conn, data.get("transaction")) if kind in CARD_LOADS else None
+    sale = _purchase(conn, data.get("transaction")) if kind in CARD_LOADS else None
     return postings.Facts(
-        kiosk, known=known, owed=owed, coupons=coupons, credit=credit, purchase=purchase
-    )
+        kiosk, known=known, owed=owed, coupons=coupons, credit=credit,
+        purchase=sale[0] if sale else None, purchase_details=sale[1] if sale else None,
+    )  # fmt: skip
 
 
 def _on_the_bill(
@@ -81,12 +82,12 @@ def _on_the_bill(
         bills.spend_coupons(conn, service, account, spent)
     details = data.get("details")
     bought = details.get("units") if isinstance(details, Mapping) else None
-    if isinstance(bought, str) and any(x.account == chart.revenue(service) for x in lines):
+    if isinstance(bought, str) and any(chart.kind_of(x.account) == "revenue" for x in lines):
         units.record(conn, transaction, service, account, when, bought)
 
 
-def _purchase(conn: Connection, transaction: object) -> int | None:
-    """A card load's purchase amount, from the payment the server has."""
+def _purchase(conn: Connection, transaction: object) -> tuple[int, Mapping[str, Any]] | None:
+    """A card load's purchase: its amount and details, from the payment the server has."""
     if not isinstance(transaction, str):
         return None
     stored = conn.scalar(
@@ -100,4 +101,7 @@ def _purchase(conn: Connection, transaction: object) -> int | None:
     data = record.get("data") if isinstance(record, dict) else None
     amount = data.get("amount") if isinstance(data, dict) else None
     minor = amount.get("minor") if isinstance(amount, dict) else None
-    return minor if isinstance(minor, int) else None
+    details = data.get("details") if isinstance(data, dict) else None
+    if not isinstance(minor, int):
+        return None
+    return minor, details if isinstance(details, dict) else {}

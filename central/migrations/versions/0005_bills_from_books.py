@@ -1,5 +1,6 @@
 """Bills from the books: a bill line carries what is outstanding on it (an
-unpaid line all of it, a paid one nothing), units sold to prepaid meters are
+unpaid line all of it, a paid one nothing) and its tariff tier, a posting
+when it happened (a kiosk record's own time), units sold to prepaid meters are
 counted per account and period (the usage an account had is carried in as an
 opening row of this period), and the ad-hoc balance columns are gone: the
 prepayments they held were carried into the books by 0004.
@@ -30,6 +31,11 @@ def upgrade() -> None:
     with op.batch_alter_table("bill_lines") as batch:
         batch.drop_column("paid")
         batch.alter_column("outstanding_fen", server_default=None)
+        batch.add_column(sa.Column("tier", sa.Integer(), nullable=True))
+    with op.batch_alter_table("postings") as batch:
+        batch.add_column(sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=True))
+        batch.create_index("ix_postings_occurred_at", ["occurred_at"], unique=False)
+    op.execute("UPDATE postings SET occurred_at = posted_at")
     op.create_table(
         "units_sold",
         sa.Column("key", sa.String(length=80), nullable=False),
@@ -70,3 +76,7 @@ def downgrade() -> None:
     op.execute("UPDATE bill_lines SET paid = 1 WHERE outstanding_fen = 0")
     with op.batch_alter_table("bill_lines") as batch:
         batch.drop_column("outstanding_fen")
+        batch.drop_column("tier")
+    with op.batch_alter_table("postings") as batch:
+        batch.drop_index("ix_postings_occurred_at")
+        batch.drop_column("occurred_at")
