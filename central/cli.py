@@ -8,6 +8,9 @@
                           [--key FILE] [--expires-days N]
                                                   signs and publishes a config bundle
     kiosk-central openapi                         prints the API document (JSON)
+    kiosk-central books COMMAND …                 the books: trial-balance, statement,
+                                                  kiosk-day, revenue, collections, count,
+                                                  verify (kiosk-central books --help)
 
 Every command takes --db URL (SQLite by default, PostgreSQL by URL).
 """
@@ -79,7 +82,29 @@ def make_bundle(
     return document
 
 
-def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit per outcome
+def books(argv: list[str]) -> int:
+    from central.app import create_app  # noqa: PLC0415
+    from central.books import cli  # noqa: PLC0415
+
+    args = cli.parser(DEFAULT_DB).parse_args(argv)
+    if args.db == DEFAULT_DB:
+        Path("var").mkdir(exist_ok=True)
+    engine = create_app(args.db).state.engine
+    try:
+        with engine.begin() as conn:
+            return cli.run(args, conn, sys.stdout)
+    finally:
+        engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["books"]:
+        return books(argv[1:])
+    return _main(argv)
+
+
+def _main(argv: list[str]) -> int:  # noqa: PLR0911 - one exit per outcome
     args = _parser().parse_args(argv)
     if args.command == "keygen":
         try:

@@ -35,7 +35,7 @@ def record(
             conn.execute(
                 insert(postings).values(
                     id=posting, kind=kind, kiosk_id=kiosk, note=note,
-                    occurred_at=at or datetime.now(UTC),
+                    occurred_at=(at or datetime.now(UTC)).astimezone(UTC),
                 )
             )  # fmt: skip
             if lines:

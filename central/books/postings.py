@@ -19,7 +19,8 @@ kind is refused (``Refused``), never ignored.
 * ``cash_collected``: the drawer's content, as the journal counted it, goes
   into transit to the cash centre.
 * ``card_load_failed`` / ``card_reissued``: a purchase the card did not take
-  is owed as units (revenue back to ``card_pending``) until it is written.
+  is owed as units (revenue back to ``card_pending``) until it is written;
+  once per purchase, however often a kiosk says so.
 * ``qr_refund``, ``card_reversal``, ``qr_unresolved``: instructions; the
   money moves when the provider or acquirer carries them out, and that event
   posts. ``maintenance``: no money.
@@ -67,6 +68,7 @@ class Facts:
     credit: int = 0  # the account's credit, 预存款 (fen)
     purchase: int | None = None  # a card load's purchase amount, from its payment
     purchase_details: Mapping[str, Any] | None = None  # and what it bought (units, tiers)
+    pending: bool = False  # that purchase waits for the card already
 
 
 def post(kind: str, data: Mapping[str, Any], facts: Facts) -> list[Line]:
@@ -202,6 +204,10 @@ def _card_load(owed_as_units: bool) -> Any:
         service, account = _text(data, "service"), _text(data, "account")
         if facts.purchase is None:
             raise Refused(f"purchase {data.get('transaction')!r}: not a payment this server has")
+        if "units" not in (facts.purchase_details or {}):
+            raise Refused(f"purchase {data.get('transaction')!r}: bought no units")
+        if facts.pending is owed_as_units:
+            return []  # said before (recovery says it again), or never owed
         pending = chart.card_pending(service, account)
         sale = earned(service, facts.purchase, facts.purchase_details)
         if owed_as_units:  # the sale is undone, per tier, and owed as units

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, select
 
 from central.books import bills, chart, ledger, postings, units
 from central.books.postings import Line
-from central.db import accounts, transactions
+from central.db import accounts, card_reissues, transactions
 
 REFUSED = "refused"
 CARD_LOADS = {"card_load_failed", "card_reissued"}
@@ -57,10 +57,23 @@ def facts(conn: Connection, kiosk: str, kind: str, data: Mapping[str, Any]) -> p
             credit = ledger.balance_of(conn, chart.credit(service, account))
             coupons = sum(int(c.amount_fen) for c in bills.open_coupons(conn, service, account))
     sale = _purchase(conn, data.get("transaction")) if kind in CARD_LOADS else None
+    pending = sale is not None and _pending(conn, data.get("transaction"))
     return postings.Facts(
         kiosk, known=known, owed=owed, coupons=coupons, credit=credit,
         purchase=sale[0] if sale else None, purchase_details=sale[1] if sale else None,
+        pending=pending,
     )  # fmt: skip
+
+
+def _pending(conn: Connection, purchase: object) -> bool:
+    return (
+        conn.scalar(
+            select(card_reissues.c.done).where(
+                card_reissues.c.purchase == purchase, card_reissues.c.done == 0
+            )
+        )
+        is not None
+    )
 
 
 def _on_the_bill(

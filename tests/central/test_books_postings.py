@@ -27,6 +27,7 @@ def paid(method: str, amount: int, *, excess: int = 0, to: str | None = None,
 
 
 K = "K-1"
+UNITS = {"units": "185.87"}
 BILL = Facts(K, known=True, owed=30628)
 CASES: list[tuple[str, str, dict[str, Any], Facts, list[Line]]] = [
     ("a bill paid in full in cash, the change to the account", "payment_completed",
@@ -100,18 +101,18 @@ CASES: list[tuple[str, str, dict[str, Any], Facts, list[Line]]] = [
      [Line("in_transit:K-1", debit=123400), Line("drawer:K-1", credit=123400)]),
     ("a purchase the card refused is owed as units", "card_load_failed",
      {"transaction": "T1", "service": "electricity", "account": "3301234568",
-      "reason": "CardRemoved"}, Facts(K, purchase=10000),
+      "reason": "CardRemoved"}, Facts(K, purchase=10000, purchase_details=UNITS),
      [Line("revenue:electricity", debit=10000),
       Line("card_pending:electricity:3301234568", credit=10000)]),
     ("a tiered purchase the card refused is undone per tier", "card_load_failed",
      {"transaction": "T2", "service": "gas", "account": "330123456", "reason": "CardRemoved"},
-     Facts(K, purchase=10000, purchase_details={"tiers": [
+     Facts(K, purchase=10000, purchase_details={"units": "36.71", "tiers": [
          {"tier": 1, "fen": 2610}, {"tier": 2, "fen": 7390}]}),
      [Line("revenue:gas:1", debit=2610), Line("revenue:gas:2", debit=7390),
       Line("card_pending:gas:330123456", credit=10000)]),
     ("... and earned once it is written", "card_reissued",
      {"transaction": "T1", "sequence": 4, "service": "electricity", "account": "3301234568"},
-     Facts(K, purchase=10000),
+     Facts(K, purchase=10000, purchase_details=UNITS, pending=True),
      [Line("card_pending:electricity:3301234568", debit=10000),
       Line("revenue:electricity", credit=10000)]),
 ]  # fmt: skip
@@ -150,6 +151,8 @@ def test_every_kind_a_kiosk_uploads_is_handled_by_name() -> None:
          "needs an account"),
         ("card_reissued", {"transaction": "T9", "service": "electricity", "account": "1"},
          Facts(K), "not a payment this server has"),
+        ("card_load_failed", {"transaction": "T9", "service": "electricity", "account": "1"},
+         Facts(K, purchase=10000, purchase_details={}), "bought no units"),
         ("cash_collected", {"total": "a lot"}, Facts(K), "total"),
     ],
 )  # fmt: skip
@@ -158,6 +161,17 @@ def test_a_record_the_books_cannot_post_is_refused_by_name(
 ) -> None:
     with pytest.raises(Refused, match=why):
         post(kind, data, facts)
+
+
+@pytest.mark.parametrize(
+    ("kind", "pending"), [("card_load_failed", True), ("card_reissued", False)]
+)
+def test_a_card_load_said_again_posts_nothing(kind: str, pending: bool) -> None:
+    """Recovery says a failed load again; a reissue of a purchase that never
+    failed (or was written already) owes nothing back."""
+    data = {"transaction": "T1", "service": "electricity", "account": "3301234568"}
+    facts = Facts(K, purchase=10000, purchase_details=UNITS, pending=pending)
+    assert post(kind, data, facts) == []
 
 
 def test_balances_grow_on_their_own_side() -> None:
