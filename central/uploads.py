@@ -4,11 +4,12 @@ transaction's UUID), heartbeat and telemetry, and the SMS copy of a receipt."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field, StrictBool, StrictInt
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from central import ledger
@@ -70,13 +71,19 @@ class ReceiptSms(BaseModel):
 def upload(batch: Batch, request: Request, kiosk: Kiosk) -> BatchResult:
     """Store each transaction once: one database transaction for the batch,
     item by item only if another upload of the same ids raced this one."""
-    engine = engine_of(request)
-    sms = request.app.state.sms
-    ids = list(dict.fromkeys(item.id for item in batch.transactions))
+    return store(engine_of(request), kiosk, batch.transactions, request.app.state.sms)
+
+
+def store(
+    engine: Engine, kiosk: str, items: Sequence[Transaction], sms: SmsSender
+) -> BatchResult:
+    """The batch upload's work: each new transaction stored and applied (posted
+    to the books) in one database transaction, the duplicates told apart."""
+    ids = list(dict.fromkeys(item.id for item in items))
     rows = [
         {"id": item.id, "kiosk_id": kiosk, "kind": item.kind,
          "payload": json.dumps(item.payload, sort_keys=True)}
-        for item in {item.id: item for item in batch.transactions}.values()
+        for item in {item.id: item for item in items}.values()
     ]  # fmt: skip
     refused: list[Refusal] = []
     try:
