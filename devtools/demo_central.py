@@ -105,7 +105,28 @@ def run_central_demo(settings: Settings, out: Path, printer: ReceiptPrinter) -> 
         if url is None:
             return False
         print(f"  central server on {url} (API document: {url}/docs)")
-        return _session(settings, out, printer, url, code, public, key, db)
+        ok = _session(settings, out, printer, url, code, public, key, db)
+    return books_report(db, out) and ok
+
+
+def books_report(db: str, out: Path, show_trial_balance: bool = False) -> bool:
+    """The server's books after the session: the trial balance and the paying
+    account's statement (kept in ``out``), and ``books verify``."""
+    print("  $ kiosk-central books trial-balance / statement / verify")
+    books = {
+        "trial-balance.txt": ["trial-balance"],
+        "statement.txt": ["statement", "--service", "electricity", "--account", "3301234567"],
+    }
+    for name, args in books.items():
+        (out / name).write_text(cli("books", *args, "--db", db) + "\n", encoding="utf-8")
+    shown = (out / "statement.txt").read_text(encoding="utf-8").splitlines()
+    if show_trial_balance:
+        shown = (out / "trial-balance.txt").read_text(encoding="utf-8").splitlines() + shown
+    print("\n".join(f"    {line}" for line in shown))
+    verdict = subprocess.run([CENTRAL, "books", "verify", "--db", db], capture_output=True,
+                             text=True, check=False)  # fmt: skip
+    print("  " + verdict.stdout.strip().replace("\n", "\n  "))
+    return verdict.returncode == 0
 
 
 def _session(

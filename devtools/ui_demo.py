@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication
 from config.loader import merge, validate
 from config.settings import Settings
 from devtools import desktop as desktop_fit
-from devtools.demo_central import central_server, cli
+from devtools.demo_central import books_report, central_server, cli
 from devtools.simulators import Devices, SimulatorWindow
 from drivers.sim.escpos_device import EscposDevice
 from drivers.sim.id003_device import Id003Device
@@ -143,7 +143,13 @@ def run_ui_demo(settings: Settings, out: Path, panel: tuple[int, int] = PANEL) -
             ok = _customers(ui, customer, cards[1] if cards else None)
             simulators.show()
             simulators.grab().save(str(out / "simulators.png"))
-            return ok
+            journal = ui.app.journal
+            uploaded = journal is not None and customer.wait(
+                lambda: journal.outbox_counts()["pending"] == 0, 30
+            )
+            print(f"  every transaction uploaded: {'yes' if uploaded else 'NO'}")
+            (out / "books").mkdir(exist_ok=True)
+            return books_report(db, out / "books", show_trial_balance=True) and ok and uploaded
         finally:
             ui.stop()
             network.close()

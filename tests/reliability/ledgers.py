@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from central.books import chart, ledger, verify
 from central.db import card_reissues, transactions
 from config.records import RecordKind
 from offline_queue.journal import Journal
@@ -40,34 +41,35 @@ class Ledgers:
     payments: int = 0
     chain_ok: bool = False
     bundle_ok: bool = False
+    books: list[str] = field(default_factory=list)  # what `kiosk-central books verify` finds
+    books_cash: int = 0  # the kiosk's drawer and cash in transit, in the server's books
 
     def problems(self) -> list[str]:
-        out = []
-        if sorted(self.stacked) != sorted(self.credited):
-            out.append(f"stacked {sorted(self.stacked)} but credited {sorted(self.credited)}")
-        if len(set(self.credit_ids)) != len(self.credit_ids):
-            out.append(f"a credit id twice: {Counter(self.credit_ids).most_common(3)}")
-        if sum(self.stacked) != self.journal_cash:
-            out.append(f"stacked {sum(self.stacked)} but settled {self.journal_cash} in sessions")
-        if self.central_cash != self.journal_cash:
-            out.append(f"central holds {self.central_cash}, journal {self.journal_cash}")
-        if self.unsettled:
-            out.append(f"sessions with cash not settled: {self.unsettled}")
-        if self.unclosed:
-            out.append(f"sessions left open: {self.unclosed}")
-        if self.exits:
-            out.append(f"the kiosk stopped by itself (see kiosk.log): {self.exits}")
-        if self.card_loads_unanswered:
-            out.append(f"card purchases neither loaded nor reported: {self.card_loads_unanswered}")
-        if self.reissues_astray:
-            out.append(f"card purchases the server mislaid: {self.reissues_astray}")
-        if self.not_uploaded:
-            out.append(f"{self.not_uploaded} transactions not uploaded")
-        if not self.chain_ok:
-            out.append("the journal's hash chain is broken")
-        if not self.bundle_ok:
-            out.append("the config bundle on disk is not the last one published")
-        return out
+        checks = [
+            (sorted(self.stacked) != sorted(self.credited),
+             f"stacked {sorted(self.stacked)} but credited {sorted(self.credited)}"),
+            (len(set(self.credit_ids)) != len(self.credit_ids),
+             f"a credit id twice: {Counter(self.credit_ids).most_common(3)}"),
+            (sum(self.stacked) != self.journal_cash,
+             f"stacked {sum(self.stacked)} but settled {self.journal_cash} in sessions"),
+            (self.central_cash != self.journal_cash,
+             f"central holds {self.central_cash}, journal {self.journal_cash}"),
+            (bool(self.unsettled), f"sessions with cash not settled: {self.unsettled}"),
+            (bool(self.unclosed), f"sessions left open: {self.unclosed}"),
+            (bool(self.exits), f"the kiosk stopped by itself (see kiosk.log): {self.exits}"),
+            (bool(self.card_loads_unanswered),
+             f"card purchases neither loaded nor reported: {self.card_loads_unanswered}"),
+            (bool(self.reissues_astray),
+             f"card purchases the server mislaid: {self.reissues_astray}"),
+            (bool(self.not_uploaded), f"{self.not_uploaded} transactions not uploaded"),
+            (not self.chain_ok, "the journal's hash chain is broken"),
+            (not self.bundle_ok, "the config bundle on disk is not the last one published"),
+            (self.books_cash != self.central_cash,
+             f"the books hold {self.books_cash} of cash, the uploads {self.central_cash}"),
+        ]  # fmt: skip
+        return [why for failed, why in checks if failed] + [
+            f"books verify: {problem}" for problem in self.books
+        ]
 
     def summary(self) -> str:
         return (
@@ -77,7 +79,8 @@ class Ledgers:
             f"{self.card_loaded} loaded / {self.card_load_failed} left to the server "
             f"({self.card_reissued} of them written later), "
             f"{len(self.stacked)} notes stacked = ¥{sum(self.stacked) / 100:.2f}, "
-            f"{len(self.credited)} credited, central cash ¥{self.central_cash / 100:.2f}"
+            f"{len(self.credited)} credited, central cash ¥{self.central_cash / 100:.2f}, "
+            f"books {'ok' if not self.books else 'WRONG'} with ¥{self.books_cash / 100:.2f} of cash"
         )
 
 
@@ -125,6 +128,11 @@ def tally(ledgers: Ledgers, journal_path: Path, engine: Engine, kiosk_id: str) -
                 transactions.c.kiosk_id == kiosk_id
             )
         ).all()
+        ledgers.books = verify.problems(conn)
+        ledgers.books_cash = sum(
+            ledger.balance_of(conn, code)
+            for code in (chart.drawer(kiosk_id), chart.in_transit(kiosk_id))
+        )
     for kind, payload in rows:
         ledgers.central_cash += cash_of(kind, json.loads(payload)["data"])
     # every purchase left to the server is kept there until a kiosk wrote it, then done
