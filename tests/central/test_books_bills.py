@@ -143,3 +143,19 @@ def test_a_card_purchase_is_revenue_and_never_the_money_balance(central: Central
     assert balance(central, "revenue:electricity") >= 20000
     used = Decimal(bill(api, *account)["usage_this_period"])
     assert used == Decimal("2700") + 2 * Decimal("185.87")
+
+
+def test_credit_that_covers_the_bill_leaves_nothing_due_until_the_next_payment(
+    central: Central,
+) -> None:
+    api = Api(central, "K-1")
+    pay(api, *POWER, OWED - 500, excess=5000)  # ¥50 of change kept
+    with central.app.state.engine.begin() as conn:
+        customers.add_line(conn, *POWER, 3000, "12月电费", "Electricity Dec")
+    answer = bill(api, *POWER)
+    assert answer["due"]["minor"] == 0 and answer["credit_applied"]["minor"] == 3000
+    assert answer["prepaid_balance"]["minor"] == 2000
+    pay(api, *POWER, 1000)  # the next payment: the credit goes against the line first
+    answer = bill(api, *POWER)
+    assert answer["lines"] == [] and answer["prepaid_balance"]["minor"] == 2000 + 1000
+    assert balance(central, "receivable:electricity:3301234567") == 0

@@ -161,3 +161,5 @@ def test_the_bill_shows_the_credit_set_against_it(
     shown = [w.text() for w in window.screen_for(State.BILL_SHOWN).findChildren(QLabel)]
     assert row in shown and amount in shown
     assert due in shown  # ¥256.28 of lines, less the credit
+    left = "账户预存款余额" if lang is Language.ZH else "Credit left on the account"
+    assert left in shown
