@@ -74,9 +74,7 @@ def upload(batch: Batch, request: Request, kiosk: Kiosk) -> BatchResult:
     return store(engine_of(request), kiosk, batch.transactions, request.app.state.sms)
 
 
-def store(
-    engine: Engine, kiosk: str, items: Sequence[Transaction], sms: SmsSender
-) -> BatchResult:
+def store(engine: Engine, kiosk: str, items: Sequence[Transaction], sms: SmsSender) -> BatchResult:
     """The batch upload's work: each new transaction stored and applied (posted
     to the books) in one database transaction, the duplicates told apart."""
     ids = list(dict.fromkeys(item.id for item in items))
