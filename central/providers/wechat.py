@@ -1,0 +1,275 @@
+"""WeChat Pay API v3, Native payment, as the merchant: every request signed
+with the merchant key, every answer checked against the platform public key
+(WeChat Pay's public-key mode: ``Wechatpay-Serial`` is the key's id), the
+notification's resource decrypted with the APIv3 key.
+
+Calls: ``POST /v3/pay/transactions/native`` (→ ``code_url``),
+``GET /v3/pay/transactions/out-trade-no/{no}``, ``POST …/{no}/close``,
+``POST /v3/refund/domestic/refunds``, ``GET /v3/refund/domestic/refunds/{no}``,
+``GET /v3/bill/tradebill`` and its download. The gateway's URL is a setting
+(``https://api.mch.weixin.qq.com`` in production; the simulator's on
+loopback for the demo and the tests)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import requests
+
+from central.providers import keys, wechat_wire
+from central.providers.base import (
+    Answer,
+    BadNotification,
+    Notification,
+    ProviderError,
+    ProviderOrder,
+    ProviderRefund,
+    StatementRow,
+    Status,
+)  # fmt: skip
+
+STATES: dict[str, Status] = {
+    "NOTPAY": "created", "USERPAYING": "created", "SUCCESS": "paid", "CLOSED": "closed",
+    "REVOKED": "closed", "PAYERROR": "closed", "REFUND": "refunded",
+}  # fmt: skip
+REFUNDS = {"PROCESSING": "processing", "SUCCESS": "done", "ABNORMAL": "failed", "CLOSED": "failed"}
+ORDER_MINUTES = 10  # a QR code is good for this long
+
+
+@dataclass(frozen=True, slots=True)
+class WechatSettings:
+    gateway: str
+    mchid: str
+    appid: str
+    merchant_serial: str  # the merchant certificate's serial number
+    merchant_key_file: str  # its private key (PEM, 0600)
+    platform_key_id: str  # the platform public key's id (PUB_KEY_ID_…)
+    platform_key_file: str  # the platform public key (PEM)
+    apiv3_key_file: str  # the APIv3 key: 32 characters (0600)
+    notify_url: str
+    timeout_s: float = 5.0
+
+
+class WechatPay:
+    name = "wechat"
+
+    def __init__(self, settings: WechatSettings) -> None:
+        self.settings = settings
+        self._key = wechat_wire.load_private(keys.secret(settings.merchant_key_file))
+        self._platform = {
+            settings.platform_key_id: wechat_wire.load_public(
+                keys.public(settings.platform_key_file)
+            )
+        }
+        self._apiv3 = keys.secret(settings.apiv3_key_file).strip()
+        if len(self._apiv3) != 32:
+            raise ValueError("the APIv3 key is not 32 characters")
+        self._http = requests.Session()
+
+    def __repr__(self) -> str:  # the keys never reach a log line
+        return f"WechatPay(mchid={self.settings.mchid!r}, gateway={self.settings.gateway!r})"
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":")) if body else ""
+        auth = wechat_wire.authorization(
+            self._key, self.settings.mchid, self.settings.merchant_serial, method, path, text
+        )
+        headers = {"Authorization": auth, "Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        try:
+            answer = self._http.request(
+                method, self.settings.gateway + path, data=text.encode() or None,
+                headers=headers, timeout=self.settings.timeout_s,
+            )  # fmt: skip
+        except requests.RequestException as exc:
+            raise ProviderError("unreachable", type(exc).__name__, retry=True) from None
+        if answer.status_code >= 500:
+            raise ProviderError("SYSTEM_ERROR", f"HTTP {answer.status_code}", retry=True)
+        try:
+            wechat_wire.check_answer(answer.headers, answer.text, self._platform)
+        except wechat_wire.BadSignature as exc:
+            raise ProviderError("BAD_SIGNATURE", f"not the platform's answer: {exc}") from None
+        data = json.loads(answer.text) if answer.text else {}
+        if answer.status_code >= 400:
+            code = str(data.get("code", answer.status_code)) if isinstance(data, dict) else "?"
+            message = str(data.get("message", "")) if isinstance(data, dict) else answer.text
+            raise ProviderError(code, message)
+        return answer.status_code, data
+
+    def create(self, order_id: str, amount_fen: int, description: str) -> str:
+        expire = datetime.now().astimezone() + timedelta(minutes=ORDER_MINUTES)
+        _, data = self._call("POST", "/v3/pay/transactions/native", {
+            "appid": self.settings.appid, "mchid": self.settings.mchid,
+            "description": description[:127], "out_trade_no": order_id,
+            "time_expire": expire.isoformat(timespec="seconds"),
+            "notify_url": self.settings.notify_url,
+            "amount": {"total": amount_fen, "currency": "CNY"},
+        })  # fmt: skip
+        code_url = data.get("code_url") if isinstance(data, dict) else None
+        if not isinstance(code_url, str) or not code_url:
+            raise ProviderError("BAD_ANSWER", "no code_url in the answer")
+        return code_url
+
+    def query(self, order_id: str) -> ProviderOrder:
+        path = f"/v3/pay/transactions/out-trade-no/{order_id}?" + urlencode(
+            {"mchid": self.settings.mchid}
+        )
+        _, data = self._call("GET", path)
+        return _order(data)
+
+    def close(self, order_id: str) -> None:
+        path = f"/v3/pay/transactions/out-trade-no/{order_id}/close"
+        try:
+            self._call("POST", path, {"mchid": self.settings.mchid})
+        except ProviderError as exc:
+            if exc.code == "ORDERPAID":
+                raise ProviderError(
+                    "paid", "the order was paid before it could be closed"
+                ) from None
+            raise
+
+    def refund(
+        self, order_id: str, refund_id: str, amount_fen: int, total_fen: int, reason: str
+    ) -> ProviderRefund:
+        _, data = self._call("POST", "/v3/refund/domestic/refunds", {
+            "out_trade_no": order_id, "out_refund_no": refund_id, "reason": reason[:80],
+            "notify_url": self.settings.notify_url,
+            "amount": {"refund": amount_fen, "total": total_fen, "currency": "CNY"},
+        })  # fmt: skip
+        return _refund(data)
+
+    def query_refund(self, order_id: str, refund_id: str) -> ProviderRefund:
+        _, data = self._call("GET", f"/v3/refund/domestic/refunds/{refund_id}")
+        return _refund(data)
+
+    def notification(self, headers: Mapping[str, str], body: bytes) -> Notification:
+        text = body.decode("utf-8", errors="replace")
+        try:
+            wechat_wire.check_answer(headers, text, self._platform)
+        except wechat_wire.BadSignature as exc:
+            reason = "stale" if "timestamp" in str(exc) else "signature"
+            raise BadNotification(reason, str(exc)) from None
+        try:
+            event = json.loads(text)
+            plain = wechat_wire.decrypt(self._apiv3, event["resource"])
+            resource = json.loads(plain)
+            kind = str(event["event_type"])
+        except wechat_wire.BadSignature as exc:
+            raise BadNotification("decrypt", str(exc)) from None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadNotification("malformed", str(exc)) from None
+        if resource.get("mchid") != self.settings.mchid:
+            raise BadNotification("merchant", f"for mchid {resource.get('mchid')!r}")
+        try:
+            if kind == "TRANSACTION.SUCCESS":
+                if resource.get("appid") != self.settings.appid:
+                    raise BadNotification("merchant", f"for appid {resource.get('appid')!r}")
+                return Notification(
+                    "paid", str(resource["out_trade_no"]), int(resource["amount"]["total"]),
+                    self.settings.mchid, trade_no=str(resource["transaction_id"]),
+                    event_id=str(event.get("id", "")),
+                )  # fmt: skip
+            if kind == "REFUND.SUCCESS":
+                return Notification(
+                    "refunded", str(resource["out_trade_no"]), int(resource["amount"]["refund"]),
+                    self.settings.mchid, trade_no=str(resource.get("transaction_id", "")),
+                    refund_id=str(resource["out_refund_no"]), event_id=str(event.get("id", "")),
+                )  # fmt: skip
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadNotification("malformed", str(exc)) from None
+        raise BadNotification("event", f"not a payment or refund event: {kind!r}")
+
+    def answer(self, ok: bool, why: str = "") -> Answer:
+        """v3: 200 with no body is success; anything else makes WeChat Pay retry."""
+        if ok:
+            return Answer(204, b"", "application/json")
+        body = json.dumps({"code": "FAIL", "message": why or "失败"}, ensure_ascii=False)
+        return Answer(400, body.encode(), "application/json")
+
+    def statement(self, day: date) -> list[StatementRow]:
+        query = urlencode({"bill_date": day.isoformat(), "bill_type": "ALL"})
+        _, data = self._call("GET", f"/v3/bill/tradebill?{query}")
+        url = data.get("download_url") if isinstance(data, dict) else None
+        if not isinstance(url, str):
+            raise ProviderError("BAD_ANSWER", "no download_url")
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        auth = wechat_wire.authorization(
+            self._key, self.settings.mchid, self.settings.merchant_serial, "GET", path, ""
+        )
+        try:
+            got = self._http.get(self.settings.gateway + path, headers={"Authorization": auth},
+                                 timeout=self.settings.timeout_s * 4)  # fmt: skip
+        except requests.RequestException as exc:
+            raise ProviderError("unreachable", type(exc).__name__, retry=True) from None
+        if got.status_code != 200:
+            raise ProviderError("SYSTEM_ERROR", f"bill download: HTTP {got.status_code}")
+        return parse_trade_bill(got.content.decode("utf-8-sig"))
+
+
+def _order(data: Any) -> ProviderOrder:
+    try:
+        state = STATES.get(str(data["trade_state"]))
+        if state is None:
+            raise ValueError(f"trade_state {data['trade_state']!r}")
+        paid = data.get("success_time")
+        return ProviderOrder(
+            str(data["out_trade_no"]), state, int(data["amount"]["total"]),
+            trade_no=data.get("transaction_id") or None,
+            paid_at=datetime.fromisoformat(paid) if isinstance(paid, str) else None,
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProviderError("BAD_ANSWER", f"not an order: {exc}") from None
+
+
+def _refund(data: Any) -> ProviderRefund:
+    try:
+        status = REFUNDS.get(str(data["status"]))
+        if status is None:
+            raise ValueError(f"status {data['status']!r}")
+        return ProviderRefund(
+            str(data["out_refund_no"]), str(data["out_trade_no"]),
+            status,  # type: ignore[arg-type]
+            int(data["amount"]["refund"]),
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProviderError("BAD_ANSWER", f"not a refund: {exc}") from None
+
+
+TRADE_BILL_HEADER = (
+    "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,"
+    "交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,"
+    "充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注"
+)
+
+
+def parse_trade_bill(text: str) -> list[StatementRow]:
+    """The trade bill (交易账单): a header, one row per payment or refund with
+    every field behind a backtick, then the totals. Amounts in yuan."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or ",".join(rows[0]) != TRADE_BILL_HEADER:
+        raise ProviderError("BAD_ANSWER", "not a WeChat Pay trade bill")
+    out = []
+    for row in rows[1:]:
+        if len(row) < 17 or not row[0].startswith("`"):
+            break  # the totals
+        field = [cell.lstrip("`") for cell in row]
+        state, order, trade = field[9], field[6], field[5]
+        if state == "SUCCESS":
+            out.append(StatementRow("payment", order, _fen(field[12]), trade))
+        elif state == "REFUND":
+            out.append(StatementRow("refund", order, _fen(field[16]), trade, refund_id=field[15]))
+    return out
+
+
+def _fen(yuan: str) -> int:
+    return int((Decimal(yuan) * 100).to_integral_exact())

@@ -1,0 +1,69 @@
+"""The simulators beside a central server: fresh test keys written where the
+server's settings name them (secrets 0600), each simulator served on loopback,
+and the provider settings that point the server's adapters at them."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from central.providers import keys, wechat_wire
+from central.providers.wechat import WechatSettings
+from central.providersim.wechat import WechatSim
+
+MCHID, APPID = "1900000109", "wxd678efh567hg6787"
+MERCHANT_SERIAL = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
+PLATFORM_KEY_ID = "PUB_KEY_ID_0119000001092026120100000000000001"
+
+
+@contextmanager
+def serving(app: FastAPI, port: int = 0) -> Iterator[str]:
+    """``app`` on 127.0.0.1 (a free port unless given) in a thread: its URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    bound = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{bound}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@dataclass
+class WechatRig:
+    sim: WechatSim
+    settings: WechatSettings
+
+
+def wechat_rig(folder: Path, notify_url: str, speed: float = 0.001) -> WechatRig:
+    """A WeChat Pay simulator with fresh keys, and the merchant's settings for
+    it (its gateway set once it is served: ``settings_for``)."""
+    merchant, platform = wechat_wire.new_key(), wechat_wire.new_key()
+    apiv3 = secrets.token_hex(16).encode()  # 32 characters
+    keys.write_secret(folder / "wechat-merchant.key", wechat_wire.private_pem(merchant))
+    keys.write_secret(folder / "wechat-apiv3.key", apiv3)
+    (folder / "wechat-platform.pub").write_bytes(wechat_wire.public_pem(platform.public_key()))
+    sim = WechatSim(platform, PLATFORM_KEY_ID, apiv3, {MERCHANT_SERIAL: merchant.public_key()},
+                    speed=speed)  # fmt: skip
+    settings = WechatSettings(
+        gateway="", mchid=MCHID, appid=APPID, merchant_serial=MERCHANT_SERIAL,
+        merchant_key_file=str(folder / "wechat-merchant.key"), platform_key_id=PLATFORM_KEY_ID,
+        platform_key_file=str(folder / "wechat-platform.pub"),
+        apiv3_key_file=str(folder / "wechat-apiv3.key"), notify_url=notify_url,
+    )  # fmt: skip
+    return WechatRig(sim, settings)
