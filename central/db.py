@@ -150,6 +150,7 @@ authorizations = Table(
     Column("auth_code", String(16), nullable=False, server_default=""),
     Column("reason", String(64), nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), server_default=func.now()),
+    Column("settled_by", String(64), nullable=True),  # the kiosk payment that claimed it
 )
 
 bundles = Table(
@@ -183,6 +184,20 @@ orders = Table(
     Column("method", String(16), nullable=False),
     Column("status", String(16), nullable=False, server_default="created"),
     Column("created_at", DateTime(timezone=True), server_default=func.now()),
+    Column("provider", String(16), nullable=False, server_default="sandbox"),
+    Column("trade_no", String(64), nullable=True),  # the provider's
+    Column("qr_url", String(256), nullable=True),  # what the QR code shows
+    Column("settled_by", String(64), nullable=True),  # the kiosk payment that claimed it
+)
+
+order_events = Table(
+    "order_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", String(32), nullable=False, index=True),
+    Column("event", String(24), nullable=False),  # created, paid, closed, refunded, refused…
+    Column("detail", String(200), nullable=False, server_default=""),
+    Column("at", DateTime(timezone=True), server_default=func.now()),
 )
 
 refunds = Table(

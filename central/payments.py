@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from central import refunds
 from central.auth import Kiosk, engine_of, errors
-from central.db import orders
+from central.db import order_events, orders
 
 API = "/api/v1"
 router = APIRouter(responses=errors(400, 401, 503))
@@ -61,17 +61,42 @@ def _order(row: object, base: str) -> Order:
     )
 
 
+def open_order(
+    conn: Connection, kiosk: str, user_id: str, amount_fen: int, method: str,
+    provider: str = "sandbox",
+) -> str:  # fmt: skip
+    """A new order, waiting to be paid: its id (journaled ``created``)."""
+    order_id = "OD" + secrets.token_hex(8).upper()
+    conn.execute(
+        insert(orders).values(
+            id=order_id, kiosk_id=kiosk, user_id=user_id, amount_fen=amount_fen, method=method,
+            provider=provider,
+        )
+    )  # fmt: skip
+    journal(conn, order_id, "created", f"{amount_fen} fen by {method} ({provider})")
+    return order_id
+
+
+def mark_paid(conn: Connection, order_id: str, trade_no: str | None = None) -> bool:
+    """The provider says it was paid: once (False if it was not waiting)."""
+    done = conn.execute(
+        update(orders).where(orders.c.id == order_id, orders.c.status == "created")
+        .values(status="paid", trade_no=trade_no)
+    ).rowcount  # fmt: skip
+    if done:
+        journal(conn, order_id, "paid", trade_no or "")
+    return bool(done)
+
+
+def journal(conn: Connection, order_id: str, event: str, detail: str = "") -> None:
+    conn.execute(insert(order_events).values(order_id=order_id, event=event, detail=detail[:200]))
+
+
 @router.post(f"{API}/payments/create", response_model=Order)
 def create_payment(body: CreatePayment, request: Request, kiosk: Kiosk) -> Order:
     """An order; for a QR method its URL is the sandbox provider's pay page."""
-    order_id = "OD" + secrets.token_hex(8).upper()
     with engine_of(request).begin() as conn:
-        conn.execute(
-            insert(orders).values(
-                id=order_id, kiosk_id=kiosk, user_id=body.userId, amount_fen=body.amount,
-                method=body.paymentMethod.value,
-            )
-        )  # fmt: skip
+        order_id = open_order(conn, kiosk, body.userId, body.amount, body.paymentMethod.value)
         row = conn.execute(select(orders).where(orders.c.id == order_id)).one()
     return _order(row, str(request.base_url))
 
@@ -123,10 +148,7 @@ def sandbox_page(order_id: str, request: Request) -> str:
 def sandbox_pay(order_id: str, request: Request) -> str:
     """The provider's callback: the order is paid."""
     with engine_of(request).begin() as conn:
-        done = conn.execute(
-            update(orders).where(orders.c.id == order_id, orders.c.status == "created")
-            .values(status="paid")
-        ).rowcount  # fmt: skip
+        done = mark_paid(conn, order_id, f"SANDBOX-{order_id}")
     if not done:
         raise HTTPException(409, "the order is not waiting for payment")
     return sandbox_page(order_id, request)

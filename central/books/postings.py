@@ -6,7 +6,9 @@ entries, or as an instruction that moves no money itself — and any other
 kind is refused (``Refused``), never ignored.
 
 * ``payment_completed``: the money's source (the kiosk's drawer for cash, the
-  acquirer's or the QR provider's clearing account) is debited. A payment to
+  acquirer's or the QR provider's clearing account) is debited. An electronic
+  payment is believed only when the server's own order or authorization says
+  it was paid, for that amount, to that kiosk, once (``Claim``). A payment to
   an account the server keeps settles what it owes: the coupons (to
   ``discounts``) when the payment, the coupons and the credit cover all of
   it, then the account's credit (预存款), then the payment; what the
@@ -58,6 +60,19 @@ class Line:
 
 
 @dataclass(frozen=True, slots=True)
+class Claim:
+    """What the server itself knows of the order (QR) or authorization (card)
+    an electronic payment names."""
+
+    reference: str
+    known: bool = False  # the server has it
+    kiosk: str | None = None  # the kiosk that made it
+    state: str = ""  # paid, created, cancelled, refunded; approved, declined, reversed
+    amount: int = 0  # fen
+    settled_by: str | None = None  # a payment that claimed it before
+
+
+@dataclass(frozen=True, slots=True)
 class Facts:
     """What the server knows when the record arrives."""
 
@@ -69,6 +84,7 @@ class Facts:
     purchase: int | None = None  # a card load's purchase amount, from its payment
     purchase_details: Mapping[str, Any] | None = None  # and what it bought (units, tiers)
     pending: bool = False  # that purchase waits for the card already
+    claim: Claim | None = None  # an electronic payment's order or authorization
 
 
 def post(kind: str, data: Mapping[str, Any], facts: Facts) -> list[Line]:
@@ -107,6 +123,8 @@ def _payment(data: Mapping[str, Any], facts: Facts) -> list[Line]:
     account = data.get("account") if isinstance(data.get("account"), str) else None
     excess = _fen(data, "excess") if data.get("excess") is not None else 0
     lines = [_source(method, facts.kiosk, amount + excess if method == "cash" else amount)]
+    if method != "cash":
+        _believe(method, amount, facts)
     details = data.get("details")
     purchase = isinstance(details, Mapping) and "units" in details
     if purchase or account is None or not facts.known:
@@ -167,6 +185,26 @@ def _source(method: str, kiosk: str, fen: int) -> Line:
     if provider is None:
         raise Refused(f"method: not a payment method: {method!r}")
     return Line(chart.clearing(provider), debit=fen)
+
+
+def _believe(method: str, amount: int, facts: Facts) -> None:
+    """An electronic payment stands only on what the server saw itself: its
+    order paid (or its card payment approved), for that amount, by that kiosk,
+    and claimed by no other payment."""
+    claim = facts.claim
+    what = "card payment" if method == "card" else "order"
+    if claim is None:
+        raise Refused(f"a {method} payment that names no {what}")
+    if not claim.known:
+        raise Refused(f"{what} {claim.reference!r}: not one this server has")
+    if claim.kiosk != facts.kiosk:
+        raise Refused(f"{what} {claim.reference}: made by another kiosk ({claim.kiosk})")
+    if claim.state not in ("paid", "approved"):
+        raise Refused(f"{what} {claim.reference}: {claim.state}, not paid")
+    if claim.amount != amount:
+        raise Refused(f"{what} {claim.reference}: {claim.amount} fen paid, {amount} claimed")
+    if claim.settled_by is not None:
+        raise Refused(f"{what} {claim.reference}: already settled by {claim.settled_by}")
 
 
 def _refund_target(to: object, service: str, account: str | None, fen: int) -> Line:

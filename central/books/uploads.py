@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from central.books import bills, chart, ledger, postings, units
+from central.books import bills, chart, claims, ledger, postings, units
 from central.books.postings import Line
 from central.db import accounts, card_reissues, transactions
 
 REFUSED = "refused"
+PAYMENT = "payment_completed"
 CARD_LOADS = {"card_load_failed", "card_reissued"}
 
 
@@ -38,6 +39,8 @@ def post_upload(
         return why
     if ledger.record(conn, transaction, kind, lines, kiosk, at=when):
         _on_the_bill(conn, transaction, data, lines, when)
+        if kind == PAYMENT:
+            claims.settle(conn, data.get("method"), data.get("details"), transaction)
     return None
 
 
@@ -58,10 +61,12 @@ def facts(conn: Connection, kiosk: str, kind: str, data: Mapping[str, Any]) -> p
             coupons = sum(int(c.amount_fen) for c in bills.open_coupons(conn, service, account))
     sale = _purchase(conn, data.get("transaction")) if kind in CARD_LOADS else None
     pending = sale is not None and _pending(conn, data.get("transaction"))
+    method = data.get("method")
+    claim = claims.of(conn, method, data.get("details")) if kind == PAYMENT else None
     return postings.Facts(
         kiosk, known=known, owed=owed, coupons=coupons, credit=credit,
         purchase=sale[0] if sale else None, purchase_details=sale[1] if sale else None,
-        pending=pending,
+        pending=pending, claim=claim,
     )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from central.books import customers, ledger
 from central.seed import seed_demo
@@ -56,6 +57,15 @@ def pay(api: Api, service: str, account: str, fen: int, method: str = "cash",
     assert answer.status_code == 200 and answer.json()["refused"] == [], answer.text
 
 
+def paid_order(api: Api, fen: int, method: str = "wechat") -> dict[str, Any]:
+    """An order made by the kiosk and paid on the sandbox page: what its payment
+    record names."""
+    order = api.post("/payments/create", json={"userId": "u1", "amount": fen,
+                                                "paymentMethod": method}).json()  # fmt: skip
+    assert requests.post(order["qrUrl"], data={"pay": "1"}, timeout=5).status_code == 200
+    return {"order_id": order["id"]}
+
+
 def bill(api: Api, service: str, account: str) -> dict[str, Any]:
     answer = api.get(f"/bills/{service}/{account}")
     assert answer.status_code == 200
@@ -76,7 +86,7 @@ def test_part_payments_over_several_visits_and_kiosks(central: Central) -> None:
     assert due(first, *POWER) == OWED - 500  # the coupon applies when it is paid off
     pay(first, *POWER, 5000)
     assert due(second, *POWER) == OWED - 5000 - 500
-    pay(second, *POWER, 12000, method="wechat")
+    pay(second, *POWER, 12000, method="wechat", details=paid_order(second, 12000))
     answer = bill(first, *POWER)
     assert [x["amount"]["minor"] for x in answer["lines"]] == [10760 - 3012, 5880]
     assert answer["due"]["minor"] == OWED - 17000 - 500

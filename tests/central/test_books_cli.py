@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from sqlalchemy import text
 
 from central.cli import main
@@ -59,9 +60,12 @@ def a_day(api: Api) -> list[str]:
         "service": "electricity", "account": "3301234567", "method": "cash",
         "amount": fen(OWED - 500), "tendered": fen(OWED - 500 + 372), "excess": fen(372),
         "excess_to": "account_credit", "details": {}})  # fmt: skip
+    order = api.post("/payments/create", json={"userId": "u1", "amount": 7000,
+                                                "paymentMethod": "wechat"}).json()  # fmt: skip
+    requests.post(order["qrUrl"], data={"pay": "1"}, timeout=5).raise_for_status()
     upload(api, "payment_completed", {
         "service": "water", "account": "33012345", "method": "wechat", "amount": fen(7000),
-        "details": {}})  # fmt: skip
+        "details": {"order_id": order["id"]}})  # fmt: skip
     upload(api, "credit_settled", {"service": None, "account": None, "amount": fen(1000),
                                    "to": "voucher", "reason": "late_note"})  # fmt: skip
     first = upload(api, "cash_collected", {"total": fen(OWED - 500 + 372 + 1000)},

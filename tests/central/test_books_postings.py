@@ -3,12 +3,13 @@ case is the record, what the server knows, and the entries it must post."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from central.books import chart
-from central.books.postings import INSTRUCTIONS, RULES, Facts, Line, Refused, post
+from central.books.postings import INSTRUCTIONS, RULES, Claim, Facts, Line, Refused, post
 from config.records import TRANSACTION_KINDS
 
 
@@ -19,11 +20,23 @@ def fen(minor: int) -> dict[str, Any]:
 def paid(method: str, amount: int, *, excess: int = 0, to: str | None = None,
          service: str = "electricity", account: str | None = "3301234567",
          details: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    """A payment record; an electronic one names its order or card payment, Q1."""
+    named = {} if method == "cash" else {"reference" if method == "card" else "order_id": "Q1"}
     return {
         "service": service, "account": account, "method": method, "amount": fen(amount),
         "tendered": fen(amount + excess), "excess": fen(excess),
-        "excess_to": to if excess else None, "details": details or {},
+        "excess_to": to if excess else None, "details": {**named, **(details or {})},
     }  # fmt: skip
+
+
+def believed(kind: str, data: dict[str, Any], facts: Facts) -> Facts:
+    """The server's own order or authorization for an electronic payment: paid,
+    for that amount, by that kiosk, claimed by nothing else."""
+    method = data.get("method")
+    if kind != "payment_completed" or method == "cash" or facts.claim is not None:
+        return facts
+    state = "approved" if method == "card" else "paid"
+    return replace(facts, claim=Claim("Q1", True, facts.kiosk, state, data["amount"]["minor"]))
 
 
 K = "K-1"
@@ -124,7 +137,7 @@ CASES: list[tuple[str, str, dict[str, Any], Facts, list[Line]]] = [
 def test_posting(
     name: str, kind: str, data: dict[str, Any], facts: Facts, lines: list[Line]
 ) -> None:
-    posted = post(kind, data, facts)
+    posted = post(kind, data, believed(kind, data, facts))
     assert posted == lines
     assert sum(x.debit for x in posted) == sum(x.credit for x in posted)
     assert all(chart.kind_of(x.account) for x in posted)
@@ -172,6 +185,37 @@ def test_a_card_load_said_again_posts_nothing(kind: str, pending: bool) -> None:
     data = {"transaction": "T1", "service": "electricity", "account": "3301234568"}
     facts = Facts(K, purchase=10000, purchase_details=UNITS, pending=pending)
     assert post(kind, data, facts) == []
+
+
+CLAIMED = paid("wechat", 30128)
+
+
+@pytest.mark.parametrize(
+    ("claim", "why"),
+    [
+        (None, "names no order"),
+        (Claim("Q1"), "not one this server has"),
+        (Claim("Q1", True, "K-2", "paid", 30128), "made by another kiosk"),
+        (Claim("Q1", True, K, "created", 30128), "created, not paid"),
+        (Claim("Q1", True, K, "refunded", 30128), "refunded, not paid"),
+        (Claim("Q1", True, K, "paid", 100), "100 fen paid, 30128 claimed"),
+        (Claim("Q1", True, K, "paid", 30128, "T0"), "already settled by T0"),
+    ],
+)  # fmt: skip
+def test_an_electronic_payment_the_server_did_not_see_is_refused(
+    claim: Claim | None, why: str
+) -> None:
+    """A stolen kiosk credential uploading "paid by WeChat" for an order that
+    never was, or was someone else's, or was paid already, clears no bill."""
+    with pytest.raises(Refused, match=why):
+        post("payment_completed", CLAIMED, replace(BILL, claim=claim))
+
+
+def test_a_card_payment_needs_its_approval() -> None:
+    data = paid("card", 16640)
+    for state in ("declined", "reversed"):
+        with pytest.raises(Refused, match=f"{state}, not paid"):
+            post("payment_completed", data, replace(BILL, claim=Claim("Q1", True, K, state, 16640)))
 
 
 def test_balances_grow_on_their_own_side() -> None:
