@@ -15,7 +15,10 @@ import contextlib
 import logging
 import os
 import secrets
+from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -23,13 +26,19 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.concurrency import run_in_threadpool
 
-from central import bills, bundles, cards, payments, uploads
+from central import bills, bundles, cards, notify, order_work, payments, uploads
 from central.auth import Credentials, errors, token_hash
 from central.db import enrollment_codes, kiosks, make_async_engine, make_engine
+from central.providers.base import Provider
+from central.providers.wechat import WechatPay
+from central.settings import CentralSettings
+from central.settings import load as load_settings
 from central.sms import OutboxSender, SmsSender
 
 API = "/api/v1"
+WORK_EVERY_S = 0.5
 log = logging.getLogger(__name__)
 
 
@@ -44,18 +53,28 @@ class EnrollResponse(BaseModel):
 
 
 def create_app(
-    database_url: str = "sqlite:///var/central.db", *, sms: SmsSender | None = None
-) -> FastAPI:
+    database_url: str = "sqlite:///var/central.db", *, sms: SmsSender | None = None,
+    settings: CentralSettings | None = None,
+) -> FastAPI:  # fmt: skip
+    """``settings``: the payment providers and whether the sandbox is mounted;
+    without, neither (a production server without providers takes cash and
+    card only)."""
+    settings = settings or CentralSettings()
     engine = make_engine(database_url)
     async_engine = make_async_engine(database_url)
     watch = bundles.BundleWatch(engine)
+    providers: dict[str, Provider] = {}
+    if settings.wechat is not None:
+        providers["wechat"] = WechatPay(settings.wechat)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         watch.refresh()
         task = asyncio.create_task(watch.run())
+        worker = asyncio.create_task(_order_worker(engine, providers))
         yield
         task.cancel()
+        worker.cancel()
         await async_engine.dispose()
 
     app = FastAPI(title="Payment kiosk central server", version="1.0.0", lifespan=lifespan)
@@ -65,8 +84,14 @@ def create_app(
     app.state.credentials = Credentials()
     app.state.bundles = watch
     app.state.acquirer_stall_s = cards.ACQUIRER_STALL_S
-    for module in (bills, payments, cards, bundles, uploads):
+    app.state.providers = providers
+    app.state.sandbox = settings.sandbox
+    app.state.queries = order_work.Queries()
+    app.state.notify_refused = Counter()
+    for module in (bills, payments, cards, bundles, uploads, notify):
         app.include_router(module.router)
+    if settings.sandbox:
+        app.include_router(payments.sandbox)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)
@@ -116,9 +141,26 @@ def create_app(
     return app
 
 
+async def _order_worker(engine: Engine, providers: dict[str, Provider]) -> None:
+    """Closes and refunds at the providers what the orders ask for (``order_work``)."""
+    if not providers:
+        return
+    while True:
+        try:
+            await run_in_threadpool(order_work.work_once, engine, providers)
+        except Exception:
+            log.exception("the order worker's round failed; it goes on")
+        await asyncio.sleep(WORK_EVERY_S)
+
+
 def app_from_environment() -> FastAPI:
-    """For ``kiosk-central serve --workers N``: each worker's app, from KIOSK_CENTRAL_DB."""
-    return create_app(os.environ["KIOSK_CENTRAL_DB"])
+    """For ``kiosk-central serve --workers N``: each worker's app, from
+    KIOSK_CENTRAL_DB and (if set) the settings file KIOSK_CENTRAL_SETTINGS."""
+    found = os.environ.get("KIOSK_CENTRAL_SETTINGS")
+    settings = load_settings(Path(found)) if found else CentralSettings()
+    if os.environ.get("KIOSK_CENTRAL_SANDBOX") == "1":
+        settings = replace(settings, sandbox=True)
+    return create_app(os.environ["KIOSK_CENTRAL_DB"], settings=settings)
 
 
 def new_enrollment_code(engine: Engine, kiosk_id: str, group: str = "default") -> str:

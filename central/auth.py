@@ -30,7 +30,8 @@ DESCRIPTIONS = {
     404: "not found, or not this kiosk's",
     409: "conflicts with an earlier request (a reference or order in another state)",
     429: "too soon; Retry-After says when",
-    503: "the database is busy or down; Retry-After says when to try again",
+    502: "the payment provider refused or could not be reached",
+    503: "the database is busy or down (Retry-After says when to try again), or no provider",
     504: "the acquirer did not answer",
 }
 

@@ -1,6 +1,7 @@
 """``kiosk-central``: the reference central server.
 
     kiosk-central serve [--db URL] [--host H] [--port P] [--workers N]
+                        [--settings FILE] [--sandbox] [--provider-sims]
     kiosk-central enroll KIOSK_ID [--group G]     prints a one-time enrollment code
     kiosk-central keygen [--key FILE]             an Ed25519 key pair; prints the public key
     kiosk-central seed-demo                       accounts, bills and coupons for the demo city
@@ -18,10 +19,12 @@ Every command takes --db URL (SQLite by default, PostgreSQL by URL).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import tomllib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -43,6 +46,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--workers", type=int, default=1, help="serve: worker processes")
+    parser.add_argument("--settings", help="serve: the server's settings (providers, sandbox)")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="serve: mount the sandbox pay page (demos and tests only)",
+    )
+    parser.add_argument(
+        "--provider-sims",
+        action="store_true",
+        help="serve: start the WeChat Pay simulator beside the server, with "
+        "fresh test keys in var/provider-sims, and point the server at it",
+    )
     parser.add_argument("--key", default=DEFAULT_KEY, help="the operator's private key file")
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--group", help="enroll: the kiosk's group; publish: to this group")
@@ -149,14 +164,41 @@ def _main(argv: list[str]) -> int:  # noqa: PLR0911 - one exit per outcome
             return 2
         sys.stdout.write(f"published bundle version {version} to {json.dumps(target)}\n")
     else:
-        import uvicorn  # noqa: PLC0415
+        engine.dispose()
+        return serve(args)
+    engine.dispose()
+    return 0
 
+
+def serve(args: argparse.Namespace) -> int:
+    """The server, with its settings file, the sandbox, or the provider simulators."""
+    import uvicorn  # noqa: PLC0415
+
+    from central.app import create_app  # noqa: PLC0415
+    from central.providersim.run import beside  # noqa: PLC0415
+    from central.settings import CentralSettings, SettingsError, load  # noqa: PLC0415
+
+    with contextlib.ExitStack() as stack:
+        settings_file = args.settings
+        if args.provider_sims:
+            here = f"http://{args.host}:{args.port}"
+            settings_file = str(stack.enter_context(beside(Path("var/provider-sims"), here)))
+            sys.stdout.write(f"provider simulators: settings in {settings_file}\n")
+        try:
+            settings = load(Path(settings_file)) if settings_file else CentralSettings()
+        except SettingsError as exc:
+            sys.stderr.write(f"kiosk-central serve: {exc}\n")
+            return 2
+        if args.sandbox:
+            settings = replace(settings, sandbox=True)
         if args.workers > 1:  # each worker process builds its own app from the URL
-            engine.dispose()
             os.environ["KIOSK_CENTRAL_DB"] = args.db
+            if settings_file:
+                os.environ["KIOSK_CENTRAL_SETTINGS"] = settings_file
+            if args.sandbox:
+                os.environ["KIOSK_CENTRAL_SANDBOX"] = "1"
             uvicorn.run("central.app:app_from_environment", factory=True, host=args.host,
                         port=args.port, workers=args.workers)  # fmt: skip
             return 0
-        uvicorn.run(app, host=args.host, port=args.port)
-    engine.dispose()
+        uvicorn.run(create_app(args.db, settings=settings), host=args.host, port=args.port)
     return 0

@@ -1,22 +1,28 @@
-"""Orders and the sandbox payment provider (the platform's two named calls:
-``GET /api/v1/orders?userId=…`` and ``POST /api/v1/payments/create``)."""
+"""Orders (the platform's two named calls: ``GET /api/v1/orders?userId=…`` and
+``POST /api/v1/payments/create``), at the payment provider the settings
+name for the method (WeChat Pay: ``central/providers``) or, where the
+settings enable it, the sandbox provider and its pay page (the demo's and
+the tests'; never mounted in production)."""
 
 from __future__ import annotations
 
 import enum
 import secrets
+import time
 from collections.abc import Callable
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, StrictInt
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Engine, Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from central import refunds
+from central import order_work, refunds
 from central.auth import Kiosk, engine_of, errors
 from central.db import order_events, orders
+from central.providers.base import ProviderError
 
 API = "/api/v1"
 router = APIRouter(responses=errors(400, 401, 503))
@@ -57,7 +63,10 @@ def _order(row: object, base: str) -> Order:
         amount=row.amount_fen,  # type: ignore[attr-defined]
         paymentMethod=method,
         status=row.status,  # type: ignore[attr-defined]
-        qrUrl=f"{base}sandbox/pay/{order_id}" if method in QR_METHODS else None,
+        qrUrl=(
+            row.qr_url  # type: ignore[attr-defined]
+            or (f"{base}sandbox/pay/{order_id}" if method in QR_METHODS else None)
+        ),
     )
 
 
@@ -92,24 +101,70 @@ def journal(conn: Connection, order_id: str, event: str, detail: str = "") -> No
     conn.execute(insert(order_events).values(order_id=order_id, event=event, detail=detail[:200]))
 
 
-@router.post(f"{API}/payments/create", response_model=Order)
+PROVIDER_OF = {Method.WECHAT: "wechat", Method.ALIPAY: "alipay"}
+
+
+@router.post(f"{API}/payments/create", response_model=Order, responses=errors(502))
 def create_payment(body: CreatePayment, request: Request, kiosk: Kiosk) -> Order:
-    """An order; for a QR method its URL is the sandbox provider's pay page."""
-    with engine_of(request).begin() as conn:
-        order_id = open_order(conn, kiosk, body.userId, body.amount, body.paymentMethod.value)
+    """An order; for a QR method its URL is what the QR code shows: the
+    provider's ``code_url`` (WeChat Pay), or the sandbox's pay page. 502 when
+    the provider refuses or cannot be reached (the kiosk offers another way
+    to pay); 503 when no provider for the method is set up."""
+    providers = request.app.state.providers
+    name = PROVIDER_OF.get(body.paymentMethod)
+    provider = providers.get(name) if name else None
+    if provider is None and body.paymentMethod in QR_METHODS and not request.app.state.sandbox:
+        raise HTTPException(503, f"no payment provider for {body.paymentMethod.value}")
+    engine = engine_of(request)
+    with engine.begin() as conn:  # stored first: a notification may beat the answer
+        order_id = open_order(conn, kiosk, body.userId, body.amount, body.paymentMethod.value,
+                              provider.name if provider else "sandbox")  # fmt: skip
+    if provider is not None:
+        try:
+            code_url = provider.create(order_id, body.amount, f"缴费 {body.userId}")
+        except ProviderError as exc:
+            with engine.begin() as conn:
+                conn.execute(update(orders).where(orders.c.id == order_id,
+                                                  orders.c.status == "created")
+                             .values(status="failed"))  # fmt: skip
+                journal(conn, order_id, "failed", str(exc))
+            raise HTTPException(502, f"the payment provider refused: {exc.code}") from None
+        with engine.begin() as conn:
+            conn.execute(update(orders).where(orders.c.id == order_id).values(qr_url=code_url))
+    with engine.connect() as conn:
         row = conn.execute(select(orders).where(orders.c.id == order_id)).one()
     return _order(row, str(request.base_url))
 
 
 @router.get(f"{API}/payments/{{order_id}}", response_model=Order, responses=errors(404))
 def payment_status(order_id: str, request: Request, kiosk: Kiosk) -> Order:
-    with engine_of(request).connect() as conn:
+    """The order's status; one that has waited a few seconds with no word from
+    its provider is asked about at the provider (a lost notification)."""
+    engine = engine_of(request)
+    row = _mine(engine, order_id, kiosk)
+    provider = request.app.state.providers.get(row.provider)
+    if provider is not None and row.status == "created":
+        age = time.time() - _epoch(row.created_at)
+        if request.app.state.queries.due(order_id, age):
+            order_work.refresh(engine, provider, order_id)
+            row = _mine(engine, order_id, kiosk)
+    return _order(row, str(request.base_url))
+
+
+def _mine(engine: Engine, order_id: str, kiosk: str) -> Row[Any]:
+    with engine.connect() as conn:
         row = conn.execute(
             select(orders).where(orders.c.id == order_id, orders.c.kiosk_id == kiosk)
         ).first()
     if row is None:
         raise HTTPException(404, "no such order for this kiosk")
-    return _order(row, str(request.base_url))
+    return row
+
+
+def _epoch(at: datetime | None) -> float:
+    if at is None:
+        return time.time()
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
 
 
 @router.get(f"{API}/orders", response_model=list[Order])
@@ -134,7 +189,10 @@ PAGE = """<!doctype html><html lang="zh"><meta name="viewport" content="width=de
 <button name="pay" value="1" style="font-size:1.5em">支付 Pay</button></form></body></html>"""
 
 
-@router.get("/sandbox/pay/{order_id}", response_class=HTMLResponse, include_in_schema=False)
+sandbox = APIRouter()  # mounted only where the settings enable the sandbox
+
+
+@sandbox.get("/sandbox/pay/{order_id}", response_class=HTMLResponse, include_in_schema=False)
 def sandbox_page(order_id: str, request: Request) -> str:
     with engine_of(request).connect() as conn:
         row = conn.execute(select(orders).where(orders.c.id == order_id)).first()
@@ -144,7 +202,7 @@ def sandbox_page(order_id: str, request: Request) -> str:
     return PAGE.format(order=order_id, amount=amount, status=row.status)
 
 
-@router.post("/sandbox/pay/{order_id}", response_class=HTMLResponse, include_in_schema=False)
+@sandbox.post("/sandbox/pay/{order_id}", response_class=HTMLResponse, include_in_schema=False)
 def sandbox_pay(order_id: str, request: Request) -> str:
     """The provider's callback: the order is paid."""
     with engine_of(request).begin() as conn:
@@ -156,8 +214,16 @@ def sandbox_pay(order_id: str, request: Request) -> str:
 
 @router.post(f"{API}/payments/{{order_id}}/cancel", response_model=Order, responses=errors(404))
 def cancel_payment(order_id: str, request: Request, kiosk: Kiosk) -> Order:
-    """Cancel an unpaid order; a paid one stays paid (the answer says so)."""
-    with engine_of(request).begin() as conn:
+    """Cancel an unpaid order; a paid one stays paid (the answer says so). A
+    provider's order is closed at the provider first (paid meanwhile: paid)."""
+    engine = engine_of(request)
+    row = _mine(engine, order_id, kiosk)
+    provider = request.app.state.providers.get(row.provider)
+    if provider is not None:
+        if row.status == "created":
+            order_work.close(engine, provider, order_id)
+        return _order(_mine(engine, order_id, kiosk), str(request.base_url))
+    with engine.begin() as conn:
         conn.execute(
             update(orders)
             .where(
@@ -165,12 +231,7 @@ def cancel_payment(order_id: str, request: Request, kiosk: Kiosk) -> Order:
             )
             .values(status="cancelled")
         )
-        row = conn.execute(
-            select(orders).where(orders.c.id == order_id, orders.c.kiosk_id == kiosk)
-        ).first()
-    if row is None:
-        raise HTTPException(404, "no such order for this kiosk")
-    return _order(row, str(request.base_url))
+    return _order(_mine(engine, order_id, kiosk), str(request.base_url))
 
 
 class RefundRequest(BaseModel):
@@ -211,4 +272,9 @@ def refund_payment(
     its session gave up). Idempotent: asking again answers the same and gives
     nothing back twice; 409 if the order was never paid."""
     reason = (body or RefundRequest()).reason
-    return carry_out(request, lambda conn: refunds.refund_order(conn, kiosk, order_id, reason))
+    answer = carry_out(request, lambda conn: refunds.refund_order(conn, kiosk, order_id, reason))
+    provider = request.app.state.providers.get(_mine(engine_of(request), order_id, kiosk).provider)
+    if provider is not None and answer.status == "refunding":  # at the provider, now
+        status = order_work.refund(engine_of(request), provider, order_id)
+        answer = RefundAnswer(reference=order_id, status=status, amount=answer.amount)
+    return answer

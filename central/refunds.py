@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select, update
 
-from central.db import authorizations, orders, refunds
+from central.db import authorizations, order_events, orders, refunds
 
 QR, CARD = "qr", "card"
 
@@ -46,39 +46,47 @@ class Refund:
 
 
 def refund_order(conn: Connection, kiosk: str, order_id: str, reason: str) -> Refund:
-    """Refund a paid order of ``kiosk`` in full; asking again answers the same."""
+    """Refund a paid order of ``kiosk`` in full; asking again answers the same.
+    A sandbox order is refunded at once; a provider's order becomes
+    ``refunding`` and the server's order worker refunds it at the provider
+    (``central/order_work.py``), then ``refunded``."""
     row = conn.execute(
-        select(orders.c.status, orders.c.amount_fen).where(
+        select(orders.c.status, orders.c.amount_fen, orders.c.provider).where(
             orders.c.id == order_id, orders.c.kiosk_id == kiosk
         )
     ).first()
     if row is None:
         raise UnknownReference(f"no order {order_id} from this kiosk")
-    if row.status == "refunded":
-        return Refund(order_id, "refunded", row.amount_fen)
+    if row.status in ("refunded", "refunding"):
+        return Refund(order_id, row.status, row.amount_fen)
     if row.status != "paid":
         raise NothingToRefund(f"order {order_id} is {row.status}, not paid")
+    status = "refunded" if row.provider == "sandbox" else "refunding"
     done = conn.execute(
         update(orders)
         .where(orders.c.id == order_id, orders.c.status == "paid")
-        .values(status="refunded")
+        .values(status=status)
     ).rowcount
     if done:
         _record(conn, QR, order_id, kiosk, row.amount_fen, reason)
-    return Refund(order_id, "refunded", row.amount_fen)
+        _event(conn, order_id, status, reason)
+    return Refund(order_id, status, row.amount_fen)
 
 
 def settle_unresolved(conn: Connection, kiosk: str, order_id: str) -> str:
     """A kiosk gave up on an order without hearing whether it was paid (its cancel
     went unanswered, or it restarted while waiting): an unpaid order is cancelled
     so the phone can no longer pay it, a paid one is refunded. The new status."""
+    provider = conn.scalar(select(orders.c.provider).where(orders.c.id == order_id))
+    given_up = "cancelled" if provider in (None, "sandbox") else "closing"
     cancelled = conn.execute(
         update(orders)
         .where(orders.c.id == order_id, orders.c.kiosk_id == kiosk, orders.c.status == "created")
-        .values(status="cancelled")
+        .values(status=given_up)
     ).rowcount
     if cancelled:
-        return "cancelled"
+        _event(conn, order_id, given_up, "unresolved")
+        return given_up
     try:
         return refund_order(conn, kiosk, order_id, "unresolved").status
     except NothingToRefund:
@@ -123,6 +131,10 @@ def card_status(conn: Connection, kiosk: str, reference: str) -> Refund:
     if reversed_before(conn, reference):
         return Refund(reference, "reversed", auth.amount_fen)
     return Refund(reference, "approved" if auth.approved else "declined", auth.amount_fen)
+
+
+def _event(conn: Connection, order_id: str, event: str, detail: str) -> None:
+    conn.execute(insert(order_events).values(order_id=order_id, event=event, detail=detail[:200]))
 
 
 def _record(

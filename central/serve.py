@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from central.app import create_app, new_enrollment_code
+from central.settings import CentralSettings
 
 
 def free_port() -> int:
@@ -47,12 +48,15 @@ def running(
     port: int | None = None,
     wrap: Callable[[ASGIApp], ASGIApp] | None = None,
     tls: tuple[Path, Path] | None = None,
+    settings: CentralSettings | None = None,
 ) -> Iterator[Central]:
     """The server on loopback: ``database`` is a SQLite file or a database URL;
     ``wrap``: an ASGI middleware around the app (the crash harness watches uploads);
-    ``tls``: (certificate, key) PEM files to serve HTTPS with."""
+    ``tls``: (certificate, key) PEM files to serve HTTPS with; ``settings``: its
+    providers (by default none, and the sandbox provider enabled: this helper
+    serves tests and demos)."""
     url = database if isinstance(database, str) else f"sqlite:///{database}"
-    app = create_app(url)
+    app = create_app(url, settings=settings or CentralSettings(sandbox=True))
     port = port or free_port()
     served: ASGIApp = wrap(app) if wrap is not None else app
     certificate, key = (str(tls[0]), str(tls[1])) if tls is not None else (None, None)

@@ -75,13 +75,17 @@ def server_up(url: str) -> bool:
 
 @contextmanager
 def central_server(db: str, log_file: Path) -> Iterator[str | None]:
-    """``kiosk-central serve`` on ``db`` as its own process: its URL once it answers,
-    or None (and why, on stdout) if it did not start; stopped on leaving."""
+    """``kiosk-central serve`` on ``db`` as its own process, with the payment
+    provider simulators beside it (WeChat Pay on its own protocol; the other
+    QR methods on the sandbox): its URL once it answers, or None (and why, on
+    stdout) if it did not start; stopped on leaving."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with log_file.open("w") as log:
-        server = subprocess.Popen([CENTRAL, "serve", "--db", db, "--port", str(port)],
-                                  stdout=log, stderr=log)  # fmt: skip
+        server = subprocess.Popen(
+            [CENTRAL, "serve", "--db", db, "--port", str(port), "--provider-sims"],
+            stdout=log, stderr=log,
+        )  # fmt: skip
         try:
             up = wait_for(lambda: server_up(url), 20)
             if not up:

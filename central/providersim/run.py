@@ -67,3 +67,25 @@ def wechat_rig(folder: Path, notify_url: str, speed: float = 0.001) -> WechatRig
         apiv3_key_file=str(folder / "wechat-apiv3.key"), notify_url=notify_url,
     )  # fmt: skip
     return WechatRig(sim, settings)
+
+
+@contextmanager
+def beside(folder: Path, server_url: str) -> Iterator[Path]:
+    """``kiosk-central serve --provider-sims``: the simulators served, and a
+    settings file (in ``folder``) that points the server's adapters at them,
+    with the sandbox enabled for the methods no simulator speaks yet."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rig = wechat_rig(folder, f"{server_url}/api/v1/notify/wechatpay", speed=0.01)
+    with serving(rig.sim.app) as url:
+        rig.sim.base_url = url
+        lines = ["[sandbox]", "enabled = true", "", "[providers.wechat]"]
+        lines += [f'{k} = "{v}"' for k, v in _fields(rig.settings, gateway=url).items()]
+        path = folder / "central-settings.toml"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        yield path
+
+
+def _fields(settings: WechatSettings, **changed: str) -> dict[str, object]:
+    found = {name: getattr(settings, name) for name in settings.__slots__}
+    found.pop("timeout_s")
+    return found | changed

@@ -1,0 +1,198 @@
+"""Orders at WeChat Pay, end to end over real HTTP: a kiosk's order made at
+the simulator, the phone paying on its page, the signed notification taken
+once however often it comes (or found by a query when it is lost), the
+order the kiosk gave up on closed, a payment that lands too late refunded
+by the server on its own, a kiosk's refund carried out at the provider, and
+forged or wrong-amount notifications refused with the order unpaid."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from central import refunds
+from central.db import order_events, orders
+from central.providers import wechat_wire
+from central.providersim.run import WechatRig, serving, wechat_rig
+from central.serve import Central, free_port, running
+from central.settings import CentralSettings
+from tests.central.conftest import Api
+from tests.waiting import wait_until
+
+
+@dataclass
+class Rig:
+    central: Central
+    wechat: WechatRig
+    api: Api
+
+    def order(self, fen: int = 30128) -> dict[str, Any]:
+        answer = self.api.post("/payments/create", json={"userId": "3301234567", "amount": fen,
+                                                         "paymentMethod": "wechat"})  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    def status(self, order_id: str) -> str:
+        return str(self.api.get(f"/payments/{order_id}").json()["status"])
+
+    def events(self, order_id: str, event: str) -> int:
+        with self.central.app.state.engine.connect() as conn:
+            found = conn.scalar(
+                select(func.count()).where(
+                    order_events.c.order_id == order_id, order_events.c.event == event
+                )
+            )
+        return int(found or 0)
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Iterator[Rig]:
+    port = free_port()
+    made = wechat_rig(tmp_path, f"http://127.0.0.1:{port}/api/v1/notify/wechatpay")
+    with serving(made.sim.app) as url:
+        made.sim.base_url = url
+        settings = CentralSettings(wechat=replace(made.settings, gateway=url))
+        with running(tmp_path / "central.db", port=port, settings=settings) as central:
+            yield Rig(central, made, Api(central, "K-1"))
+
+
+def test_an_order_paid_on_the_phone_is_paid_by_the_signed_notification(rig: Rig) -> None:
+    order = rig.order()
+    assert order["qrUrl"].startswith(rig.wechat.sim.base_url)  # the provider's code_url
+    assert requests.post(order["qrUrl"], timeout=5).status_code == 200
+    wait_until(lambda: rig.events(order["id"], "paid") == 1, timeout=10)
+    assert rig.status(order["id"]) == "paid"
+    assert rig.central.app.state.notify_refused == {}
+
+
+def test_a_lost_notification_is_found_by_a_query(rig: Rig) -> None:
+    rig.wechat.sim.faults.lost = True
+    order = rig.order()
+    requests.post(order["qrUrl"], timeout=5)
+    time.sleep(0.5)
+    assert rig.status(order["id"]) == "created"  # nothing heard yet
+    wait_until(lambda: rig.status(order["id"]) == "paid", timeout=15)  # the poll asks
+
+
+def test_a_notification_sent_before_the_create_call_returned(rig: Rig) -> None:
+    rig.wechat.sim.faults.early = True
+    order = rig.order()
+    wait_until(lambda: rig.status(order["id"]) == "paid", timeout=10)
+    assert rig.events(order["id"], "paid") == 1
+
+
+def test_a_thousand_duplicate_notifications_pay_once(rig: Rig) -> None:
+    rig.wechat.sim.faults.lost = True  # we send them ourselves
+    order = rig.order(100)
+    rig.wechat.sim.pay(order["id"])
+    sim = rig.wechat.sim
+    resource = sim._transaction(sim.orders[order["id"]])
+    body = sim.notification("TRANSACTION.SUCCESS", "transaction", resource)
+    url = f"{rig.central.url}/api/v1/notify/wechatpay"
+
+    def send(_: int) -> int:
+        headers = wechat_wire.signed_headers(sim.platform_key, sim.platform_key_id, body)
+        return requests.post(url, data=body.encode(), headers=headers, timeout=30).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(send, range(1000)))
+    assert set(answers) == {204}
+    assert rig.events(order["id"], "paid") == 1 and rig.status(order["id"]) == "paid"
+
+
+@pytest.mark.parametrize("forgery", ["unsigned", "wrong_key", "stale", "wrong_amount",
+                                     "unknown_order"])  # fmt: skip
+def test_a_forged_or_wrong_notification_never_pays_the_order(rig: Rig, forgery: str) -> None:
+    order = rig.order(30128)
+    sim = rig.wechat.sim
+    resource: dict[str, Any] = {
+        "mchid": rig.wechat.settings.mchid, "appid": rig.wechat.settings.appid,
+        "out_trade_no": order["id"], "transaction_id": "4200000001", "trade_state": "SUCCESS",
+        "amount": {"total": 30128, "currency": "CNY"},
+    }  # fmt: skip
+    if forgery == "wrong_amount":
+        resource["amount"] = {"total": 1, "currency": "CNY"}
+    if forgery == "unknown_order":
+        resource["out_trade_no"] = "OD_NOT_OURS"
+    body = sim.notification("TRANSACTION.SUCCESS", "transaction", resource)
+    key = wechat_wire.new_key() if forgery == "wrong_key" else sim.platform_key
+    headers = wechat_wire.signed_headers(key, sim.platform_key_id, body)
+    if forgery == "unsigned":
+        headers = {}
+    if forgery == "stale":
+        old = str(int(time.time()) - 3600)
+        headers |= {"Wechatpay-Timestamp": old, "Wechatpay-Signature": wechat_wire.sign(
+            key, wechat_wire.answer_message(old, headers["Wechatpay-Nonce"], body))}  # fmt: skip
+    answer = requests.post(f"{rig.central.url}/api/v1/notify/wechatpay", data=body.encode(),
+                           headers=headers, timeout=5)  # fmt: skip
+    assert answer.status_code == 400 and answer.json()["code"] == "FAIL"
+    assert rig.status(order["id"]) == "created"
+    reason = {"unsigned": "signature", "wrong_key": "signature", "stale": "stale",
+              "wrong_amount": "amount", "unknown_order": "unknown_order"}[forgery]  # fmt: skip
+    assert rig.central.app.state.notify_refused[("wechat", reason)] == 1
+
+
+def test_an_order_the_kiosk_cancels_is_closed_at_the_provider(rig: Rig) -> None:
+    order = rig.order()
+    answer = rig.api.post(f"/payments/{order['id']}/cancel")
+    assert answer.json()["status"] == "cancelled"
+    assert rig.wechat.sim.orders[order["id"]].state == "CLOSED"
+    assert requests.post(order["qrUrl"], timeout=5).status_code == 409  # the phone cannot pay
+
+
+def test_a_payment_that_lands_after_the_kiosk_gave_up_is_refunded_by_the_server(
+    rig: Rig,
+) -> None:
+    """The kiosk restarted while its customer paid: it journals qr_unresolved; the
+    server closes the order at the provider, but the phone was quicker: the
+    money is given back without anyone asking."""
+    order = rig.order(5000)
+    rig.wechat.sim.faults.down = True  # the close cannot get through yet
+    with rig.central.app.state.engine.begin() as conn:
+        assert refunds.settle_unresolved(conn, "K-1", order["id"]) == "closing"
+    rig.wechat.sim.faults.down = False
+    rig.wechat.sim.pay(order["id"])  # the phone pays meanwhile
+    wait_until(lambda: rig.status(order["id"]) == "refunded", timeout=15)
+    sim_order = rig.wechat.sim.orders[order["id"]]
+    assert sim_order.state == "REFUND" and sim_order.refunded == 5000
+
+
+def test_a_kiosk_refund_is_carried_out_at_the_provider(rig: Rig) -> None:
+    order = rig.order(2000)
+    requests.post(order["qrUrl"], timeout=5)
+    wait_until(lambda: rig.status(order["id"]) == "paid", timeout=10)
+    answer = rig.api.post(f"/payments/{order['id']}/refund", json={"reason": "late_payment"})
+    assert answer.json() == {"reference": order["id"], "status": "refunded", "amount": 2000}
+    assert rig.wechat.sim.orders[order["id"]].refunded == 2000
+    again = rig.api.post(f"/payments/{order['id']}/refund", json={"reason": "late_payment"})
+    assert (
+        again.json()["status"] == "refunded" and rig.wechat.sim.orders[order["id"]].refunded == 2000
+    )
+
+
+def test_the_provider_down_at_create_is_a_502_and_the_order_failed(rig: Rig) -> None:
+    rig.wechat.sim.faults.down = True
+    answer = rig.api.post("/payments/create", json={"userId": "1", "amount": 100,
+                                                    "paymentMethod": "wechat"})  # fmt: skip
+    assert answer.status_code == 502
+    with rig.central.app.state.engine.connect() as conn:
+        assert conn.scalar(select(orders.c.status)) == "failed"
+
+
+def test_without_the_sandbox_nothing_unauthenticated_marks_an_order_paid(tmp_path: Path) -> None:
+    with running(tmp_path / "c.db", settings=CentralSettings()) as central:
+        api = Api(central, "K-1")
+        made = api.post("/payments/create", json={"userId": "1", "amount": 100,
+                                                  "paymentMethod": "alipay"})  # fmt: skip
+        assert made.status_code == 503  # no provider for it, and no sandbox
+        assert requests.post(f"{central.url}/sandbox/pay/OD1", timeout=5).status_code == 404
+        notify = requests.post(f"{central.url}/api/v1/notify/wechatpay", data=b"{}", timeout=5)
+        assert notify.status_code == 404  # no WeChat Pay here
