@@ -7,6 +7,7 @@ forged or wrong-amount notifications refused with the order unpaid."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -196,3 +197,22 @@ def test_without_the_sandbox_nothing_unauthenticated_marks_an_order_paid(tmp_pat
         assert requests.post(f"{central.url}/sandbox/pay/OD1", timeout=5).status_code == 404
         notify = requests.post(f"{central.url}/api/v1/notify/wechatpay", data=b"{}", timeout=5)
         assert notify.status_code == 404  # no WeChat Pay here
+
+
+def test_the_keys_never_reach_a_log_line_or_the_database(
+    rig: Rig, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    order = rig.order(900)
+    requests.post(order["qrUrl"], timeout=5)
+    wait_until(lambda: rig.status(order["id"]) == "paid", timeout=10)
+    rig.api.post(f"/payments/{order['id']}/refund", json={"reason": "late_payment"})
+    settings = rig.wechat.settings
+    secrets = [Path(settings.apiv3_key_file).read_text().strip()]
+    pem = Path(settings.merchant_key_file).read_text()
+    secrets += [line for line in pem.splitlines() if line and "-----" not in line][:3]
+    files = [tmp_path / "central.db", tmp_path / "central.db-wal"]
+    database = "".join(f.read_bytes().decode("latin-1") for f in files if f.exists())
+    assert order["id"] in database  # the scan sees what the server wrote
+    for secret in secrets:
+        assert secret not in caplog.text and secret not in database
