@@ -20,12 +20,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field, StrictInt
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from central import refunds
 from central.auth import Kiosk, engine_of, errors
+from central.books import events
 from central.db import authorizations
 from central.payments import RefundAnswer, RefundRequest, carry_out
 
@@ -88,6 +89,22 @@ async def authorize(
     return await run_in_threadpool(_store, request, kiosk, body)
 
 
+def record(
+    conn: Connection, reference: str, kiosk: str, fen: int, masked_pan: str, approved: bool,
+    code: str, reason: str = "",
+) -> None:  # fmt: skip
+    """The acquirer's answer, kept (only the masked PAN); an approval is in the
+    books from here (``events.card_approved``)."""
+    conn.execute(
+        insert(authorizations).values(
+            reference=reference, kiosk_id=kiosk, amount_fen=fen, masked_pan=masked_pan,
+            approved=int(approved), auth_code=code, reason=reason,
+        )
+    )  # fmt: skip
+    if approved:
+        events.card_approved(conn, reference, fen, kiosk)
+
+
 def _store(request: Request, kiosk: str, body: AuthorizationRequest) -> AuthorizationAnswer:
     engine = engine_of(request)
     with engine.begin() as conn:
@@ -99,13 +116,8 @@ def _store(request: Request, kiosk: str, body: AuthorizationRequest) -> Authoriz
             if refunds.reversed_before(conn, body.reference):  # the kiosk gave up first
                 approved, code, reason = False, "", "reversed before authorization"
             try:
-                conn.execute(
-                    insert(authorizations).values(
-                        reference=body.reference, kiosk_id=kiosk, amount_fen=body.amount.minor,
-                        masked_pan=body.masked_pan, approved=int(approved), auth_code=code,
-                        reason=reason,
-                    )
-                )  # fmt: skip
+                record(conn, body.reference, kiosk, body.amount.minor, body.masked_pan,
+                       approved, code, reason)  # fmt: skip
             except IntegrityError:
                 raise HTTPException(409, "authorization raced; ask again") from None
             return AuthorizationAnswer(

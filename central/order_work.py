@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import Engine, select, update
 
+from central.books import events
 from central.db import order_events, orders
 from central.providers.base import BadNotification, Notification, Provider, ProviderError
 
@@ -32,6 +33,8 @@ QUERY_EVERY_S = 2.0
 
 def _move(engine: Engine, order_id: str, old: tuple[str, ...], new: str, detail: str = "",
           **values: object) -> bool:  # fmt: skip
+    """One transition, journaled, and — paid or refunded — posted to the books,
+    all in one database transaction."""
     with engine.begin() as conn:
         done = conn.execute(
             update(orders).where(orders.c.id == order_id, orders.c.status.in_(old))
@@ -41,6 +44,11 @@ def _move(engine: Engine, order_id: str, old: tuple[str, ...], new: str, detail:
             conn.execute(
                 order_events.insert().values(order_id=order_id, event=new, detail=detail[:200])
             )
+            row = conn.execute(select(orders).where(orders.c.id == order_id)).one()
+            if new == "paid" or (new == "refunding" and "created" not in old):
+                events.order_paid(conn, order_id, row.method, row.amount_fen, row.kiosk_id)
+            if new == "refunded":
+                events.order_refunded(conn, order_id, row.method, row.amount_fen, row.kiosk_id)
     return bool(done)
 
 

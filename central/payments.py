@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from central import order_work, refunds
 from central.auth import Kiosk, engine_of, errors
+from central.books import events
 from central.db import order_events, orders
 from central.providers.base import ProviderError
 
@@ -94,6 +95,8 @@ def mark_paid(conn: Connection, order_id: str, trade_no: str | None = None) -> b
     ).rowcount  # fmt: skip
     if done:
         journal(conn, order_id, "paid", trade_no or "")
+        row = conn.execute(select(orders).where(orders.c.id == order_id)).one()
+        events.order_paid(conn, order_id, row.method, row.amount_fen, row.kiosk_id)
     return bool(done)
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select, update
 
+from central.books import events
 from central.db import authorizations, order_events, orders, refunds
 
 QR, CARD = "qr", "card"
@@ -51,16 +52,18 @@ def refund_order(conn: Connection, kiosk: str, order_id: str, reason: str) -> Re
     ``refunding`` and the server's order worker refunds it at the provider
     (``central/order_work.py``), then ``refunded``."""
     row = conn.execute(
-        select(orders.c.status, orders.c.amount_fen, orders.c.provider).where(
-            orders.c.id == order_id, orders.c.kiosk_id == kiosk
-        )
-    ).first()
+        select(orders.c.status, orders.c.amount_fen, orders.c.provider, orders.c.method,
+               orders.c.settled_by)
+        .where(orders.c.id == order_id, orders.c.kiosk_id == kiosk)
+    ).first()  # fmt: skip
     if row is None:
         raise UnknownReference(f"no order {order_id} from this kiosk")
     if row.status in ("refunded", "refunding"):
         return Refund(order_id, row.status, row.amount_fen)
     if row.status != "paid":
         raise NothingToRefund(f"order {order_id} is {row.status}, not paid")
+    if row.settled_by is not None:
+        raise NothingToRefund(f"order {order_id} paid a bill ({row.settled_by}): not late")
     status = "refunded" if row.provider == "sandbox" else "refunding"
     done = conn.execute(
         update(orders)
@@ -70,6 +73,8 @@ def refund_order(conn: Connection, kiosk: str, order_id: str, reason: str) -> Re
     if done:
         _record(conn, QR, order_id, kiosk, row.amount_fen, reason)
         _event(conn, order_id, status, reason)
+        if status == "refunded":
+            events.order_refunded(conn, order_id, row.method, row.amount_fen, kiosk)
     return Refund(order_id, status, row.amount_fen)
 
 
@@ -97,15 +102,18 @@ def reverse_card(conn: Connection, kiosk: str, reference: str, reason: str) -> R
     """Void the authorization of ``reference``; before it exists, forbid it."""
     auth = conn.execute(
         select(authorizations.c.kiosk_id, authorizations.c.approved,
-               authorizations.c.amount_fen)
+               authorizations.c.amount_fen, authorizations.c.settled_by)
         .where(authorizations.c.reference == reference)
     ).first()  # fmt: skip
     if auth is not None and auth.kiosk_id != kiosk:
         raise UnknownReference(f"no card payment {reference} from this kiosk")
     if auth is not None and not auth.approved:
         return Refund(reference, "declined", 0)
+    if auth is not None and auth.settled_by is not None:
+        raise NothingToRefund(f"card payment {reference} paid a bill ({auth.settled_by})")
     amount = auth.amount_fen if auth is not None else 0
-    _record(conn, CARD, reference, kiosk, amount, reason)
+    if _record(conn, CARD, reference, kiosk, amount, reason) and auth is not None:
+        events.card_reversed(conn, reference, amount, kiosk)
     return Refund(reference, "reversed", amount)
 
 
@@ -139,7 +147,7 @@ def _event(conn: Connection, order_id: str, event: str, detail: str) -> None:
 
 def _record(
     conn: Connection, kind: str, reference: str, kiosk: str, amount_fen: int, reason: str
-) -> None:
+) -> bool:
     """One row per reference: a second ask (the other road) changes nothing. Two
     asks racing each other: the loser's transaction fails on the unique key and
     is asked again by its caller (the upload goes item by item, the route retries)."""
@@ -153,3 +161,4 @@ def _record(
                 reason=reason[:64],
             )
         )  # fmt: skip
+    return known is None

@@ -11,6 +11,9 @@ kind says which side it grows on.
 * ``credit:<service>:<account>``: a customer's prepayment, 预存款 (liability);
 * ``card_pending:<service>:<account>``: prepaid units paid for, not yet on
   the card (liability);
+* ``unapplied:<provider>``: an electronic payment the provider or acquirer
+  took for an order, not yet applied to a bill by a kiosk's payment (or
+  refunded) (liability);
 * ``vouchers``: credit vouchers printed, not yet redeemed (liability);
 * ``refunds_payable``: money owed back to a payer: a late QR payment, a late
   approval (liability);
@@ -29,7 +32,7 @@ from __future__ import annotations
 
 ASSETS = ("drawer", "in_transit", "bank", "clearing", "receivable")
 CONTRA = ("discounts",)
-LIABILITIES = ("credit", "card_pending", "vouchers", "refunds_payable")
+LIABILITIES = ("credit", "card_pending", "unapplied", "vouchers", "refunds_payable")
 INCOME = ("revenue",)
 EQUITY = ("opening",)
 OTHER = ("over_short", "rounding")
@@ -54,6 +57,10 @@ def in_transit(kiosk: str) -> str:
 
 def clearing(provider: str) -> str:
     return f"clearing:{provider}"
+
+
+def unapplied(provider: str) -> str:
+    return f"unapplied:{provider}"
 
 
 def receivable(service: str, account: str) -> str:

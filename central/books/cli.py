@@ -128,6 +128,7 @@ def _kiosk_day(args: argparse.Namespace, conn: Connection, out: TextIO) -> int:
     out.write(f"Kiosk {day.kiosk} on {day.day.isoformat()} (CST), yuan\n")
     rows = [("cash in", yuan(day.cash_in)), ("card", yuan(day.card))]
     rows += [(f"QR {provider}", yuan(fen)) for provider, fen in day.qr.items()]
+    rows.append(("late payments given back", yuan(day.refunds)))
     rows += [
         ("kept as customers' credit", yuan(day.to_credit)),
         ("credit vouchers printed", yuan(day.vouchers)),

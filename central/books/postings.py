@@ -5,8 +5,9 @@ Pure: no database. Every kind a kiosk uploads is handled here by name — with
 entries, or as an instruction that moves no money itself — and any other
 kind is refused (``Refused``), never ignored.
 
-* ``payment_completed``: the money's source (the kiosk's drawer for cash, the
-  acquirer's or the QR provider's clearing account) is debited. An electronic
+* ``payment_completed``: the money's source (the kiosk's drawer for cash; for
+  an electronic payment what the server holds for its order since the
+  provider or acquirer took it, ``unapplied:<provider>``) is debited. An electronic
   payment is believed only when the server's own order or authorization says
   it was paid, for that amount, to that kiosk, once (``Claim``). A payment to
   an account the server keeps settles what it owes: the coupons (to
@@ -177,14 +178,16 @@ def _whole(value: object) -> TypeGuard[int]:
 
 
 def _source(method: str, kiosk: str, fen: int) -> Line:
+    """Cash from the kiosk's drawer; an electronic payment from what the server
+    holds for its order since the provider or acquirer took it (``events``)."""
     if method == "cash":
         return Line(chart.drawer(kiosk), debit=fen)
     if method == "card":
-        return Line(chart.clearing(chart.ACQUIRER), debit=fen)
+        return Line(chart.unapplied(chart.ACQUIRER), debit=fen)
     provider = QR_PROVIDERS.get(method)
     if provider is None:
         raise Refused(f"method: not a payment method: {method!r}")
-    return Line(chart.clearing(provider), debit=fen)
+    return Line(chart.unapplied(provider), debit=fen)
 
 
 def _believe(method: str, amount: int, facts: Facts) -> None:

@@ -12,12 +12,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Connection, func, select
 
-from central.books import chart
+from central.books import chart, events
 from central.books.ledger import Balance
 from central.books.units import CST
 from central.db import entries, postings
 
 WHEN = func.coalesce(postings.c.occurred_at, postings.c.posted_at)
+PROVIDER_EVENTS = (events.PAID, events.REFUNDED, events.APPROVED, events.REVERSED)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -87,6 +88,7 @@ class KioskDay:
     collected: int  # out of the drawer, into transit
     card: int
     qr: dict[str, int]  # per provider
+    refunds: int  # late QR payments refunded, late card approvals reversed
     vouchers: int  # credit vouchers printed
     to_credit: int  # kept as customers' credit
     postings: int
@@ -99,9 +101,17 @@ def kiosk_day(conn: Connection, kiosk: str, day: date) -> KioskDay:
     rows = conn.execute(
         select(entries.c.account, func.sum(entries.c.debit_fen), func.sum(entries.c.credit_fen))
         .join(postings, postings.c.id == entries.c.posting)
-        .where(postings.c.kiosk_id == kiosk, start <= WHEN, end > WHEN)
+        .where(postings.c.kiosk_id == kiosk, start <= WHEN, end > WHEN,
+               postings.c.kind.not_in(PROVIDER_EVENTS))
         .group_by(entries.c.account)
-    ).all()
+    ).all()  # fmt: skip
+    given_back = conn.scalar(
+        select(func.sum(entries.c.credit_fen))
+        .join(postings, postings.c.id == entries.c.posting)
+        .where(postings.c.kiosk_id == kiosk, start <= WHEN, end > WHEN,
+               postings.c.kind.in_((events.REFUNDED, events.REVERSED)),
+               entries.c.account.startswith("clearing:"))
+    )  # fmt: skip
     debits: dict[str, int] = defaultdict(int)
     credits: dict[str, int] = defaultdict(int)
     for code, debit, credit in rows:
@@ -116,15 +126,16 @@ def kiosk_day(conn: Connection, kiosk: str, day: date) -> KioskDay:
         )
     }
     drawer = chart.drawer(kiosk)
+    card = chart.unapplied(chart.ACQUIRER)
     qr = {
-        code.split(":", 1)[1]: debits[code] - credits[code]
+        code.split(":", 1)[1]: debits[code]
         for code in sorted(debits)
-        if code.startswith("clearing:") and code != chart.clearing(chart.ACQUIRER)
+        if code.startswith("unapplied:") and code != card
     }
     return KioskDay(
         kiosk=kiosk, day=day, cash_in=debits[drawer], collected=credits[drawer],
-        card=debits[chart.clearing(chart.ACQUIRER)] - credits[chart.clearing(chart.ACQUIRER)],
-        qr=qr, vouchers=credits[chart.VOUCHERS] - debits[chart.VOUCHERS],
+        card=debits[card], qr=qr, refunds=int(given_back or 0),
+        vouchers=credits[chart.VOUCHERS] - debits[chart.VOUCHERS],
         to_credit=sum(credits[c] - debits[c] for c in credits if c.startswith("credit:")),
         postings=sum(kinds.values()), refused=kinds.get("refused", 0),
         drawer_at_end=_balance_until(conn, drawer, end),

@@ -9,7 +9,10 @@ a difference is a problem named by what it is about.
   and every posting of a kiosk record has its transaction;
 * every bill line's outstanding amount lies between nothing and the line,
   and an account's lines add up to its receivable;
-* the purchases waiting for their card add up to the account's units owed.
+* the purchases waiting for their card add up to the account's units owed;
+* what the books hold for electronic payments no kiosk applied
+  (``unapplied:<provider>``) is the paid orders and approved card payments
+  no payment claimed and nothing gave back.
 """
 
 from __future__ import annotations
@@ -18,12 +21,22 @@ from collections import defaultdict
 
 from sqlalchemy import Connection, func, select
 
-from central.books import chart, ledger
+from central import refunds
+from central.books import chart, events, ledger
 from central.books.bills import ISSUED, OPENING
 from central.books.cash import COUNTED
-from central.db import bill_lines, card_reissues, entries, postings, transactions
+from central.db import (
+    authorizations,
+    bill_lines,
+    card_reissues,
+    entries,
+    orders,
+    postings,
+    transactions,
+)  # fmt: skip
 
-NOT_UPLOADS = {ISSUED, OPENING, COUNTED}
+NOT_UPLOADS = {ISSUED, OPENING, COUNTED, events.PAID, events.REFUNDED, events.APPROVED,
+               events.REVERSED}  # fmt: skip
 
 
 def problems(conn: Connection) -> list[str]:
@@ -34,6 +47,7 @@ def problems(conn: Connection) -> list[str]:
         *_each_upload_posted_once(conn),
         *_bills_agree(conn),
         *_card_loads_agree(conn),
+        *_unapplied_agree(conn),
     ]
 
 
@@ -131,6 +145,33 @@ def _card_loads_agree(conn: Connection) -> list[str]:
         f"its units owed are {owed.get(key, 0)}"
         for key in sorted(set(waiting) | set(owed))
         if waiting.get(key, 0) != owed.get(key, 0)
+    ]
+
+
+def _unapplied_agree(conn: Connection) -> list[str]:
+    """What the books hold for electronic payments no kiosk applied is the
+    paid orders and approved card payments that no payment claimed and that
+    were not given back."""
+    held: dict[str, int] = defaultdict(int)
+    for method, fen in conn.execute(
+        select(orders.c.method, orders.c.amount_fen).where(
+            orders.c.status.in_(("paid", "refunding")), orders.c.settled_by.is_(None)
+        )
+    ):
+        held[events.holder(method)] += int(fen)
+    for reference, fen in conn.execute(
+        select(authorizations.c.reference, authorizations.c.amount_fen).where(
+            authorizations.c.approved == 1, authorizations.c.settled_by.is_(None)
+        )
+    ):
+        if not refunds.reversed_before(conn, reference):
+            held[chart.ACQUIRER] += int(fen)
+    books = {b.account.split(":", 1)[1]: b.balance for b in ledger.balances(conn, "unapplied:")}
+    return [
+        f"unapplied:{who}: the books hold {books.get(who, 0)} fen, the unclaimed "
+        f"payments come to {held.get(who, 0)}"
+        for who in sorted(set(held) | set(books))
+        if held.get(who, 0) != books.get(who, 0)
     ]
 
 

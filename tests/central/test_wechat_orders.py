@@ -20,6 +20,7 @@ import requests
 from sqlalchemy import func, select
 
 from central import refunds
+from central.books import ledger, verify
 from central.db import order_events, orders
 from central.providers import wechat_wire
 from central.providersim.run import WechatRig, serving, wechat_rig
@@ -43,6 +44,12 @@ class Rig:
 
     def status(self, order_id: str) -> str:
         return str(self.api.get(f"/payments/{order_id}").json()["status"])
+
+    def books_hold(self, clearing: int, unapplied: int) -> None:
+        with self.central.app.state.engine.connect() as conn:
+            assert ledger.balance_of(conn, "clearing:wechat") == clearing
+            assert ledger.balance_of(conn, "unapplied:wechat") == unapplied
+            assert verify.problems(conn) == []
 
     def events(self, order_id: str, event: str) -> int:
         with self.central.app.state.engine.connect() as conn:
@@ -72,6 +79,7 @@ def test_an_order_paid_on_the_phone_is_paid_by_the_signed_notification(rig: Rig)
     wait_until(lambda: rig.events(order["id"], "paid") == 1, timeout=10)
     assert rig.status(order["id"]) == "paid"
     assert rig.central.app.state.notify_refused == {}
+    rig.books_hold(clearing=30128, unapplied=30128)  # held until a kiosk payment applies it
 
 
 def test_a_lost_notification_is_found_by_a_query(rig: Rig) -> None:
@@ -164,6 +172,7 @@ def test_a_payment_that_lands_after_the_kiosk_gave_up_is_refunded_by_the_server(
     wait_until(lambda: rig.status(order["id"]) == "refunded", timeout=15)
     sim_order = rig.wechat.sim.orders[order["id"]]
     assert sim_order.state == "REFUND" and sim_order.refunded == 5000
+    rig.books_hold(clearing=0, unapplied=0)  # taken and given back, in the books
 
 
 def test_a_kiosk_refund_is_carried_out_at_the_provider(rig: Rig) -> None:
@@ -174,9 +183,9 @@ def test_a_kiosk_refund_is_carried_out_at_the_provider(rig: Rig) -> None:
     assert answer.json() == {"reference": order["id"], "status": "refunded", "amount": 2000}
     assert rig.wechat.sim.orders[order["id"]].refunded == 2000
     again = rig.api.post(f"/payments/{order['id']}/refund", json={"reason": "late_payment"})
-    assert (
-        again.json()["status"] == "refunded" and rig.wechat.sim.orders[order["id"]].refunded == 2000
-    )
+    assert again.json()["status"] == "refunded"
+    assert rig.wechat.sim.orders[order["id"]].refunded == 2000  # once
+    rig.books_hold(clearing=0, unapplied=0)
 
 
 def test_the_provider_down_at_create_is_a_502_and_the_order_failed(rig: Rig) -> None:
