@@ -202,7 +202,10 @@ def _pay_by_qr(runner: FlowRunner) -> bool:
     qr_url = str(runner.flow.view().qr_url)
     print(f"  QR code shows {qr_url}")
     page = requests.get(qr_url, timeout=5)
-    print(f"  the customer's phone opens it ({page.status_code}) and presses Pay")
+    print(
+        f"  the customer's phone opens it on the WeChat Pay simulator ({page.status_code}) "
+        "and presses Pay; the simulator's signed notification tells the server"
+    )
     requests.post(qr_url, data={"pay": "1"}, timeout=5).raise_for_status()
     if not wait_for(lambda: runner.flow.state in (State.DONE, State.ATTRACT), 20):
         print(f"  payment not completed: {runner.flow.state.value}")
