@@ -9,6 +9,8 @@
                           [--key FILE] [--expires-days N]
                                                   signs and publishes a config bundle
     kiosk-central openapi                         prints the API document (JSON)
+    kiosk-central reconcile --provider wechat --date D --settings FILE [--out DIR]
+                                                  the day's statement against the orders
     kiosk-central books COMMAND …                 the books: trial-balance, statement,
                                                   kiosk-day, revenue, collections, count,
                                                   verify (kiosk-central books --help)
@@ -25,7 +27,7 @@ import os
 import sys
 import tomllib
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from config import bundle
@@ -39,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk-central", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    commands = ["serve", "enroll", "keygen", "seed-demo", "publish", "openapi"]
+    commands = ["serve", "enroll", "keygen", "seed-demo", "publish", "openapi", "reconcile"]
     parser.add_argument("command", nargs="?", default="serve", choices=commands)
     parser.add_argument("arg", nargs="?", help="enroll: the kiosk's id; publish: the TOML file")
     parser.add_argument("--db", default=DEFAULT_DB, help="SQLAlchemy URL (SQLite or PostgreSQL)")
@@ -64,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     target.add_argument("--percent", type=int, help="publish: to this share of the fleet (1–100)")
     target.add_argument("--kiosk", action="append", help="publish: to this kiosk (repeatable)")
     parser.add_argument("--expires-days", type=int, default=90)
+    parser.add_argument("--provider", choices=["wechat"], help="reconcile: which provider")
+    parser.add_argument("--date", type=date.fromisoformat, help="reconcile: the day (CST)")
+    parser.add_argument("--out", default="var/reconcile", help="reconcile: the report's folder")
     return parser
 
 
@@ -131,6 +136,8 @@ def _main(argv: list[str]) -> int:  # noqa: PLR0911 - one exit per outcome
     if args.command == "publish" and not (args.arg and (args.group or args.percent or args.kiosk)):
         sys.stderr.write("kiosk-central publish: FILE.toml and --group, --percent or --kiosk\n")
         return 2
+    if args.command == "reconcile":
+        return reconcile(args)
     if args.command == "enroll" and not args.arg:
         sys.stderr.write("kiosk-central enroll: say which kiosk (its id)\n")
         return 2
@@ -168,6 +175,40 @@ def _main(argv: list[str]) -> int:  # noqa: PLR0911 - one exit per outcome
         return serve(args)
     engine.dispose()
     return 0
+
+
+def reconcile(args: argparse.Namespace) -> int:
+    """Exit 0: every difference fixed (or none); 1: some need a person; 2: usage."""
+    from central.app import create_app  # noqa: PLC0415
+    from central.providers.base import ProviderError  # noqa: PLC0415
+    from central.reconcile import reconcile as run  # noqa: PLC0415
+    from central.reconcile import write_report  # noqa: PLC0415
+    from central.settings import SettingsError, load  # noqa: PLC0415
+
+    if not (args.provider and args.date and args.settings):
+        sys.stderr.write("kiosk-central reconcile: --provider, --date and --settings\n")
+        return 2
+    try:
+        app = create_app(args.db, settings=load(Path(args.settings)))
+    except (SettingsError, ValueError, OSError) as exc:
+        sys.stderr.write(f"kiosk-central reconcile: {exc}\n")
+        return 2
+    provider = app.state.providers.get(args.provider)
+    if provider is None:
+        sys.stderr.write(f"kiosk-central reconcile: no [providers.{args.provider}] set up\n")
+        return 2
+    try:
+        found = run(app.state.engine, provider, args.date)
+    except ProviderError as exc:
+        sys.stderr.write(f"kiosk-central reconcile: the statement: {exc}\n")
+        return 2
+    finally:
+        app.state.engine.dispose()
+    path = Path(args.out) / f"{args.provider}-{args.date.isoformat()}.csv"
+    lines = write_report(found, path)
+    sys.stdout.write(f"{args.provider} {args.date}: {len(found)} differences, report {path}\n")
+    sys.stdout.write("".join(f"  {line}\n" for line in lines))
+    return 1 if any(d.needs_a_person for d in found) else 0
 
 
 def serve(args: argparse.Namespace) -> int:

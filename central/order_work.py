@@ -87,6 +87,11 @@ def refunded(engine: Engine, notice: Notification) -> None:
     _move(engine, notice.order_id, ("refunding",), "refunded", "by notification")
 
 
+def mark_refunded(engine: Engine, order_id: str, detail: str) -> bool:
+    """A ``refunding`` order the provider says it refunded (its statement)."""
+    return _move(engine, order_id, ("refunding",), "refunded", detail)
+
+
 def refresh(engine: Engine, provider: Provider, order_id: str) -> None:
     """Ask the provider what became of a waiting order (no notification came)."""
     try:

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import uvicorn
@@ -78,14 +78,15 @@ def beside(folder: Path, server_url: str) -> Iterator[Path]:
     rig = wechat_rig(folder, f"{server_url}/api/v1/notify/wechatpay", speed=0.01)
     with serving(rig.sim.app) as url:
         rig.sim.base_url = url
-        lines = ["[sandbox]", "enabled = true", "", "[providers.wechat]"]
-        lines += [f'{k} = "{v}"' for k, v in _fields(rig.settings, gateway=url).items()]
         path = folder / "central-settings.toml"
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        path.write_text(settings_toml(replace(rig.settings, gateway=url)), encoding="utf-8")
         yield path
 
 
-def _fields(settings: WechatSettings, **changed: str) -> dict[str, object]:
-    found = {name: getattr(settings, name) for name in settings.__slots__}
-    found.pop("timeout_s")
-    return found | changed
+def settings_toml(wechat: WechatSettings, sandbox: bool = True) -> str:
+    """The server's settings file for these provider settings."""
+    lines = ["[sandbox]", f"enabled = {'true' if sandbox else 'false'}", "", "[providers.wechat]"]
+    lines += [
+        f'{name} = "{getattr(wechat, name)}"' for name in wechat.__slots__ if name != "timeout_s"
+    ]
+    return "\n".join(lines) + "\n"

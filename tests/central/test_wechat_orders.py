@@ -11,65 +11,27 @@ import logging
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from central import refunds
-from central.books import ledger, verify
-from central.db import order_events, orders
+from central.db import orders
 from central.providers import wechat_wire
-from central.providersim.run import WechatRig, serving, wechat_rig
-from central.serve import Central, free_port, running
+from central.serve import running
 from central.settings import CentralSettings
 from tests.central.conftest import Api
+from tests.central.wechat_rig import Rig, wechat_central
 from tests.waiting import wait_until
-
-
-@dataclass
-class Rig:
-    central: Central
-    wechat: WechatRig
-    api: Api
-
-    def order(self, fen: int = 30128) -> dict[str, Any]:
-        answer = self.api.post("/payments/create", json={"userId": "3301234567", "amount": fen,
-                                                         "paymentMethod": "wechat"})  # fmt: skip
-        assert answer.status_code == 200, answer.text
-        return dict(answer.json())
-
-    def status(self, order_id: str) -> str:
-        return str(self.api.get(f"/payments/{order_id}").json()["status"])
-
-    def books_hold(self, clearing: int, unapplied: int) -> None:
-        with self.central.app.state.engine.connect() as conn:
-            assert ledger.balance_of(conn, "clearing:wechat") == clearing
-            assert ledger.balance_of(conn, "unapplied:wechat") == unapplied
-            assert verify.problems(conn) == []
-
-    def events(self, order_id: str, event: str) -> int:
-        with self.central.app.state.engine.connect() as conn:
-            found = conn.scalar(
-                select(func.count()).where(
-                    order_events.c.order_id == order_id, order_events.c.event == event
-                )
-            )
-        return int(found or 0)
 
 
 @pytest.fixture
 def rig(tmp_path: Path) -> Iterator[Rig]:
-    port = free_port()
-    made = wechat_rig(tmp_path, f"http://127.0.0.1:{port}/api/v1/notify/wechatpay")
-    with serving(made.sim.app) as url:
-        made.sim.base_url = url
-        settings = CentralSettings(wechat=replace(made.settings, gateway=url))
-        with running(tmp_path / "central.db", port=port, settings=settings) as central:
-            yield Rig(central, made, Api(central, "K-1"))
+    with wechat_central(tmp_path) as made:
+        yield made
 
 
 def test_an_order_paid_on_the_phone_is_paid_by_the_signed_notification(rig: Rig) -> None:
