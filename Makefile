@@ -37,6 +37,7 @@ bench: system venv
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/central_load.py
 	$(BIN)/python bench/payments.py
+	$(BIN)/python bench/reconcile.py
 	$(BIN)/python bench/ui.py
 
 # The kiosk left running for MINUTES (see the README's Benchmarks section).
