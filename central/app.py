@@ -31,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from central import bills, bundles, cards, notify, order_work, payments, uploads
 from central.auth import Credentials, errors, token_hash
 from central.db import enrollment_codes, kiosks, make_async_engine, make_engine
+from central.providers.alipay import Alipay
 from central.providers.base import Provider
 from central.providers.wechat import WechatPay
 from central.settings import CentralSettings
@@ -63,9 +64,7 @@ def create_app(
     engine = make_engine(database_url)
     async_engine = make_async_engine(database_url)
     watch = bundles.BundleWatch(engine)
-    providers: dict[str, Provider] = {}
-    if settings.wechat is not None:
-        providers["wechat"] = WechatPay(settings.wechat)
+    providers = _providers(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -139,6 +138,16 @@ def create_app(
         return EnrollResponse(kiosk_id=kiosk_id, group=group, token=token)
 
     return app
+
+
+def _providers(settings: CentralSettings) -> dict[str, Provider]:
+    """The adapters the settings set up (their keys read and checked here)."""
+    found: dict[str, Provider] = {}
+    if settings.wechat is not None:
+        found["wechat"] = WechatPay(settings.wechat)
+    if settings.alipay is not None:
+        found["alipay"] = Alipay(settings.alipay)
+    return found
 
 
 async def _order_worker(engine: Engine, providers: dict[str, Provider]) -> None:

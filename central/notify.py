@@ -1,5 +1,5 @@
 """The payment providers' asynchronous notifications: ``POST
-/api/v1/notify/wechatpay`` (and, as providers are added, theirs). Outside the
+/api/v1/notify/wechatpay`` and ``POST /api/v1/notify/alipay``. Outside the
 kiosks' credential: the provider's signature is checked before anything in
 the body is believed, then the order it names and the amount against the
 order; the change is made once however often it comes. A notification
@@ -61,3 +61,11 @@ async def wechatpay(request: Request) -> Response:
     its resource encrypted under the APIv3 key. 204 when taken; 400 (and a
     JSON FAIL) when refused, which makes WeChat Pay send it again later."""
     return await _notify(request, "wechat")
+
+
+@router.post(f"{API}/notify/alipay", responses={200: {"content": {"text/plain": {}}}, 404: {}})
+async def alipay(request: Request) -> Response:
+    """Alipay's notification: a form POST signed RSA2 with Alipay's key. The
+    answer is the text ``success`` when taken; anything else (``fail``) makes
+    Alipay send it again later."""
+    return await _notify(request, "alipay")

@@ -16,6 +16,13 @@ whether the sandbox pay page is mounted.
     apiv3_key_file = "/etc/kiosk-central/wechat-apiv3.key"         # 0600
     notify_url = "https://central.example.cn/api/v1/notify/wechatpay"
 
+    [providers.alipay]       # Alipay 当面付 (precreate)
+    gateway = "https://openapi.alipay.com/gateway.do"
+    app_id = "2021000000000000"
+    app_key_file = "/etc/kiosk-central/alipay-app.key"             # 0600
+    alipay_public_key_file = "/etc/kiosk-central/alipay-public.pem"
+    notify_url = "https://central.example.cn/api/v1/notify/alipay"
+
 Keys are always files (``central/providers/keys.py``), never values here.
 Without a settings file the server has no provider and no sandbox.
 """
@@ -25,9 +32,12 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from central.providers.alipay import AlipaySettings
 from central.providers.wechat import WechatSettings
+
+Section = TypeVar("Section", WechatSettings, AlipaySettings)
 
 
 class SettingsError(ValueError):
@@ -38,6 +48,7 @@ class SettingsError(ValueError):
 class CentralSettings:
     sandbox: bool = False
     wechat: WechatSettings | None = None
+    alipay: AlipaySettings | None = None
 
 
 def load(path: Path) -> CentralSettings:
@@ -54,17 +65,18 @@ def parse(data: dict[str, Any], where: str = "settings") -> CentralSettings:
         raise SettingsError(f"{where}: unknown sections {sorted(unknown)}")
     sandbox = data.get("sandbox", {})
     providers = data.get("providers", {})
-    extra = set(providers) - {"wechat"}
+    extra = set(providers) - {"wechat", "alipay"}
     if extra:
         raise SettingsError(f"{where}: no provider called {sorted(extra)}")
-    wechat = providers.get("wechat")
+    wechat, alipay = providers.get("wechat"), providers.get("alipay")
     return CentralSettings(
         sandbox=bool(sandbox.get("enabled", False)),
         wechat=_section(WechatSettings, wechat, f"{where}: [providers.wechat]") if wechat else None,
+        alipay=_section(AlipaySettings, alipay, f"{where}: [providers.alipay]") if alipay else None,
     )
 
 
-def _section(kind: type[WechatSettings], data: dict[str, Any], where: str) -> WechatSettings:
+def _section(kind: type[Section], data: dict[str, Any], where: str) -> Section:
     names = {f.name for f in fields(kind)}
     unknown = set(data) - names
     if unknown:
