@@ -18,7 +18,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from central import refunds
 from central.books import uploads as books
-from central.db import accounts, card_reissues, transactions
+from central.db import accounts, card_reissues, orders, transactions
 from central.sms import SmsSender
 from config.records import RecordKind
 
@@ -55,11 +55,18 @@ def apply(
     transaction is kept, and nothing else is done with it)."""
     refused = books.post_upload(conn, transaction, kiosk, kind, payload, when)
     if refused is None:
-        _act(conn, kiosk, kind, payload, sms)
+        _act(conn, kiosk, kind, payload, sms, transaction)
     return refused
 
 
-def _act(conn: Connection, kiosk: str, kind: str, payload: dict[str, Any], sms: SmsSender) -> None:
+def _act(
+    conn: Connection, kiosk: str, kind: str, payload: dict[str, Any], sms: SmsSender,
+    transaction: str,
+) -> None:  # fmt: skip
+    if kind == QR_UNRESOLVED and _settled_by(conn, payload.get("order_id")) is not None:
+        if _settled_by(conn, payload.get("order_id")) == transaction:
+            _notice(conn, payload, sms)  # completed as the session's payment
+        return  # paid a bill: nothing to close or give back
     if kind in (QR_REFUND, CARD_REVERSAL, QR_UNRESOLVED):
         _give_back(conn, kiosk, kind, payload)
     elif kind in (CARD_LOAD_FAILED, CARD_REISSUED):
@@ -99,6 +106,14 @@ def _give_back(conn: Connection, kiosk: str, kind: str, payload: dict[str, Any])
             refunds.reverse_card(conn, kiosk, payload["reference"], reason)
     except (refunds.UnknownReference, refunds.NothingToRefund) as exc:
         log.warning("%s from %s not carried out: %s", kind, kiosk, exc)
+
+
+def _settled_by(conn: Connection, order_id: object) -> str | None:
+    """The payment that claimed the order (a qr_unresolved the books completed)."""
+    if not isinstance(order_id, str):
+        return None
+    found = conn.scalar(select(orders.c.settled_by).where(orders.c.id == order_id))
+    return str(found) if found is not None else None
 
 
 def _card_load(conn: Connection, kind: str, payload: dict[str, Any]) -> None:

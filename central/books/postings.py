@@ -24,9 +24,11 @@ kind is refused (``Refused``), never ignored.
 * ``card_load_failed`` / ``card_reissued``: a purchase the card did not take
   is owed as units (revenue back to ``card_pending``) until it is written;
   once per purchase, however often a kiosk says so.
-* ``qr_refund``, ``card_reversal``, ``qr_unresolved``: instructions; the
-  money moves when the provider or acquirer carries them out, and that event
-  posts. ``maintenance``: no money.
+* ``qr_unresolved``: the session's payment, if the server saw its order paid
+  (the kiosk restarted while its customer paid); else an instruction (close).
+* ``qr_refund``, ``card_reversal``: instructions; the money moves when the
+  provider or acquirer carries them out, and that event posts.
+  ``maintenance``: no money.
 """
 
 from __future__ import annotations
@@ -42,10 +44,10 @@ INSTRUCTIONS = frozenset(
     {
         RecordKind.QR_REFUND.value,  # the refund's own posting comes with the provider's refund
         RecordKind.CARD_REVERSAL.value,  # likewise the acquirer's void
-        RecordKind.QR_UNRESOLVED.value,  # the order is settled when the provider answers
         RecordKind.MAINTENANCE.value,  # no money
     }
 )
+UNRESOLVED = RecordKind.QR_UNRESOLVED.value
 QR_PROVIDERS = {"wechat": "wechat", "alipay": "alipay", "unionpay_qr": "unionpay"}
 
 
@@ -92,7 +94,7 @@ def post(kind: str, data: Mapping[str, Any], facts: Facts) -> list[Line]:
     """The lines ``kind`` posts; balanced (debits equal credits) or Refused."""
     if kind in INSTRUCTIONS:
         return []
-    rule = RULES.get(kind)
+    rule = _unresolved if kind == UNRESOLVED else RULES.get(kind)
     if rule is None:
         raise Refused(f"the books do not take a {kind!r} record")
     lines = [line for line in rule(data, facts) if line.debit or line.credit]
@@ -218,6 +220,23 @@ def _refund_target(to: object, service: str, account: str | None, fen: int) -> L
             raise Refused("an account credit needs an account")
         return Line(chart.credit(service, account), credit=fen)
     raise Refused(f"excess_to: not where money can go: {to!r}")
+
+
+def _unresolved(data: Mapping[str, Any], facts: Facts) -> list[Line]:
+    """A kiosk that gave up on a QR order without an answer (it restarted while
+    its customer paid): if the server saw the order paid, the payment
+    completes — posted as the session's payment; otherwise nothing moves here
+    (the order is closed, and refunded should the payment land after all)."""
+    claim = facts.claim
+    if claim is None or claim.state != "paid" or claim.settled_by is not None:
+        return []
+    if not isinstance(data.get("service"), str) or data.get("amount") is None:
+        return []
+    payment = {
+        "service": data["service"], "account": data.get("account"), "method": data.get("method"),
+        "amount": data["amount"], "details": {"order_id": claim.reference},
+    }  # fmt: skip
+    return _payment(payment, facts)
 
 
 def _credit_settled(data: Mapping[str, Any], facts: Facts) -> list[Line]:

@@ -23,6 +23,7 @@ from central.db import accounts, card_reissues, transactions
 
 REFUSED = "refused"
 PAYMENT = "payment_completed"
+UNRESOLVED = "qr_unresolved"
 CARD_LOADS = {"card_load_failed", "card_reissued"}
 
 
@@ -41,6 +42,9 @@ def post_upload(
         _on_the_bill(conn, transaction, data, lines, when)
         if kind == PAYMENT:
             claims.settle(conn, data.get("method"), data.get("details"), transaction)
+        elif kind == UNRESOLVED and lines:  # completed as the session's payment
+            claims.settle(conn, data.get("method"), {"order_id": data.get("order_id")},
+                          transaction)  # fmt: skip
     return None
 
 
@@ -62,7 +66,10 @@ def facts(conn: Connection, kiosk: str, kind: str, data: Mapping[str, Any]) -> p
     sale = _purchase(conn, data.get("transaction")) if kind in CARD_LOADS else None
     pending = sale is not None and _pending(conn, data.get("transaction"))
     method = data.get("method")
-    claim = claims.of(conn, method, data.get("details")) if kind == PAYMENT else None
+    details = data.get("details")
+    if kind == UNRESOLVED:  # the order it names, as a QR payment would name it
+        details, method = {"order_id": data.get("order_id")}, data.get("method") or "wechat"
+    claim = claims.of(conn, method, details) if kind in (PAYMENT, UNRESOLVED) else None
     return postings.Facts(
         kiosk, known=known, owed=owed, coupons=coupons, credit=credit,
         purchase=sale[0] if sale else None, purchase_details=sale[1] if sale else None,

@@ -53,7 +53,9 @@ class ElectronicHandlers(FlowCore):
         s = self.session
         if self.state is State.QR_WAITING and s and s.qr_order is None:
             s.qr_order, s.qr_url = event.order_id, event.url
-            self._journal(RecordKind.QR_ORDER_CREATED, {"order_id": event.order_id})
+            self._journal(
+                RecordKind.QR_ORDER_CREATED, {"order_id": event.order_id, **self._context()}
+            )
             self._show()
             self._arm(Timer.QR_POLL, self._settings.timeouts.qr_poll)
         elif s is None or s.qr_order != event.order_id:

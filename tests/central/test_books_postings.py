@@ -9,7 +9,16 @@ from typing import Any
 import pytest
 
 from central.books import chart
-from central.books.postings import INSTRUCTIONS, RULES, Claim, Facts, Line, Refused, post
+from central.books.postings import (
+    INSTRUCTIONS,
+    RULES,
+    UNRESOLVED,
+    Claim,
+    Facts,
+    Line,
+    Refused,
+    post,
+)  # fmt: skip
 from config.records import TRANSACTION_KINDS
 
 
@@ -146,7 +155,7 @@ def test_posting(
 
 def test_every_kind_a_kiosk_uploads_is_handled_by_name() -> None:
     uploaded = {kind.value for kind in TRANSACTION_KINDS}
-    assert uploaded == set(RULES) | INSTRUCTIONS
+    assert uploaded == set(RULES) | INSTRUCTIONS | {UNRESOLVED}
     for kind in INSTRUCTIONS:
         assert post(kind, {"order_id": "Q1", "reason": "late_payment"}, Facts(K)) == []
 
@@ -217,6 +226,19 @@ def test_a_card_payment_needs_its_approval() -> None:
     for state in ("declined", "reversed"):
         with pytest.raises(Refused, match=f"{state}, not paid"):
             post("payment_completed", data, replace(BILL, claim=Claim("Q1", True, K, state, 16640)))
+
+
+def test_an_unresolved_order_the_server_saw_paid_completes_as_the_payment() -> None:
+    data = {"order_id": "Q1", "service": "electricity", "account": "3301234567",
+            "amount": fen(30128), "method": "wechat", "refund_to": "account_credit"}  # fmt: skip
+    paid = replace(BILL, claim=Claim("Q1", True, K, "paid", 30128))
+    assert post(UNRESOLVED, data, paid) == [
+        Line("unapplied:wechat", debit=30128),
+        Line("receivable:electricity:3301234567", credit=30128),
+    ]
+    for claim in (Claim("Q1", True, K, "created", 30128), None,
+                  Claim("Q1", True, K, "paid", 30128, "T0")):  # fmt: skip
+        assert post(UNRESOLVED, data, replace(BILL, claim=claim)) == []  # closed, not paid
 
 
 def test_balances_grow_on_their_own_side() -> None:
