@@ -187,3 +187,40 @@ def test_the_keys_never_reach_a_log_line_or_the_database(
     assert order["id"] in database  # the scan sees what the server wrote
     for secret in secrets:
         assert secret not in caplog.text and secret not in database
+
+
+def test_fault_duplicate_notifications_pay_once(rig: Rig) -> None:
+    rig.wechat.sim.faults.duplicate = True
+    order = rig.order(700)
+    requests.post(order["qrUrl"], timeout=5)
+    wait_until(lambda: sum(d.delivered for d in rig.wechat.sim.deliveries) >= 1, timeout=10)
+    wait_until(lambda: rig.status(order["id"]) == "paid", timeout=10)
+    time.sleep(0.3)  # the second copy lands too
+    assert rig.events(order["id"], "paid") == 1
+    rig.books_hold(clearing=700, unapplied=700)
+
+
+def test_fault_delayed_and_slow_provider(rig: Rig) -> None:
+    rig.wechat.sim.faults.delay_s = 1.0
+    rig.wechat.sim.faults.slow_s = 0.3
+    started = time.monotonic()
+    order = rig.order(800)  # slow, but within the client's timeout
+    requests.post(order["qrUrl"], timeout=5)
+    wait_until(lambda: rig.events(order["id"], "paid") == 1, timeout=10)
+    assert time.monotonic() - started >= 1.0
+
+
+def test_fault_out_of_order_a_late_payment_notice_never_undoes_a_refund(rig: Rig) -> None:
+    """The payment's notification is held back; the kiosk's poll finds the order
+    paid by a query, the kiosk has it refunded, the refund's notification comes,
+    and only then the payment's: the order stays refunded, paid once."""
+    rig.wechat.sim.faults.out_of_order = True
+    rig.wechat.sim.faults.delay_s = 3.0
+    order = rig.order(900)
+    requests.post(order["qrUrl"], timeout=5)
+    wait_until(lambda: rig.status(order["id"]) == "paid", timeout=15)  # by query
+    refund = rig.api.post(f"/payments/{order['id']}/refund", json={"reason": "late_payment"})
+    assert refund.json()["status"] == "refunded"
+    wait_until(lambda: all(d.delivered for d in rig.wechat.sim.deliveries), timeout=15)
+    assert rig.status(order["id"]) == "refunded" and rig.events(order["id"], "paid") == 1
+    rig.books_hold(clearing=0, unapplied=0)
