@@ -9,7 +9,7 @@
                           [--key FILE] [--expires-days N]
                                                   signs and publishes a config bundle
     kiosk-central openapi                         prints the API document (JSON)
-    kiosk-central reconcile --provider wechat --date D --settings FILE [--out DIR]
+    kiosk-central reconcile --provider wechat|alipay --date D --settings FILE [--out DIR]
                                                   the day's statement against the orders
     kiosk-central books COMMAND …                 the books: trial-balance, statement,
                                                   kiosk-day, revenue, collections, count,
@@ -66,7 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     target.add_argument("--percent", type=int, help="publish: to this share of the fleet (1–100)")
     target.add_argument("--kiosk", action="append", help="publish: to this kiosk (repeatable)")
     parser.add_argument("--expires-days", type=int, default=90)
-    parser.add_argument("--provider", choices=["wechat"], help="reconcile: which provider")
+    parser.add_argument(
+        "--provider", choices=["wechat", "alipay"], help="reconcile: which provider"
+    )
     parser.add_argument("--date", type=date.fromisoformat, help="reconcile: the day (CST)")
     parser.add_argument("--out", default="var/reconcile", help="reconcile: the report's folder")
     return parser

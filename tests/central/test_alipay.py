@@ -15,12 +15,15 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 import requests
 from alipay import AliPay  # type: ignore[import-untyped]
+from sqlalchemy import select
 
+from central.db import orders
 from central.providers import alipay_wire, wechat_wire
 from central.providers.alipay import Alipay
 from central.providers.base import BadNotification, ProviderError
 from central.providersim.alipay import CST
 from central.providersim.run import AlipayRig, alipay_rig, serving
+from central.reconcile import reconcile
 from central.serve import free_port, running
 from central.settings import CentralSettings
 from tests.central.conftest import Api
@@ -156,3 +159,26 @@ def test_the_server_takes_an_alipay_order_to_paid_by_the_notification(tmp_path: 
                                    data={"out_trade_no": order["id"], "sign": "AAAA"})  # fmt: skip
             assert forged.text == "fail"
             assert central.app.state.notify_refused[("alipay", "signature")] == 1
+
+
+def test_reconciliation_finds_an_alipay_payment_whose_notification_was_lost(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    made = alipay_rig(tmp_path, f"http://127.0.0.1:{port}/api/v1/notify/alipay")
+    with serving(made.sim.app) as url:
+        made.sim.base_url = url
+        settings = CentralSettings(alipay=replace(made.settings, gateway=f"{url}/gateway.do"))
+        with running(tmp_path / "central.db", port=port, settings=settings) as central:
+            api = Api(central, "K-1")
+            made.sim.faults.lost = True
+            body = {"userId": "1", "amount": 4200, "paymentMethod": "alipay"}
+            order = api.post("/payments/create", json=body).json()
+            requests.post(order["qrUrl"], timeout=5)
+            engine, provider = central.app.state.engine, central.app.state.providers["alipay"]
+            [found] = reconcile(engine, provider, datetime.now(CST).date())
+            assert (found.kind, found.order_id, found.action) == (
+                "missed", order["id"], "fixed: marked paid"
+            )  # fmt: skip
+            with engine.connect() as conn:
+                assert conn.scalar(select(orders.c.status)) == "paid"
