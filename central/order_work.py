@@ -7,7 +7,9 @@ transaction; what must happen later is a state the order worker finds:
 * ``closing``: given up; the worker closes it at the provider (→
   ``cancelled``), unless it was paid meanwhile (→ ``refunding``);
 * ``refunding``: to be given back; the worker refunds it (→ ``refunded``),
-  asking again after a failure until the provider answers.
+  asking again after a failure until the provider answers; a refund the
+  provider accepted but has not finished is followed by its refund query
+  (a refund notification that never comes changes nothing).
 
 A payment that lands on an order the kiosk already gave up on (``cancelled``,
 ``closing``) is refunded automatically: the money arrived too late.
@@ -129,16 +131,37 @@ def refund(engine: Engine, provider: Provider, order_id: str) -> str:
         ).first()
     if row is None or row.status != "refunding":
         return row.status if row is not None else "unknown"
+    refund_id = f"RF{order_id}"
     try:
-        done = provider.refund(order_id, f"RF{order_id}", row.amount_fen, row.amount_fen,
-                               "late payment")  # fmt: skip
+        if _asked(engine, order_id):  # accepted before: what became of it
+            done = provider.query_refund(order_id, refund_id)
+        else:
+            done = provider.refund(order_id, refund_id, row.amount_fen, row.amount_fen,
+                                   "late payment")  # fmt: skip
+            _note(engine, order_id, "refund_requested", f"{refund_id}: {done.status}")
     except ProviderError as exc:
         log.warning("refund of %s at %s failed (asked again later): %s", order_id,
                     provider.name, exc)  # fmt: skip
         return "refunding"
     if done.status == "done":
-        _move(engine, order_id, ("refunding",), "refunded", f"RF{order_id}")
+        _move(engine, order_id, ("refunding",), "refunded", refund_id)
     return _status(engine, order_id)
+
+
+def _asked(engine: Engine, order_id: str) -> bool:
+    with engine.connect() as conn:
+        found = conn.scalar(
+            select(order_events.c.id).where(
+                order_events.c.order_id == order_id, order_events.c.event == "refund_requested"
+            )
+        )
+    return found is not None
+
+
+def _note(engine: Engine, order_id: str, event: str, detail: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(order_events.insert().values(order_id=order_id, event=event,
+                                                  detail=detail[:200]))  # fmt: skip
 
 
 def _status(engine: Engine, order_id: str) -> str:

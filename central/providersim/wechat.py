@@ -18,7 +18,8 @@ key, and a notification's resource is encrypted under the APIv3 key.
   sent), ``duplicate`` (each sent twice at once), ``delay_s``,
   ``out_of_order`` (a refund's notification before the payment's), ``early``
   (sent before the create call returns), ``down`` (every call 503), ``slow_s``,
-  ``error_5xx`` (the next N calls answer 500).
+  ``error_5xx`` (the next N calls answer 500), ``refund_processing`` (a
+  refund stays PROCESSING, its notification unsent, until it is queried).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Faults:
     down: bool = False
     slow_s: float = 0.0
     error_5xx: int = 0  # the next N calls answer 500
+    refund_processing: bool = False  # a refund is PROCESSING until it is next queried
 
 
 @dataclass
@@ -234,11 +236,14 @@ class WechatSim:
                 made = SimRefund(out_refund_no, f"50{secrets.token_hex(14)}", order, amount,
                                  str(data.get("reason", "")),
                                  str(data.get("notify_url") or order.notify_url))  # fmt: skip
+                if self.faults.refund_processing:
+                    made.status = "PROCESSING"
                 self.refunds[out_refund_no] = made
                 order.refunded += amount
                 order.state = "REFUND"
-            self._notify(made.notify_url, "REFUND.SUCCESS", "refund", self._refund_event(made),
-                         order.out_trade_no)  # fmt: skip
+            if made.status == "SUCCESS":
+                self._notify(made.notify_url, "REFUND.SUCCESS", "refund",
+                             self._refund_event(made), order.out_trade_no)  # fmt: skip
             return self._signed(200, self._refund_json(made))
 
         @app.get("/v3/refund/domestic/refunds/{no}")
@@ -249,7 +254,9 @@ class WechatSim:
             made = self.refunds.get(no)
             if made is None or made.order.mchid != caller.mchid:
                 return self._error(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
-            return self._signed(200, self._refund_json(made))
+            answer = self._signed(200, self._refund_json(made))
+            made.status = "SUCCESS"  # a processing refund is done by the next time it is asked
+            return answer
 
         @app.get("/v3/bill/tradebill")
         async def trade_bill(request: Request, bill_date: str) -> Response:

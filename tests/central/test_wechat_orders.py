@@ -224,3 +224,16 @@ def test_fault_out_of_order_a_late_payment_notice_never_undoes_a_refund(rig: Rig
     wait_until(lambda: all(d.delivered for d in rig.wechat.sim.deliveries), timeout=15)
     assert rig.status(order["id"]) == "refunded" and rig.events(order["id"], "paid") == 1
     rig.books_hold(clearing=0, unapplied=0)
+
+
+def test_a_refund_whose_notification_is_lost_is_found_by_the_refund_query(rig: Rig) -> None:
+    rig.wechat.sim.faults.refund_processing = True
+    order = rig.order(1200)
+    requests.post(order["qrUrl"], timeout=5)
+    wait_until(lambda: rig.status(order["id"]) == "paid", timeout=10)
+    rig.wechat.sim.faults.lost = True  # the refund's notification will not come
+    answer = rig.api.post(f"/payments/{order['id']}/refund", json={"reason": "late_payment"})
+    assert answer.json()["status"] == "refunding"  # accepted, not yet done
+    wait_until(lambda: rig.status(order["id"]) == "refunded", timeout=10)  # the worker asks
+    assert rig.events(order["id"], "refund_requested") == 1  # one refund, then queries
+    rig.books_hold(clearing=0, unapplied=0)
