@@ -243,5 +243,10 @@ def serve(args: argparse.Namespace) -> int:
             uvicorn.run("central.app:app_from_environment", factory=True, host=args.host,
                         port=args.port, workers=args.workers)  # fmt: skip
             return 0
-        uvicorn.run(create_app(args.db, settings=settings), host=args.host, port=args.port)
+        try:
+            app = create_app(args.db, settings=settings)
+        except ValueError as exc:  # a key file others may read, a key that is not one
+            sys.stderr.write(f"kiosk-central serve: {exc}\n")
+            return 2
+        uvicorn.run(app, host=args.host, port=args.port)
     return 0

@@ -26,10 +26,11 @@ from wechatpayv3.utils import (  # type: ignore[import-untyped]
     rsa_verify,
 )
 
+from central.cli import main
 from central.providers import keys, wechat_wire
 from central.providers.base import BadNotification, ProviderError
 from central.providers.wechat import WechatPay
-from central.providersim.run import WechatRig, serving, wechat_rig
+from central.providersim.run import WechatRig, serving, settings_toml, wechat_rig
 from central.providersim.wechat import CST
 from tests.waiting import wait_until
 
@@ -251,3 +252,14 @@ def test_the_adapter_never_shows_its_keys(rig: tuple[WechatRig, WechatPay]) -> N
     apiv3 = Path(made.settings.apiv3_key_file).read_text()
     shown = repr(pay) + str(vars(pay.settings) if hasattr(pay.settings, "__dict__") else "")
     assert "PRIVATE KEY" not in shown and apiv3 not in shown and made.settings.mchid in shown
+
+
+def test_the_server_will_not_start_with_a_key_others_may_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made = wechat_rig(tmp_path, "http://127.0.0.1:9/n")
+    settings = tmp_path / "central.toml"
+    settings.write_text(settings_toml(made.settings, sandbox=False), encoding="utf-8")
+    Path(made.settings.apiv3_key_file).chmod(0o640)
+    code = main(["serve", "--settings", str(settings), "--db", f"sqlite:///{tmp_path}/c.db"])
+    assert code == 2 and "chmod 600" in capsys.readouterr().err
