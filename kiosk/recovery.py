@@ -157,7 +157,10 @@ def settle(summary: SessionSummary, new_id: Callable[[], UUID]) -> list[JournalR
     if summary.qr_order and not summary.qr_paid and not summary.closed:
         out.append(
             JournalRecord(
-                RecordKind.QR_UNRESOLVED, sid, {"order_id": summary.qr_order, **ctx}, new_id()
+                RecordKind.QR_UNRESOLVED,
+                sid,
+                {"order_id": summary.qr_order, **ctx, "recovered": True},
+                new_id(),
             )
         )
     for transaction, answered in summary.card_loads.items():

@@ -21,10 +21,12 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import requests
+from sqlalchemy.exc import SQLAlchemyError
 
 from offline_queue import http
-from offline_queue.journal import Journal
+from offline_queue.journal import Journal, JournalError
 
+JOURNAL_RETRY_S = 2.0
 log = logging.getLogger(__name__)
 RETRY_STATUSES = {401, 403, 408, 429}
 
@@ -77,7 +79,15 @@ class SyncWorker:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            delay = self.sync_once()
+            try:
+                delay = self.sync_once()
+            except (SQLAlchemyError, JournalError) as exc:
+                # the journal busy (a technician's sqlite3 shell holding it): the
+                # round is asked again; a batch stored but not marked sent comes
+                # back from the server as duplicates
+                log.error("sync: the journal is not usable (%s); trying again in %.0f s",
+                          type(exc).__name__, JOURNAL_RETRY_S)  # fmt: skip
+                delay = JOURNAL_RETRY_S
             self._wake.clear()
             self._wake.wait(delay if delay is not None else 5.0)
 

@@ -24,8 +24,9 @@ kind is refused (``Refused``), never ignored.
 * ``card_load_failed`` / ``card_reissued``: a purchase the card did not take
   is owed as units (revenue back to ``card_pending``) until it is written;
   once per purchase, however often a kiosk says so.
-* ``qr_unresolved``: the session's payment, if the server saw its order paid
-  (the kiosk restarted while its customer paid); else an instruction (close).
+* ``qr_unresolved``: from a kiosk that restarted while its customer paid, the
+  session's payment if the server saw its order paid; else an instruction
+  (close the order, or refund it if paid).
 * ``qr_refund``, ``card_reversal``: instructions; the money moves when the
   provider or acquirer carries them out, and that event posts.
   ``maintenance``: no money.
@@ -223,11 +224,14 @@ def _refund_target(to: object, service: str, account: str | None, fen: int) -> L
 
 
 def _unresolved(data: Mapping[str, Any], facts: Facts) -> list[Line]:
-    """A kiosk that gave up on a QR order without an answer (it restarted while
-    its customer paid): if the server saw the order paid, the payment
-    completes — posted as the session's payment; otherwise nothing moves here
-    (the order is closed, and refunded should the payment land after all)."""
+    """A kiosk that restarted while its customer paid a QR code (its recovery
+    says ``recovered``): if the server saw the order paid, the payment
+    completes — posted as the session's payment. Otherwise, and for a live
+    kiosk that gave up and told its customer so, nothing moves here (the
+    order is closed, or refunded if it was paid)."""
     claim = facts.claim
+    if data.get("recovered") is not True:
+        return []
     if claim is None or claim.state != "paid" or claim.settled_by is not None:
         return []
     if not isinstance(data.get("service"), str) or data.get("amount") is None:

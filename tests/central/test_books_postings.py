@@ -230,7 +230,8 @@ def test_a_card_payment_needs_its_approval() -> None:
 
 def test_an_unresolved_order_the_server_saw_paid_completes_as_the_payment() -> None:
     data = {"order_id": "Q1", "service": "electricity", "account": "3301234567",
-            "amount": fen(30128), "method": "wechat", "refund_to": "account_credit"}  # fmt: skip
+            "amount": fen(30128), "method": "wechat", "refund_to": "account_credit",
+            "recovered": True}  # fmt: skip
     paid = replace(BILL, claim=Claim("Q1", True, K, "paid", 30128))
     assert post(UNRESOLVED, data, paid) == [
         Line("unapplied:wechat", debit=30128),
@@ -239,6 +240,8 @@ def test_an_unresolved_order_the_server_saw_paid_completes_as_the_payment() -> N
     for claim in (Claim("Q1", True, K, "created", 30128), None,
                   Claim("Q1", True, K, "paid", 30128, "T0")):  # fmt: skip
         assert post(UNRESOLVED, data, replace(BILL, claim=claim)) == []  # closed, not paid
+    live = {k: v for k, v in data.items() if k != "recovered"}  # the customer was told
+    assert post(UNRESOLVED, live, paid) == []  # "cancelled": refunded, never completed
 
 
 def test_balances_grow_on_their_own_side() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import sqlite3
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +17,7 @@ from central.db import transactions
 from central.serve import free_port, running
 from offline_queue.journal import Journal
 from offline_queue.sync import SyncWorker, _retry_after
+from tests.waiting import wait_until
 
 
 def fill(journal: Journal, count: int) -> list[str]:
@@ -206,3 +209,26 @@ def test_a_server_answering_nonsense_marks_nothing_sent(tmp_path: Path, body: by
             worker.stop()
     finally:
         nonsense.close()
+
+
+def test_the_sync_thread_outlives_a_journal_held_by_someone_else(tmp_path: Path) -> None:
+    """A technician's sqlite3 shell holds the journal while a batch goes up: the
+    server stores it, the kiosk cannot mark it sent (database is locked); the
+    worker keeps going, and once the journal is free it marks it (the server
+    answers the retry as duplicates: stored once)."""
+    with running(tmp_path / "central.db") as central, Journal(tmp_path / "j.db") as journal:
+        ids = fill(journal, 3)
+        locker = sqlite3.connect(tmp_path / "j.db", isolation_level=None)
+        locker.execute("BEGIN EXCLUSIVE")
+        worker = SyncWorker(journal, central.url, central.enroll())
+        worker.start()
+        try:
+            wait_until(lambda: stored(central) == 3, timeout=15)  # sent; not yet marked
+            time.sleep(6)  # past SQLite's 5 s busy timeout: the mark failed
+            assert worker._thread is not None and worker._thread.is_alive()
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+        wait_until(lambda: journal.outbox_counts()["pending"] == 0, timeout=15)
+        worker.stop()
+        assert stored(central) == len(ids)
