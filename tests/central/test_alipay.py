@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
@@ -182,3 +183,45 @@ def test_reconciliation_finds_an_alipay_payment_whose_notification_was_lost(
             )  # fmt: skip
             with engine.connect() as conn:
                 assert conn.scalar(select(orders.c.status)) == "paid"
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[AlipayRig, Api]]:
+    port = free_port()
+    made = alipay_rig(tmp_path, f"http://127.0.0.1:{port}/api/v1/notify/alipay")
+    with serving(made.sim.app) as url:
+        made.sim.base_url = url
+        settings = CentralSettings(alipay=replace(made.settings, gateway=f"{url}/gateway.do"))
+        with running(tmp_path / "central.db", port=port, settings=settings) as central:
+            yield made, Api(central, "K-1")
+
+
+def alipay_order(api: Api, fen: int = 1000) -> dict[str, Any]:
+    answer = api.post("/payments/create", json={"userId": "1", "amount": fen,
+                                                "paymentMethod": "alipay"})  # fmt: skip
+    return dict(answer.json()) | {"http": answer.status_code}
+
+
+def status(api: Api, order_id: str) -> str:
+    return str(api.get(f"/payments/{order_id}").json()["status"])
+
+
+@pytest.mark.parametrize("fault", ["lost", "duplicate", "early"])
+def test_alipay_faults_lost_duplicate_early_end_in_the_order_paid(
+    served: tuple[AlipayRig, Api], fault: str
+) -> None:
+    made, api = served
+    setattr(made.sim.faults, fault, True)
+    order = alipay_order(api)
+    if fault != "early":
+        requests.post(order["qrUrl"], timeout=5)
+    wait_until(lambda: status(api, order["id"]) == "paid", timeout=15)  # lost: by a query
+    if fault == "duplicate":
+        wait_until(lambda: len(made.sim.attempts[0]) == 2, timeout=10)  # both copies answered
+    assert made.sim.orders[order["id"]].status == "TRADE_SUCCESS"
+
+
+def test_alipay_down_at_create_is_a_502(served: tuple[AlipayRig, Api]) -> None:
+    made, api = served
+    made.sim.faults.down = True
+    assert alipay_order(api)["http"] == 502
