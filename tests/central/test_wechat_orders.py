@@ -237,3 +237,26 @@ def test_a_refund_whose_notification_is_lost_is_found_by_the_refund_query(rig: R
     wait_until(lambda: rig.status(order["id"]) == "refunded", timeout=10)  # the worker asks
     assert rig.events(order["id"], "refund_requested") == 1  # one refund, then queries
     rig.books_hold(clearing=0, unapplied=0)
+
+
+def test_on_postgresql_duplicate_notifications_pay_once_and_the_books_hold(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    with wechat_central(tmp_path, database=postgres_url) as pg:
+        pg.wechat.sim.faults.duplicate = True
+        order = pg.order(30128)
+        requests.post(order["qrUrl"], timeout=5)
+        wait_until(lambda: pg.status(order["id"]) == "paid", timeout=10)
+        sim = pg.wechat.sim
+        body = sim.notification("TRANSACTION.SUCCESS", "transaction",
+                                sim._transaction(sim.orders[order["id"]]))  # fmt: skip
+        url = f"{pg.central.url}/api/v1/notify/wechatpay"
+
+        def send(_: int) -> int:
+            headers = wechat_wire.signed_headers(sim.platform_key, sim.platform_key_id, body)
+            return requests.post(url, data=body.encode(), headers=headers, timeout=30).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            assert set(pool.map(send, range(200))) == {204}
+        assert pg.events(order["id"], "paid") == 1
+        pg.books_hold(clearing=30128, unapplied=30128)
