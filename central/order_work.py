@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Mapping
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from central.books import events
 from central.db import order_events, orders
@@ -43,9 +43,7 @@ def _move(engine: Engine, order_id: str, old: tuple[str, ...], new: str, detail:
             .values(status=new, **values)
         ).rowcount  # fmt: skip
         if done:
-            conn.execute(
-                order_events.insert().values(order_id=order_id, event=new, detail=detail[:200])
-            )
+            journal(conn, order_id, new, detail)
             row = conn.execute(select(orders).where(orders.c.id == order_id)).one()
             if new == "paid" or (new == "refunding" and "created" not in old):
                 events.order_paid(conn, order_id, row.method, row.amount_fen, row.kiosk_id)
@@ -81,11 +79,7 @@ def paid(engine: Engine, provider: str, order_id: str, amount_fen: int,
 
 def refunded(engine: Engine, notice: Notification) -> None:
     """The provider says a refund was done."""
-    with engine.begin() as conn:
-        conn.execute(order_events.insert().values(
-            order_id=notice.order_id, event="refund_notified",
-            detail=f"{notice.refund_id} {notice.amount_fen} fen",
-        ))  # fmt: skip
+    note(engine, notice.order_id, "refund_notified", f"{notice.refund_id} {notice.amount_fen} fen")
     _move(engine, notice.order_id, ("refunding",), "refunded", "by notification")
 
 
@@ -138,7 +132,7 @@ def refund(engine: Engine, provider: Provider, order_id: str) -> str:
         else:
             done = provider.refund(order_id, refund_id, row.amount_fen, row.amount_fen,
                                    "late payment")  # fmt: skip
-            _note(engine, order_id, "refund_requested", f"{refund_id}: {done.status}")
+            note(engine, order_id, "refund_requested", f"{refund_id}: {done.status}")
     except ProviderError as exc:
         log.warning("refund of %s at %s failed (asked again later): %s", order_id,
                     provider.name, exc)  # fmt: skip
@@ -158,10 +152,15 @@ def _asked(engine: Engine, order_id: str) -> bool:
     return found is not None
 
 
-def _note(engine: Engine, order_id: str, event: str, detail: str) -> None:
+def journal(conn: Connection, order_id: str, event: str, detail: str = "") -> None:
+    """One line of the order's journal (``order_events``), in the caller's transaction."""
+    conn.execute(order_events.insert().values(order_id=order_id, event=event, detail=detail[:200]))
+
+
+def note(engine: Engine, order_id: str, event: str, detail: str = "") -> None:
+    """The same, in a transaction of its own."""
     with engine.begin() as conn:
-        conn.execute(order_events.insert().values(order_id=order_id, event=event,
-                                                  detail=detail[:200]))  # fmt: skip
+        journal(conn, order_id, event, detail)
 
 
 def _status(engine: Engine, order_id: str) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from central import order_work, refunds
 from central.auth import Kiosk, engine_of, errors
 from central.books import events
-from central.db import order_events, orders
+from central.db import orders
 from central.providers.base import ProviderError
 
 API = "/api/v1"
@@ -83,7 +83,7 @@ def open_order(
             provider=provider,
         )
     )  # fmt: skip
-    journal(conn, order_id, "created", f"{amount_fen} fen by {method} ({provider})")
+    order_work.journal(conn, order_id, "created", f"{amount_fen} fen by {method} ({provider})")
     return order_id
 
 
@@ -94,14 +94,10 @@ def mark_paid(conn: Connection, order_id: str, trade_no: str | None = None) -> b
         .values(status="paid", trade_no=trade_no)
     ).rowcount  # fmt: skip
     if done:
-        journal(conn, order_id, "paid", trade_no or "")
+        order_work.journal(conn, order_id, "paid", trade_no or "")
         row = conn.execute(select(orders).where(orders.c.id == order_id)).one()
         events.order_paid(conn, order_id, row.method, row.amount_fen, row.kiosk_id)
     return bool(done)
-
-
-def journal(conn: Connection, order_id: str, event: str, detail: str = "") -> None:
-    conn.execute(insert(order_events).values(order_id=order_id, event=event, detail=detail[:200]))
 
 
 PROVIDER_OF = {Method.WECHAT: "wechat", Method.ALIPAY: "alipay"}
@@ -130,7 +126,7 @@ def create_payment(body: CreatePayment, request: Request, kiosk: Kiosk) -> Order
                 conn.execute(update(orders).where(orders.c.id == order_id,
                                                   orders.c.status == "created")
                              .values(status="failed"))  # fmt: skip
-                journal(conn, order_id, "failed", str(exc))
+                order_work.journal(conn, order_id, "failed", str(exc))
             raise HTTPException(502, f"the payment provider refused: {exc.code}") from None
         with engine.begin() as conn:
             conn.execute(update(orders).where(orders.c.id == order_id).values(qr_url=code_url))

@@ -121,7 +121,7 @@ def _payment(
         outcome = order_work.paid(engine, provider.name, order_id, fen, trade_no)
     except BadNotification:
         return Difference("missed", order_id, fen, our_fen, PERSON)
-    _journal(engine, order_id, f"missed payment: {outcome}")
+    order_work.note(engine, order_id, "reconciled", f"missed payment: {outcome}")
     how = "marked paid" if outcome == "paid" else "marked paid; given up: refunded"
     return Difference("missed", order_id, fen, our_fen, f"{FIXED}: {how}")
 
@@ -132,19 +132,13 @@ def _refund(
 ) -> Difference:  # fmt: skip
     waiting = there is not None and here is None and ours is not None and ours[0] == "refunding"
     if waiting and order_work.mark_refunded(engine, order_id, "by reconciliation"):
-        _journal(engine, order_id, "refund found in the statement")
+        order_work.note(engine, order_id, "reconciled", "refund found in the statement")
         return Difference("refund_missed", order_id, there, None, f"{FIXED}: marked refunded")
     if there == here:
         return Difference("", order_id, there, here, "")
     if there is not None and here is None and ours is not None and ours[0] == "refunded":
         return Difference("", order_id, there, here, "")  # refunded here on another day
     return Difference("refund", order_id, there, here, PERSON)
-
-
-def _journal(engine: Engine, order_id: str, detail: str) -> None:
-    with engine.begin() as conn:
-        conn.execute(order_events.insert().values(order_id=order_id, event="reconciled",
-                                                  detail=detail[:200]))  # fmt: skip
 
 
 def write_report(found: list[Difference], path: Path) -> list[str]:

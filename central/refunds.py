@@ -25,8 +25,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select, update
 
+from central import order_work
 from central.books import events
-from central.db import authorizations, order_events, orders, refunds
+from central.db import authorizations, orders, refunds
 
 QR, CARD = "qr", "card"
 
@@ -72,7 +73,7 @@ def refund_order(conn: Connection, kiosk: str, order_id: str, reason: str) -> Re
     ).rowcount
     if done:
         _record(conn, QR, order_id, kiosk, row.amount_fen, reason)
-        _event(conn, order_id, status, reason)
+        order_work.journal(conn, order_id, status, reason)
         if status == "refunded":
             events.order_refunded(conn, order_id, row.method, row.amount_fen, kiosk)
     return Refund(order_id, status, row.amount_fen)
@@ -90,7 +91,7 @@ def settle_unresolved(conn: Connection, kiosk: str, order_id: str) -> str:
         .values(status=given_up)
     ).rowcount
     if cancelled:
-        _event(conn, order_id, given_up, "unresolved")
+        order_work.journal(conn, order_id, given_up, "unresolved")
         return given_up
     try:
         return refund_order(conn, kiosk, order_id, "unresolved").status
@@ -139,10 +140,6 @@ def card_status(conn: Connection, kiosk: str, reference: str) -> Refund:
     if reversed_before(conn, reference):
         return Refund(reference, "reversed", auth.amount_fen)
     return Refund(reference, "approved" if auth.approved else "declined", auth.amount_fen)
-
-
-def _event(conn: Connection, order_id: str, event: str, detail: str) -> None:
-    conn.execute(insert(order_events).values(order_id=order_id, event=event, detail=detail[:200]))
 
 
 def _record(
