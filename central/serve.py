@@ -43,6 +43,31 @@ class Central:
 
 
 @contextmanager
+def serving(app: ASGIApp, port: int = 0, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+    """``app`` on 127.0.0.1 (a free port unless given; HTTPS with ``tls``, a
+    certificate and key) in a thread: its URL."""
+    certificate, key = (str(tls[0]), str(tls[1])) if tls is not None else (None, None)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning",
+        ssl_certfile=certificate, ssl_keyfile=key,
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    bound = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"{'https' if tls is not None else 'http'}://127.0.0.1:{bound}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
 def running(
     database: Path | str,
     port: int | None = None,
@@ -59,23 +84,8 @@ def running(
     app = create_app(url, settings=settings or CentralSettings(sandbox=True))
     port = port or free_port()
     served: ASGIApp = wrap(app) if wrap is not None else app
-    certificate, key = (str(tls[0]), str(tls[1])) if tls is not None else (None, None)
-    config = uvicorn.Config(
-        served, host="127.0.0.1", port=port, log_level="warning",
-        ssl_certfile=certificate, ssl_keyfile=key,
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
     try:
-        scheme = "https" if tls is not None else "http"
-        yield Central(f"{scheme}://127.0.0.1:{port}", app, certificate or True)
+        with serving(served, port, tls) as base:
+            yield Central(base, app, str(tls[0]) if tls is not None else True)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         app.state.engine.dispose()

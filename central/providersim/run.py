@@ -5,46 +5,22 @@ and the provider settings that point the server's adapters at them."""
 from __future__ import annotations
 
 import secrets
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-import uvicorn
-from fastapi import FastAPI
 
 from central.providers import keys, wechat_wire
 from central.providers.alipay import AlipaySettings
 from central.providers.wechat import WechatSettings
 from central.providersim.alipay import AlipaySim
 from central.providersim.wechat import WechatSim
+from central.serve import serving
 
 MCHID, APPID = "1900000109", "wxd678efh567hg6787"
 MERCHANT_SERIAL = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
 ALIPAY_APP_ID = "2021000122600000"
 PLATFORM_KEY_ID = "PUB_KEY_ID_0119000001092026120100000000000001"
-
-
-@contextmanager
-def serving(app: FastAPI, port: int = 0) -> Iterator[str]:
-    """``app`` on 127.0.0.1 (a free port unless given) in a thread: its URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    bound = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{bound}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @dataclass
