@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from central.providers import wechat_wire
 from central.providers.wechat import WechatPay, WechatSettings
-from central.providersim.run import WechatRig, serving, wechat_rig
-from central.serve import free_port, running
+from central.providersim.run import WechatRig, wechat_rig
+from central.serve import free_port, running, serving
 from central.settings import CentralSettings
 
 POLL_S = 0.01

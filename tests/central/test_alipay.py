@@ -23,9 +23,9 @@ from central.providers import alipay_wire, wechat_wire
 from central.providers.alipay import Alipay
 from central.providers.base import BadNotification, ProviderError
 from central.providersim.alipay import CST
-from central.providersim.run import AlipayRig, alipay_rig, serving
+from central.providersim.run import AlipayRig, alipay_rig
 from central.reconcile import reconcile
-from central.serve import free_port, running
+from central.serve import free_port, running, serving
 from central.settings import CentralSettings
 from tests.central.conftest import Api
 from tests.waiting import wait_until

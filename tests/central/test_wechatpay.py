@@ -30,8 +30,9 @@ from central.cli import main
 from central.providers import keys, wechat_wire
 from central.providers.base import BadNotification, ProviderError
 from central.providers.wechat import WechatPay
-from central.providersim.run import WechatRig, serving, settings_toml, wechat_rig
+from central.providersim.run import WechatRig, settings_toml, wechat_rig
 from central.providersim.wechat import CST
+from central.serve import serving
 from tests.waiting import wait_until
 
 

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from central.books import ledger, verify
 from central.db import order_events
-from central.providersim.run import WechatRig, serving, wechat_rig
-from central.serve import Central, free_port, running
+from central.providersim.run import WechatRig, wechat_rig
+from central.serve import Central, free_port, running, serving
 from central.settings import CentralSettings
 from tests.central.conftest import Api
 
