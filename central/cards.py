@@ -3,9 +3,18 @@
 Test PANs (any valid Luhn number; the last four digits decide):
 
 * ``…0002`` — declined, ``51`` insufficient funds;
-* ``…0003`` — the acquirer does not answer (the server waits ``ACQUIRER_STALL_S``,
-  longer than any kiosk timeout);
+* ``…0003`` — the acquirer is slow: it decides after ``ACQUIRER_STALL_S``
+  (longer than any kiosk timeout), so the kiosk has given up and sent its
+  reversal first, and the authorization is declined;
+* ``…0004`` — approved at the acquirer, but the answer is lost on the way
+  back (504 after the approval is recorded): the kiosk must reverse it;
 * anything else — approved with a six-digit authorization code.
+
+The messages a real acquirer takes, each idempotent by the payment reference:
+authorization; reversal (冲正), sent by the kiosk for an approval it gave up
+on or whose answer it never had (it may come before the authorization it
+names, which is then declined); and void (撤销), an operator's cancel of an
+approved payment the same day, naming its authorization code.
 
 Authorization is idempotent by the kiosk's payment reference: asking again
 returns the first answer. The full PAN is used for the decision and dropped;
@@ -85,8 +94,10 @@ async def authorize(
 ) -> AuthorizationAnswer:
     if body.card.pan.endswith("0003") and luhn_ok(body.card.pan):
         await asyncio.sleep(request.app.state.acquirer_stall_s)
-        raise HTTPException(504, "the acquirer did not answer")
-    return await run_in_threadpool(_store, request, kiosk, body)
+    answer = await run_in_threadpool(_store, request, kiosk, body)
+    if body.card.pan.endswith("0004") and luhn_ok(body.card.pan):
+        raise HTTPException(504, "the acquirer's answer was lost")
+    return answer
 
 
 def record(

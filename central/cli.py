@@ -11,6 +11,8 @@
     kiosk-central openapi                         prints the API document (JSON)
     kiosk-central reconcile --provider wechat|alipay --date D --settings FILE [--out DIR]
                                                   the day's statement against the orders
+    kiosk-central void REFERENCE --auth-code CODE [--reason TEXT]
+                                                  voids an approved card payment (same day)
     kiosk-central books COMMAND …                 the books: trial-balance, statement,
                                                   kiosk-day, revenue, collections, count,
                                                   verify (kiosk-central books --help)
@@ -41,9 +43,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk-central", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    commands = ["serve", "enroll", "keygen", "seed-demo", "publish", "openapi", "reconcile"]
+    commands = [
+        "serve", "enroll", "keygen", "seed-demo", "publish", "openapi", "reconcile", "void"
+    ]  # fmt: skip
     parser.add_argument("command", nargs="?", default="serve", choices=commands)
-    parser.add_argument("arg", nargs="?", help="enroll: the kiosk's id; publish: the TOML file")
+    parser.add_argument(
+        "arg", nargs="?",
+        help="enroll: the kiosk's id; publish: the TOML file; void: the card payment's reference",
+    )  # fmt: skip
     parser.add_argument("--db", default=DEFAULT_DB, help="SQLAlchemy URL (SQLite or PostgreSQL)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
@@ -71,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--date", type=date.fromisoformat, help="reconcile: the day (CST)")
     parser.add_argument("--out", default="var/reconcile", help="reconcile: the report's folder")
+    parser.add_argument("--auth-code", help="void: the payment's authorization code")
+    parser.add_argument("--reason", default="operator", help="void: why, for the record")
     return parser
 
 
@@ -104,6 +113,15 @@ def make_bundle(
     return document
 
 
+def _keygen(args: argparse.Namespace) -> int:
+    try:
+        sys.stdout.write(keygen(Path(args.key)) + "\n")
+    except FileExistsError as exc:
+        sys.stderr.write(f"kiosk-central keygen: {exc}\n")
+        return 2
+    return 0
+
+
 def books(argv: list[str]) -> int:
     from central.app import create_app  # noqa: PLC0415
     from central.books import cli  # noqa: PLC0415
@@ -126,20 +144,14 @@ def main(argv: list[str] | None = None) -> int:
     return _main(argv)
 
 
-def _main(argv: list[str]) -> int:  # noqa: PLR0911 - one exit per outcome
+def _main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "keygen":
-        try:
-            sys.stdout.write(keygen(Path(args.key)) + "\n")
-        except FileExistsError as exc:
-            sys.stderr.write(f"kiosk-central keygen: {exc}\n")
-            return 2
-        return 0
+    alone = {"keygen": _keygen, "reconcile": reconcile, "void": void}  # need no app here
+    if args.command in alone:
+        return alone[args.command](args)
     if args.command == "publish" and not (args.arg and (args.group or args.percent or args.kiosk)):
         sys.stderr.write("kiosk-central publish: FILE.toml and --group, --percent or --kiosk\n")
         return 2
-    if args.command == "reconcile":
-        return reconcile(args)
     if args.command == "enroll" and not args.arg:
         sys.stderr.write("kiosk-central enroll: say which kiosk (its id)\n")
         return 2
@@ -176,6 +188,27 @@ def _main(argv: list[str]) -> int:  # noqa: PLR0911 - one exit per outcome
         engine.dispose()
         return serve(args)
     engine.dispose()
+    return 0
+
+
+def void(args: argparse.Namespace) -> int:
+    """Exit 0: voided (or it was already); 1: refused, with the reason; 2: usage."""
+    from central import refunds  # noqa: PLC0415
+    from central.app import create_app  # noqa: PLC0415
+
+    if not (args.arg and args.auth_code):
+        sys.stderr.write("kiosk-central void: REFERENCE and --auth-code\n")
+        return 2
+    engine = create_app(args.db).state.engine
+    try:
+        with engine.begin() as conn:
+            done = refunds.void_card(conn, args.arg, args.auth_code, args.reason)
+    except (refunds.UnknownReference, refunds.NothingToRefund) as exc:
+        sys.stderr.write(f"kiosk-central void: {exc}\n")
+        return 1
+    finally:
+        engine.dispose()
+    sys.stdout.write(f"{done.reference}: {done.status} ({done.amount_fen} fen)\n")
     return 0
 
 

@@ -17,16 +17,21 @@ card reference, so nothing is ever given back twice.
   before the authorization it names (the kiosk gave up while the acquirer was
   still deciding) is kept as a tombstone: the later authorization is declined,
   so the card is never charged.
+* An operator's void cancels an approved card payment that no bill took, the
+  same day, naming its authorization code (``kiosk-central void``).
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, insert, select, update
 
 from central import order_work
 from central.books import events
+from central.books.units import CST
 from central.db import authorizations, orders, refunds
 
 QR, CARD = "qr", "card"
@@ -43,7 +48,7 @@ class NothingToRefund(ValueError):
 @dataclass(frozen=True, slots=True)
 class Refund:
     reference: str
-    status: str  # refunded (an order), reversed or declined (a card payment)
+    status: str  # refunded (an order); reversed, voided or declined (a card payment)
     amount_fen: int
 
 
@@ -118,6 +123,42 @@ def reverse_card(conn: Connection, kiosk: str, reference: str, reason: str) -> R
     return Refund(reference, "reversed", amount)
 
 
+def void_card(
+    conn: Connection, reference: str, auth_code: str, reason: str, today: date | None = None
+) -> Refund:
+    """An operator's void (撤销) of an approved card payment: the authorization
+    code must match, the day (CST) must be the authorization's own (after that
+    the acquirer's batch has closed), and the payment must not have paid a bill
+    (voiding it would leave the bill paid with no money behind it). Voiding
+    again, or a payment the kiosk already reversed, answers the same."""
+    auth = conn.execute(
+        select(authorizations).where(authorizations.c.reference == reference)
+    ).first()
+    if auth is None:
+        raise UnknownReference(f"no card payment {reference}")
+    if not auth.approved:
+        return Refund(reference, "declined", 0)
+    if not secrets.compare_digest(auth.auth_code, auth_code):
+        raise NothingToRefund(f"card payment {reference}: the authorization code does not match")
+    done = conn.scalar(
+        select(refunds.c.reason).where(refunds.c.kind == CARD, refunds.c.reference == reference)
+    )
+    if done is not None:
+        return Refund(reference, _card_outcome(done), auth.amount_fen)
+    if auth.settled_by is not None:
+        raise NothingToRefund(f"card payment {reference} paid a bill ({auth.settled_by})")
+    when = auth.created_at if auth.created_at.tzinfo else auth.created_at.replace(tzinfo=UTC)
+    if (today or datetime.now(CST).date()) != when.astimezone(CST).date():
+        raise NothingToRefund(f"card payment {reference}: the day's batch has closed")
+    _record(conn, CARD, reference, auth.kiosk_id, auth.amount_fen, f"void: {reason}")
+    events.card_reversed(conn, reference, auth.amount_fen, auth.kiosk_id)
+    return Refund(reference, "voided", auth.amount_fen)
+
+
+def _card_outcome(reason: str) -> str:
+    return "voided" if reason.startswith("void") else "reversed"
+
+
 def reversed_before(conn: Connection, reference: str) -> bool:
     """Whether a reversal of ``reference`` is already recorded."""
     found = conn.scalar(
@@ -137,8 +178,11 @@ def card_status(conn: Connection, kiosk: str, reference: str) -> Refund:
         if reversed_before(conn, reference):
             return Refund(reference, "reversed", 0)
         raise UnknownReference(f"no card payment {reference} from this kiosk")
-    if reversed_before(conn, reference):
-        return Refund(reference, "reversed", auth.amount_fen)
+    done = conn.scalar(
+        select(refunds.c.reason).where(refunds.c.kind == CARD, refunds.c.reference == reference)
+    )
+    if done is not None:
+        return Refund(reference, _card_outcome(done), auth.amount_fen)
     return Refund(reference, "approved" if auth.approved else "declined", auth.amount_fen)
 
 

@@ -20,6 +20,7 @@ class RecordKind(enum.Enum):
     NOTE_STACKED = "note_stacked"
     NOTE_RETURNED = "note_returned"
     ACCEPTOR_FAULT = "acceptor_fault"
+    CARD_STARTED = "card_started"  # an authorization may be asked for from here
     CARD_AUTHORIZED = "card_authorized"
     CARD_REVERSAL = "card_reversal"
     QR_ORDER_CREATED = "qr_order_created"

@@ -10,6 +10,9 @@ and, for each session, applies the flow's own rules (``flow.settlement``):
 * a card authorized or a QR order paid without a completed payment: the
   payment completes — the customer's money was taken, the bill is paid;
 * a QR order created and never resolved: the server is asked to settle it;
+* a card payment started and never answered (the kiosk stopped while the
+  acquirer was asked): a ``card_reversal`` undoes whatever the acquirer
+  decided, and is sent at start with the other pending reversals;
 * a purchase being written to an account card that the card never confirmed:
   a ``card_load_failed`` transaction tells the server to reissue it (the card's
   purchase sequence number keeps a meter from loading it twice);
@@ -38,6 +41,9 @@ from offline_queue.journal import Entry, Journal
 log = logging.getLogger(__name__)
 
 
+CARD_KINDS = (RecordKind.CARD_STARTED, RecordKind.CARD_AUTHORIZED, RecordKind.CARD_REVERSAL)
+
+
 @dataclass(slots=True)
 class SessionSummary:
     session: UUID
@@ -49,9 +55,19 @@ class SessionSummary:
     closed: bool = False
     receipt_done: bool = False
     card: dict[str, Any] | None = None
+    card_started: str | None = None  # the reference an authorization may have gone out for
+    card_reversed: set[str] = field(default_factory=set)
     qr_order: str | None = None
     qr_paid: bool = False
     card_loads: dict[str, bool] = field(default_factory=dict)  # transaction → card answered
+
+    def _card(self, kind: RecordKind, data: dict[str, Any]) -> None:
+        if kind is RecordKind.CARD_STARTED:
+            self.card_started = data["reference"]
+        elif kind is RecordKind.CARD_AUTHORIZED:
+            self.card = data
+        else:
+            self.card_reversed.add(data["reference"])
 
     def add(self, entry: Entry) -> None:
         kind, data = RecordKind(entry.kind), entry.data
@@ -67,8 +83,8 @@ class SessionSummary:
             self.completed = True
             if data["method"] == PaymentMethod.CASH.value:
                 self.settled += Money.from_json(data["tendered"]).minor
-        elif kind is RecordKind.CARD_AUTHORIZED:
-            self.card = data
+        elif kind in CARD_KINDS:
+            self._card(kind, data)
         elif kind is RecordKind.QR_ORDER_CREATED:
             self.qr_order = data["order_id"]
         elif kind is RecordKind.QR_PAID:
@@ -154,6 +170,16 @@ def settle(summary: SessionSummary, new_id: Callable[[], UUID]) -> list[JournalR
                 )
             )  # fmt: skip
 
+    started = summary.card_started
+    open_card = not (summary.closed or summary.completed or summary.card)
+    if started and open_card and started not in summary.card_reversed:
+        # the kiosk stopped while the acquirer was asked: whatever it answered, undo it
+        out.append(
+            JournalRecord(
+                RecordKind.CARD_REVERSAL, sid, {"reference": started, "reason": "interrupted"},
+                new_id(),
+            )
+        )  # fmt: skip
     if summary.qr_order and not summary.qr_paid and not summary.closed:
         out.append(
             JournalRecord(

@@ -237,20 +237,25 @@ class FlowCore:
             self.session.acceptor_on = False
             self._emit(c.DisableAcceptor())
 
+    def _reverse(self, reference: str, reason: str) -> None:
+        """Journal the reversal of ``reference`` (the outbox's durable copy) and
+        ask for it now; once per reference."""
+        if reference in self._given_back:
+            return  # reversed already: that record and call cover it
+        self._given_back.append(reference)
+        self._journal(
+            RecordKind.CARD_REVERSAL, {"reference": reference, "reason": reason}, self._new_id()
+        )
+        self._emit(c.ReverseCardPayment(reference, reason))
+
     def _end(self, outcome: Outcome, notice: Notice | None = None) -> None:
         """End a session that did not pay: release devices, settle cash, close."""
         s = self.session
         assert s is not None
         self._disable_acceptor()
         if s.card_reference is not None and self.state is State.CARD_PAYING:
-            self._journal(
-                RecordKind.CARD_REVERSAL,
-                {"reference": s.card_reference, "reason": outcome.value},
-                self._new_id(),
-            )
             self._emit(c.CancelCardPayment(s.card_reference))
-            self._emit(c.ReverseCardPayment(s.card_reference, outcome.value))
-            self._given_back.append(s.card_reference)
+            self._reverse(s.card_reference, outcome.value)
         self._settle_credit(outcome.value)
         self._close(outcome)
         target = State.TIMED_OUT if outcome is Outcome.TIMED_OUT else State.CANCELLED

@@ -30,15 +30,7 @@ class ElectronicHandlers(FlowCore):
             self._complete(s.amount, details)
             return
         # Approved after its session gave up: void it, and say so in the journal.
-        if event.reference in self._given_back:
-            return  # reversed when the session gave up: that record and call cover it
-        self._given_back.append(event.reference)
-        self._journal(
-            RecordKind.CARD_REVERSAL,
-            {"reference": event.reference, "reason": "late_approval"},
-            self._new_id(),
-        )
-        self._emit(c.ReverseCardPayment(event.reference, "late_approval"))
+        self._reverse(event.reference, "late_approval")
 
     def _on_card_declined(self, _: e.CardDeclined) -> None:
         if self.state is State.CARD_PAYING:
@@ -46,6 +38,14 @@ class ElectronicHandlers(FlowCore):
 
     def _on_card_failed(self, _: e.CardFailed) -> None:
         if self.state is State.CARD_PAYING:
+            self._enter(State.CHOOSE_METHOD, Notice.CARD_FAILED)
+
+    def _on_card_unanswered(self, event: e.CardUnanswered) -> None:
+        """The acquirer may have approved what it never answered: reverse it (冲正)
+        before the customer is offered another way to pay."""
+        self._reverse(event.reference, "no_answer")
+        s = self.session
+        if self.state is State.CARD_PAYING and s and s.card_reference == event.reference:
             self._enter(State.CHOOSE_METHOD, Notice.CARD_FAILED)
 
     # -- QR -----------------------------------------------------------------

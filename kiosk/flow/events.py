@@ -180,8 +180,17 @@ class CardDeclined(Event):
 
 @dataclass(frozen=True, slots=True)
 class CardFailed(Event):
-    """Read error, card pulled, or no answer from the acquirer."""
+    """Read error or card pulled: no authorization was asked for."""
 
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardUnanswered(Event):
+    """The authorization was sent and no answer came back (a timeout, a broken
+    connection, an answer that is not one): the acquirer may have approved it."""
+
+    reference: str
     reason: str
 
 

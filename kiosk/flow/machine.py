@@ -226,6 +226,9 @@ class PayFlow(CashHandlers, ElectronicHandlers):
             self._enable_acceptor()
         elif event.method is PaymentMethod.CARD:
             s.card_reference = str(self._new_id())
+            self._journal(
+                RecordKind.CARD_STARTED, {"reference": s.card_reference, **self._context()}
+            )
             self._enter(State.CARD_PAYING)
             self._emit(c.StartCardPayment(s.card_reference, s.amount))
         else:
@@ -474,6 +477,7 @@ _HANDLERS: dict[type[e.Event], Callable[[PayFlow, Any], None]] = {
     e.CardApproved: PayFlow._on_card_approved,
     e.CardDeclined: PayFlow._on_card_declined,
     e.CardFailed: PayFlow._on_card_failed,
+    e.CardUnanswered: PayFlow._on_card_unanswered,
     e.QrOrderCreated: PayFlow._on_qr_created,
     e.QrOrderFailed: PayFlow._on_qr_failed,
     e.QrPending: PayFlow._on_qr_pending,

@@ -4,7 +4,8 @@
   identity becomes ``AccountCardRead`` (no typing for the customer).
 * ``StartCardPayment`` waits for a bank card, reads it (EMV), asks the
   acquirer to authorize, and answers ``CardApproved`` (masked PAN, auth code),
-  ``CardDeclined`` or ``CardFailed``. The full PAN and track 2 leave the card
+  ``CardDeclined``, ``CardFailed`` (nothing was sent) or ``CardUnanswered``
+  (sent, no answer: the flow reverses it). The full PAN and track 2 leave the card
   driver only inside the authorization request; nothing here logs them.
 * ``CancelCardPayment`` stops the wait; an approval that still comes is
   reversed at the acquirer (``ReverseCardPayment``, the central server's).
@@ -240,8 +241,8 @@ class CardService:
         try:
             result = self._authorize(request)
         except Exception as exc:
-            log.warning("authorization of %s failed: %s", job.reference, type(exc).__name__)
-            self._post(e.CardFailed("the acquirer did not answer"))
+            log.warning("authorization of %s unanswered: %s", job.reference, type(exc).__name__)
+            self._post(e.CardUnanswered(job.reference, f"no answer: {type(exc).__name__}"))
             return
         if result.approved:
             self._post(e.CardApproved(job.reference, card.summary.masked_pan, result.auth_code))

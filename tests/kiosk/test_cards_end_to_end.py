@@ -9,8 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from central.serve import running
+from central import refunds
+from central.books import ledger, verify
+from central.db import authorizations
+from central.serve import Central, running
 from config.settings import PaymentMethod, PrinterSection
 from drivers.cards import account
 from drivers.cards.reader import CardInserted, CardPulled, CardWatcher, PcscReader
@@ -35,8 +39,10 @@ PAN = UNIONPAY.pan
 
 class Kiosk:
     def __init__(
-        self, path: Path, reader: str, authorize: Authorize, account_key: bytes = b""
-    ) -> None:
+        self, path: Path, reader: str, authorize: Authorize, account_key: bytes = b"",
+        central: CentralService | None = None,
+    ) -> None:  # fmt: skip
+        self.central = central
         self.journal = Journal(path)
         self.printing = build_printer(PrinterSection(connection="sim"), None)
         assert self.printing.simulator is not None
@@ -61,6 +67,8 @@ class Kiosk:
             self.receipts.execute(command)
         elif isinstance(command, CardService.COMMANDS):
             self.cards.execute(command)
+        elif isinstance(command, c.ReverseCardPayment) and self.central is not None:
+            self.central.give_back(command)
 
     def stop(self) -> None:
         self.runner.stop()
@@ -71,18 +79,24 @@ class Kiosk:
 
 
 @pytest.fixture
-def acquirer(tmp_path: Path) -> Iterator[Authorize]:
-    """The reference server's sandbox acquirer, asked as the kiosk asks it."""
+def server(tmp_path: Path) -> Iterator[tuple[Central, CentralService]]:
+    """The reference server (its sandbox acquirer), and the kiosk's client of it."""
     with running(tmp_path / "central.db") as central:
         central.app.state.acquirer_stall_s = 3.0  # …0003 stalls past the kiosk's 1.5 s
         client = CentralService(central.url, central.enroll(), lambda _: None, timeout_s=1.5)
-        yield client.authorize
+        yield central, client
         client.stop()
 
 
 @pytest.fixture
-def kiosk(tmp_path: Path, pcscd: str, acquirer: Authorize) -> Iterator[Kiosk]:
-    k = Kiosk(tmp_path / "journal.db", pcscd, acquirer)
+def acquirer(server: tuple[Central, CentralService]) -> Authorize:
+    """The sandbox acquirer, asked as the kiosk asks it."""
+    return server[1].authorize
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path, pcscd: str, server: tuple[Central, CentralService]) -> Iterator[Kiosk]:
+    k = Kiosk(tmp_path / "journal.db", pcscd, server[1].authorize, central=server[1])
     yield k
     k.stop()
 
@@ -157,6 +171,43 @@ def test_declined_and_acquirer_timeout(
     wait_until(lambda: kiosk.runner.flow.state is State.CHOOSE_METHOD)
     assert kiosk.runner.flow.view().notice is notice
     assert kiosk.journal.latest(["payment_completed"]) == []
+
+
+@pytest.mark.parametrize(
+    "pan", ["6222020003000004", "6222020004000003"], ids=["answer lost", "slow acquirer"]
+)
+def test_an_unanswered_authorization_is_reversed_at_the_acquirer(
+    kiosk: Kiosk, slot: Slot, server: tuple[Central, CentralService], pan: str
+) -> None:
+    """Approved and the answer lost (504), or still deciding when the kiosk's
+    1.5 s ran out: either way the kiosk reverses it and the card is not charged."""
+    central, _ = server
+    to_card_payment(kiosk)
+    [start] = [x for x in kiosk.commands if isinstance(x, c.StartCardPayment)]
+    slot.insert(EmvCard(profile=EmvProfile(UNIONPAY.aid, "UnionPay Debit", pan, "281231")))
+    wait_until(lambda: kiosk.runner.flow.state is State.CHOOSE_METHOD)
+    assert kiosk.runner.flow.view().notice is Notice.CARD_FAILED
+    [reversal] = kiosk.journal.latest(["card_reversal"])
+    assert reversal.data == {"reference": start.reference, "reason": "no_answer"}
+    engine = central.app.state.engine
+
+    def acquirer_says() -> str | None:
+        with engine.connect() as conn:
+            decided = conn.scalar(
+                select(authorizations.c.approved).where(
+                    authorizations.c.reference == start.reference
+                )
+            )
+            if decided is None or not refunds.reversed_before(conn, start.reference):
+                return None
+            return refunds.card_status(conn, "K-1", start.reference).status
+
+    wait_until(lambda: acquirer_says() is not None, timeout=10)
+    assert acquirer_says() == "reversed"
+    with engine.connect() as conn:
+        assert ledger.balance_of(conn, "unapplied:acquirer") == 0
+        assert ledger.balance_of(conn, "clearing:acquirer") == 0
+        assert verify.problems(conn) == []
 
 
 @pytest.mark.parametrize("fails", [False, True])

@@ -254,6 +254,30 @@ def test_card_timeout_voids_and_a_late_approval_is_reversed() -> None:
     assert not h.journal(RecordKind.PAYMENT_COMPLETED)
 
 
+def test_a_card_payment_started_is_journaled_before_the_reader_is_asked() -> None:
+    h = Harness()
+    ref = card(h)
+    [started] = h.journal(RecordKind.CARD_STARTED)
+    assert started.data["reference"] == ref and started.data["account"] == "1234567890"
+    journaled = h.log.index(started)
+    assert journaled < h.log.index(c.StartCardPayment(ref, yuan("123.45")))
+
+
+def test_an_unanswered_authorization_is_reversed_before_another_method() -> None:
+    h = Harness()
+    ref = card(h)
+    out = h.send(e.CardUnanswered(ref, "no answer: ReadTimeout"))
+    assert (h.current(), h.flow.view().notice) == (State.CHOOSE_METHOD, Notice.CARD_FAILED)
+    assert h.of(c.ReverseCardPayment, out) == [c.ReverseCardPayment(ref, "no_answer")]
+    [reversal] = h.journal(RecordKind.CARD_REVERSAL)
+    assert reversal.data == {"reference": ref, "reason": "no_answer"}
+    assert reversal.transaction is not None  # a transaction: the outbox uploads it
+    # the approval that the lost answer carried, arriving late: already reversed, once
+    assert h.send(e.CardApproved(ref, "622202******1234", "A1B2C3")) == []
+    assert len(h.journal(RecordKind.CARD_REVERSAL)) == 1
+    assert not h.journal(RecordKind.PAYMENT_COMPLETED)
+
+
 # -- QR --------------------------------------------------------------------
 
 

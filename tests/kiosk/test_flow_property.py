@@ -5,6 +5,7 @@ import contextlib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from config.records import RecordKind
 from config.settings import PaymentMethod
 from kiosk.flow import State, Timer
 from kiosk.flow import commands as c
@@ -52,6 +53,7 @@ actions = st.one_of(
     st.sampled_from(NOTES).map(lambda n: ("stray", n)),
     st.sampled_from(list(Timer)).map(lambda t: ("timer", t)),
     st.just(("card", "approve")),
+    st.just(("card", "unanswered")),
 )
 
 
@@ -83,8 +85,10 @@ def run(h: Harness, action: object, answered: set[int]) -> None:
             h.fire(arg)
     elif kind == "card":
         starts = h.of(c.StartCardPayment)
-        if starts:
+        if starts and arg == "approve":
             h.send(e.CardApproved(starts[-1].reference, "622202******1234", "OK"))
+        elif starts:
+            h.send(e.CardUnanswered(starts[-1].reference, "no answer: ReadTimeout"))
 
 
 PREFIXES: dict[str, list[e.Event]] = {
@@ -136,3 +140,11 @@ def test_every_stacked_note_is_settled_exactly_once(prefix: str, sequence: list[
         assert stacked == settled, f"session {session}: stacked {stacked}, settled {settled}"
     transactions = [j.transaction for j in h.of(c.JournalRecord) if j.transaction is not None]
     assert len(transactions) == len(set(transactions))
+    # a card payment is either paid or reversed (once), never both
+    paid = {
+        str(j.data["details"].get("reference"))  # type: ignore[union-attr]
+        for j in h.journal(RecordKind.PAYMENT_COMPLETED)
+        if j.data["method"] == "card"
+    }
+    reversed_ = [str(j.data["reference"]) for j in h.journal(RecordKind.CARD_REVERSAL)]
+    assert len(reversed_) == len(set(reversed_)) and not paid & set(reversed_)

@@ -120,6 +120,35 @@ def test_card_authorized_but_cut_before_completion_completes(tmp_path: Path) -> 
     assert done.data["details"]["masked_pan"] == "622202******1234"
 
 
+def test_a_card_payment_cut_while_the_acquirer_was_asked_is_reversed(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    h = Harness()
+    h.to_method()
+    h.send(e.MethodChosen(PaymentMethod.CARD))
+    ref = h.of(c.StartCardPayment)[0].reference
+    crash(path, h)  # the power went while the authorization was on its way
+    with Journal(path) as journal:
+        recover(journal, ids())
+        [reversal] = [r for r in journal.records() if r.kind == "card_reversal"]
+        assert recover(journal, ids()).records == []  # once
+        assert journal.outbox_count() == 1  # uploaded: the server reverses it
+    assert reversal.data == {"reference": ref, "reason": "interrupted"}
+
+
+def test_a_card_declined_then_paid_in_cash_is_not_reversed(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    h = Harness()
+    h.to_method()
+    h.send(e.MethodChosen(PaymentMethod.CARD))
+    h.send(e.CardDeclined("51"))
+    h.send(e.MethodChosen(PaymentMethod.CASH))
+    h.insert("100", "20", "5")
+    crash(path, h)
+    with Journal(path) as journal:
+        recover(journal, ids())
+        assert [r for r in journal.records() if r.kind == "card_reversal"] == []
+
+
 def test_unanswered_qr_order_is_left_to_the_server(tmp_path: Path) -> None:
     path = tmp_path / "j.db"
     h = Harness()
