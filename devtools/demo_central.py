@@ -76,8 +76,8 @@ def server_up(url: str) -> bool:
 @contextmanager
 def central_server(db: str, log_file: Path) -> Iterator[str | None]:
     """``kiosk-central serve`` on ``db`` as its own process, with the payment
-    provider simulators beside it (WeChat Pay on its own protocol; the other
-    QR methods on the sandbox): its URL once it answers, or None (and why, on
+    provider simulators beside it (WeChat Pay and Alipay on their own
+    protocols; UnionPay QR on the sandbox): its URL once it answers, or None (and why, on
     stdout) if it did not start; stopped on leaving."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -161,7 +161,8 @@ def _session(
             on_accept=lambda s, b: runner.post(e.SettingsChanged(s, b.version)), wait_s=20,
         )  # fmt: skip
         try:
-            ok = _pay_by_qr(runner)
+            ok = _pay_by_qr(runner, "electricity", "3301234567", PaymentMethod.WECHAT)
+            ok = ok and _pay_by_qr(runner, "water", "33012345", PaymentMethod.ALIPAY)
             ok = ok and _upload(journal, url, credentials.token)
             beat = HeartbeatService(
                 url, credentials.token, runner.post,
@@ -179,8 +180,14 @@ def _session(
     return ok
 
 
-def _pay_by_qr(runner: FlowRunner) -> bool:
-    for event in (e.StartPressed(), e.ServiceChosen("electricity"), e.AccountEntered("3301234567")):
+WALLETS = {PaymentMethod.WECHAT: "WeChat Pay", PaymentMethod.ALIPAY: "Alipay"}
+
+
+def _pay_by_qr(runner: FlowRunner, service: str, account: str, method: PaymentMethod) -> bool:
+    if not wait_for(lambda: runner.flow.state is State.ATTRACT, 20):
+        print(f"  the kiosk is not ready for the next customer: {runner.flow.state.value}")
+        return False
+    for event in (e.StartPressed(), e.ServiceChosen(service), e.AccountEntered(account)):
         runner.post(event).wait(5)
     if not wait_for(lambda: runner.flow.state is State.BILL_SHOWN, 10):
         print(f"  bill lookup failed: {runner.flow.view().notice}")
@@ -195,7 +202,7 @@ def _pay_by_qr(runner: FlowRunner) -> bool:
         print(f"    coupon {coupon.code}: {coupon.label_en:40s} -{off:>13s}")
     print(f"    due {bill.due.format(Language.EN)}")
     runner.post(e.AmountChosen(bill.due)).wait(5)
-    runner.post(e.MethodChosen(PaymentMethod.WECHAT)).wait(5)
+    runner.post(e.MethodChosen(method)).wait(5)
     if not wait_for(lambda: runner.flow.view().qr_url is not None, 10):
         print("  no QR order")
         return False
@@ -203,8 +210,8 @@ def _pay_by_qr(runner: FlowRunner) -> bool:
     print(f"  QR code shows {qr_url}")
     page = requests.get(qr_url, timeout=5)
     print(
-        f"  the customer's phone opens it on the WeChat Pay simulator ({page.status_code}) "
-        "and presses Pay; the simulator's signed notification tells the server"
+        f"  the customer's phone opens it on the {WALLETS[method]} simulator "
+        f"({page.status_code}) and presses Pay; its signed notification tells the server"
     )
     requests.post(qr_url, data={"pay": "1"}, timeout=5).raise_for_status()
     if not wait_for(lambda: runner.flow.state in (State.DONE, State.ATTRACT), 20):

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from config.settings import PaymentMethod, RefundTarget, Settings
 from kiosk.bills import Bill, BillLine, Coupon
-from kiosk.flow import Notice, Outcome, State
+from kiosk.flow import GivenBack, Notice, Outcome, State
 from kiosk.flow.view import View
 from kiosk.money import Language, Money
 from ui.i18n import Languages
@@ -142,6 +142,17 @@ def sample_views() -> Iterator[tuple[str, View]]:
             paying, state=State.CANCELLED, outcome=Outcome.TIMED_OUT, method=PaymentMethod.WECHAT
         ),
     )
+    late = replace(
+        paying, state=State.CANCELLED, outcome=Outcome.CANCELLED, method=PaymentMethod.WECHAT,
+        qr_order="OD1A2B3C4D5E6F7A8B",
+    )  # fmt: skip
+    yield "qr_checking", replace(late, given_back=GivenBack.CHECKING)
+    yield "qr_refunded", replace(late, given_back=GivenBack.REFUNDED)
+    yield (
+        "card_reversed",
+        replace(late, method=PaymentMethod.CARD, qr_order=None, given_back=GivenBack.REVERSED),
+    )
+    yield "card_no_answer", replace(paying, state=State.CHOOSE_METHOD, notice=Notice.CARD_NO_ANSWER)
     yield "offline", replace(base, online=False, methods=(PaymentMethod.CASH,))
     yield (
         "out_of_service",

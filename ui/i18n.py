@@ -101,7 +101,11 @@ NOTICES = {
         "Notice", "Your bank declined the card. No money was taken."
     ),
     Notice.CARD_FAILED: QT_TRANSLATE_NOOP(
-        "Notice", "The card could not be read or the bank did not answer. No money was taken."
+        "Notice", "The card could not be read. No money was taken."
+    ),
+    Notice.CARD_NO_ANSWER: QT_TRANSLATE_NOOP(
+        "Notice",
+        "The bank did not answer. The payment was cancelled: your card is not charged.",
     ),
     Notice.QR_FAILED: QT_TRANSLATE_NOOP(
         "Notice", "The QR code could not be made. Choose another way to pay."

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kiosk.flow.states import Notice, Outcome, State, Timer
+from kiosk.flow.states import GivenBack, Notice, Outcome, State, Timer
 
 if TYPE_CHECKING:
     from kiosk.flow.machine import PayFlow
 
-__all__ = ["Notice", "Outcome", "PayFlow", "State", "Timer"]
+__all__ = ["GivenBack", "Notice", "Outcome", "PayFlow", "State", "Timer"]
 
 
 def __getattr__(name: str) -> Any:

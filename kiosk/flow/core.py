@@ -58,6 +58,9 @@ class FlowCore:
         # orders and card references already given back: a second late answer for
         # the same one (a poll and a cancel both answering "paid") asks nothing more
         self._given_back: deque[str] = deque(maxlen=GIVEN_BACK_KEPT)
+        # ... and those that paid a bill: a second "approved" or "paid" for one of
+        # them (a status poll answered after the notification) is not late money
+        self._applied: deque[str] = deque(maxlen=GIVEN_BACK_KEPT)
 
     # -- public -------------------------------------------------------------
     @property
@@ -79,10 +82,12 @@ class FlowCore:
             method=s.method if s else None,
             methods=self.offered_methods(),
             qr_url=s.qr_url if s else None,
+            qr_order=s.qr_order if s else None,
             timeout_s=self._timeout(self.state),
             outcome=s.outcome if s else None,
             credited=s.credited if s else None,
             credited_to=s.credited_to if s else None,
+            given_back=s.given_back if s else None,
             transaction=str(s.transaction) if s and s.transaction else None,
             out_of_service=self._out_of_service,
             card_writing=bool(s and s.writing_card),

@@ -10,7 +10,7 @@ from config.records import RecordKind
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow.core import FlowCore
-from kiosk.flow.states import Notice, Outcome, State, Timer
+from kiosk.flow.states import ENDED_STATES, GivenBack, Notice, Outcome, State, Timer
 
 
 class ElectronicHandlers(FlowCore):
@@ -27,10 +27,14 @@ class ElectronicHandlers(FlowCore):
             }
             self._journal(RecordKind.CARD_AUTHORIZED, details | self._context())
             assert s.amount is not None
+            self._applied.append(event.reference)
             self._complete(s.amount, details)
             return
+        if event.reference in self._applied:
+            return  # the same approval again: it paid the bill
         # Approved after its session gave up: void it, and say so in the journal.
         self._reverse(event.reference, "late_approval")
+        self._tell(event.reference, GivenBack.REVERSED)
 
     def _on_card_declined(self, _: e.CardDeclined) -> None:
         if self.state is State.CARD_PAYING:
@@ -46,7 +50,26 @@ class ElectronicHandlers(FlowCore):
         self._reverse(event.reference, "no_answer")
         s = self.session
         if self.state is State.CARD_PAYING and s and s.card_reference == event.reference:
-            self._enter(State.CHOOSE_METHOD, Notice.CARD_FAILED)
+            self._enter(State.CHOOSE_METHOD, Notice.CARD_NO_ANSWER)
+
+    def _on_given_back(self, event: e.GivenBack) -> None:
+        """The server carried out a refund or reversal: the last screen says so."""
+        told = {"refunded": GivenBack.REFUNDED, "refunding": GivenBack.REFUNDING,
+                "reversed": GivenBack.REVERSED, "declined": GivenBack.REVERSED}  # fmt: skip
+        if event.status in told:
+            self._tell(event.reference, told[event.status])
+
+    def _tell(self, reference: str, what: GivenBack) -> None:
+        """Late money of this session's, while its last screen shows: say what
+        became of it (a later session's screen is not touched)."""
+        s = self.session
+        if s is None or reference not in (s.qr_order, s.card_reference):
+            return
+        if s.given_back is GivenBack.REFUNDED and what is GivenBack.REFUNDING:
+            return  # the refund's answer came first
+        s.given_back = what
+        if self.state in ENDED_STATES:
+            self._show(self._notice)
 
     # -- QR -----------------------------------------------------------------
     def _on_qr_created(self, event: e.QrOrderCreated) -> None:
@@ -75,8 +98,11 @@ class ElectronicHandlers(FlowCore):
         waiting = self.state in (State.QR_WAITING, State.QR_CANCELLING)
         if waiting and s and s.qr_order == event.order_id and s.amount is not None:
             self._journal(RecordKind.QR_PAID, {"order_id": event.order_id, **self._context()})
+            self._applied.append(event.order_id)
             self._complete(s.amount, {"order_id": event.order_id})
             return
+        if event.order_id in self._applied:
+            return  # a second "paid" for the order that paid the bill: nothing is late
         if event.order_id in self._given_back:
             return  # a second late answer for the same order: refunded once
         self._given_back.append(event.order_id)
@@ -86,6 +112,7 @@ class ElectronicHandlers(FlowCore):
             self._new_id(),
         )
         self._emit(c.RefundQrOrder(event.order_id))
+        self._tell(event.order_id, GivenBack.REFUNDING)
 
     def _on_qr_cancelled(self, event: e.QrCancelled) -> None:
         s = self.session

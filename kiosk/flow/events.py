@@ -194,6 +194,15 @@ class CardUnanswered(Event):
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class GivenBack(Event):
+    """The server's answer to a refund or reversal the kiosk asked for:
+    ``refunded``, ``refunding``, ``reversed``, ``declined`` or ``refused``."""
+
+    reference: str  # the order id or the card payment's reference
+    status: str
+
+
 # -- QR --------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class QrOrderCreated(Event):

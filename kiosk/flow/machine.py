@@ -35,6 +35,7 @@ from kiosk.flow.states import (
     ENDED_STATES,
     INPUT_STATES,
     SESSION_STATES,
+    GivenBack,
     Notice,
     Outcome,
     State,
@@ -369,6 +370,7 @@ class PayFlow(CashHandlers, ElectronicHandlers):
                 {"order_id": s.qr_order, **self._context()},
                 self._new_id(),
             )
+            s.given_back = GivenBack.CHECKING  # paid: the server refunds it
             self._close(s.outcome or Outcome.TIMED_OUT)
             self._enter(State.CANCELLED)
         elif state is State.COMPLETING:
@@ -478,6 +480,7 @@ _HANDLERS: dict[type[e.Event], Callable[[PayFlow, Any], None]] = {
     e.CardDeclined: PayFlow._on_card_declined,
     e.CardFailed: PayFlow._on_card_failed,
     e.CardUnanswered: PayFlow._on_card_unanswered,
+    e.GivenBack: PayFlow._on_given_back,
     e.QrOrderCreated: PayFlow._on_qr_created,
     e.QrOrderFailed: PayFlow._on_qr_failed,
     e.QrPending: PayFlow._on_qr_pending,

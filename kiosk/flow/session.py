@@ -7,7 +7,7 @@ from uuid import UUID
 
 from config.settings import PaymentMethod, RefundTarget, ServiceSection
 from kiosk.bills import Bill
-from kiosk.flow.states import Outcome
+from kiosk.flow.states import GivenBack, Outcome
 from kiosk.money import Money
 
 
@@ -33,6 +33,7 @@ class Session:
     outcome: Outcome | None = None
     credited: Money | None = None
     credited_to: RefundTarget | None = None
+    given_back: GivenBack | None = None  # late money, and what became of it
     closed: bool = False
     transaction: UUID | None = None  # the payment's, once completed (receipt, e-receipt)
     by_card: bool = False  # identified by inserting the account card

@@ -74,12 +74,23 @@ class Notice(enum.Enum):
     ACCEPTOR_FAULT = "acceptor_fault"
     CARD_DECLINED = "card_declined"
     CARD_FAILED = "card_failed"
+    CARD_NO_ANSWER = "card_no_answer"  # the bank never answered: reversed, not charged
     QR_FAILED = "qr_failed"
     RECEIPT_FAILED = "receipt_failed"
     CARD_NOT_LOADED = "card_not_loaded"  # the purchase is recorded; it will be reissued
     CARD_REISSUING = "card_reissuing"  # an earlier purchase is being written to the card
     CARD_REISSUED = "card_reissued"  # ... and is on it now
     OFFLINE_LIMIT = "offline_limit"  # offline: above what an offline payment may take
+
+
+class GivenBack(enum.Enum):
+    """What became of money that arrived after its session gave up, as the
+    session's last screen tells the customer."""
+
+    CHECKING = "checking"  # the provider never said: the server settles it
+    REFUNDING = "refunding"  # paid late: the refund is on its way to the wallet
+    REFUNDED = "refunded"  # the server says the refund is done
+    REVERSED = "reversed"  # a card approval undone: the card is not charged
 
 
 class Outcome(enum.Enum):

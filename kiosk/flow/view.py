@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from config.settings import PaymentMethod, RefundTarget
 from kiosk.bills import Bill
-from kiosk.flow.states import Notice, Outcome, State
+from kiosk.flow.states import GivenBack, Notice, Outcome, State
 from kiosk.money import Money
 
 
@@ -23,10 +23,12 @@ class View:
     method: PaymentMethod | None = None
     methods: tuple[PaymentMethod, ...] = ()  # methods offered now
     qr_url: str | None = None
+    qr_order: str | None = None  # the provider order's id, for the customer to quote
     timeout_s: int | None = None  # seconds until this screen times out
     outcome: Outcome | None = None
     credited: Money | None = None  # cash credited after a cancel or as excess
     credited_to: RefundTarget | None = None
+    given_back: GivenBack | None = None  # money that came late: checking, refunding, …
     transaction: str | None = None  # the payment's id: the receipt and e-receipt link
     out_of_service: str | None = None
     accessible: bool = False

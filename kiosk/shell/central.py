@@ -208,8 +208,9 @@ class CentralService:
 
     def _answer(self, job: c.Command) -> e.Event | None:  # noqa: PLR0911 - one answer per case
         if isinstance(job, REFUND_COMMANDS):
-            self.give_back(job)
-            return None
+            status = self.give_back(job)
+            reference = job.order_id if isinstance(job, c.RefundQrOrder) else job.reference
+            return e.GivenBack(reference, status) if status else None
         try:
             if isinstance(job, c.RequestPhoneCode):
                 response = self._session.post(

@@ -83,9 +83,8 @@ def test_a_void_after_the_day_or_of_a_paid_bill_is_refused(central: Central) -> 
         )
         with pytest.raises(refunds.NothingToRefund, match="paid a bill"):
             refunds.void_card(conn, "PAY-D", code, "paid")
-    with central.app.state.engine.begin() as conn:
-        with pytest.raises(refunds.UnknownReference):
-            refunds.void_card(conn, "PAY-NONE", code, "x")
+    with central.app.state.engine.begin() as conn, pytest.raises(refunds.UnknownReference):
+        refunds.void_card(conn, "PAY-NONE", code, "x")
 
 
 def central_today() -> date:

@@ -160,7 +160,7 @@ def test_bank_card_payment_and_no_pan_anywhere(
         (EmvProfile(UNIONPAY.aid, "UnionPay Debit", "6222020005000002", "281231"),
          Notice.CARD_DECLINED),
         (EmvProfile(UNIONPAY.aid, "UnionPay Debit", "6222020004000003", "281231"),
-         Notice.CARD_FAILED),
+         Notice.CARD_NO_ANSWER),
     ],
 )  # fmt: skip
 def test_declined_and_acquirer_timeout(
@@ -186,7 +186,7 @@ def test_an_unanswered_authorization_is_reversed_at_the_acquirer(
     [start] = [x for x in kiosk.commands if isinstance(x, c.StartCardPayment)]
     slot.insert(EmvCard(profile=EmvProfile(UNIONPAY.aid, "UnionPay Debit", pan, "281231")))
     wait_until(lambda: kiosk.runner.flow.state is State.CHOOSE_METHOD)
-    assert kiosk.runner.flow.view().notice is Notice.CARD_FAILED
+    assert kiosk.runner.flow.view().notice is Notice.CARD_NO_ANSWER
     [reversal] = kiosk.journal.latest(["card_reversal"])
     assert reversal.data == {"reference": start.reference, "reason": "no_answer"}
     engine = central.app.state.engine

@@ -4,7 +4,7 @@ import pytest
 
 from config.records import RecordKind
 from config.settings import PaymentMethod
-from kiosk.flow import Notice, Outcome, State, Timer
+from kiosk.flow import GivenBack, Notice, Outcome, State, Timer
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow.transitions import TRANSITIONS, to_dot
@@ -249,7 +249,8 @@ def test_card_timeout_voids_and_a_late_approval_is_reversed() -> None:
     assert h.of(c.ReverseCardPayment, out) == [c.ReverseCardPayment(ref, "timed_out")]
     assert h.journal(RecordKind.CARD_REVERSAL)[0].transaction is not None
     out = h.send(e.CardApproved(ref, "622202******1234", "A1B2C3"))
-    assert out == []  # reversed when the session gave up: that record and call cover it
+    # reversed when the session gave up: that record and call cover it; the screen says so
+    assert [type(x) for x in out] == [c.Show] and out[0].view.given_back is GivenBack.REVERSED
     assert [j.data["reason"] for j in h.journal(RecordKind.CARD_REVERSAL)] == ["timed_out"]
     assert not h.journal(RecordKind.PAYMENT_COMPLETED)
 
@@ -267,7 +268,7 @@ def test_an_unanswered_authorization_is_reversed_before_another_method() -> None
     h = Harness()
     ref = card(h)
     out = h.send(e.CardUnanswered(ref, "no answer: ReadTimeout"))
-    assert (h.current(), h.flow.view().notice) == (State.CHOOSE_METHOD, Notice.CARD_FAILED)
+    assert (h.current(), h.flow.view().notice) == (State.CHOOSE_METHOD, Notice.CARD_NO_ANSWER)
     assert h.of(c.ReverseCardPayment, out) == [c.ReverseCardPayment(ref, "no_answer")]
     [reversal] = h.journal(RecordKind.CARD_REVERSAL)
     assert reversal.data == {"reference": ref, "reason": "no_answer"}
@@ -331,10 +332,49 @@ def test_qr_cancel_unanswered_is_left_to_the_server() -> None:
     [unresolved] = h.journal(RecordKind.QR_UNRESOLVED)
     assert unresolved.transaction is not None
     assert h.current() is State.CANCELLED
+    assert h.flow.view().given_back is GivenBack.CHECKING  # the screen: still checking
     out = h.send(e.QrPaid("ORD1"))  # paid after the kiosk gave up: back to the wallet
     assert h.of(c.RefundQrOrder, out) == [c.RefundQrOrder("ORD1")]
+    [shown] = h.of(c.Show, out)
+    assert (shown.view.given_back, shown.view.qr_order) == (GivenBack.REFUNDING, "ORD1")
     assert h.send(e.QrPaid("ORD1")) == []  # the cancel's late answer too: refunded once
     assert len(h.journal(RecordKind.QR_REFUND)) == 1
+    out = h.send(e.GivenBack("ORD1", "refunded"))  # the server's answer
+    assert [x.view.given_back for x in h.of(c.Show, out)] == [GivenBack.REFUNDED]
+    h.send(e.GivenBack("ORD1", "refunding"))  # a slower answer does not undo it
+    assert h.flow.view().given_back is GivenBack.REFUNDED
+    assert h.send(e.GivenBack("ORD-OTHER", "refunded")) == []  # not this session's
+
+
+@pytest.mark.parametrize("method", [PaymentMethod.CARD, PaymentMethod.WECHAT])
+def test_a_second_paid_answer_for_a_payment_is_not_late_money(method: PaymentMethod) -> None:
+    """A status poll answered after the approval or notification that paid the
+    bill: the payment stands; nothing is reversed or refunded."""
+    h = Harness()
+    if method is PaymentMethod.CARD:
+        ref = card(h)
+        paid: e.Event = e.CardApproved(ref, "622202******1234", "A1")
+    else:
+        qr(h)
+        paid = e.QrPaid("ORD1")
+    h.send(paid)
+    assert h.current() is State.COMPLETING
+    assert h.send(paid) == []
+    h.send(e.ReceiptPrinted())
+    assert h.send(paid) == []  # on the last screen as well
+    assert not h.journal(RecordKind.CARD_REVERSAL) and not h.journal(RecordKind.QR_REFUND)
+
+
+def test_a_late_card_approval_on_the_last_screen_says_not_charged() -> None:
+    h = Harness()
+    ref = card(h)
+    h.send(e.CancelPressed())
+    assert h.current() is State.CANCELLED and h.flow.view().given_back is None
+    out = h.send(e.CardApproved(ref, "622202******1234", "A1"))
+    assert h.of(c.ReverseCardPayment, out) == []  # reversed when the session gave up
+    assert [x.view.given_back for x in h.of(c.Show, out)] == [GivenBack.REVERSED]
+    h.send(e.GivenBack(ref, "reversed"))  # the server's answer: the same
+    assert h.flow.view().given_back is GivenBack.REVERSED
 
 
 def test_qr_order_failure_and_late_order() -> None:

@@ -20,9 +20,9 @@ from central.serve import Central, running
 from drivers.sim.netproxy import Proxy
 from drivers.sim.pcscd import Slot
 from drivers.sim.vicc import EmvCard
-from kiosk.flow import State
+from kiosk.flow import GivenBack, State
 from tests.kiosk.test_central_client import seed
-from tests.ui.rig import start_kiosk, state, to_paying, view
+from tests.ui.rig import shown_text, start_kiosk, state, to_paying, view
 from tests.ui.test_card_journeys import card_reader
 
 LATE_S = 4.0  # how late the server's answers arrive: longer than the kiosk waits
@@ -65,6 +65,10 @@ def test_a_qr_payment_after_the_session_gave_up_is_refunded_at_the_server(
         paid = requests.post(f"{central.url}/sandbox/pay/{order}", data={"pay": "1"}, timeout=5)
         assert paid.status_code == 200
         qtbot.waitUntil(lambda: state(ui) is State.CANCELLED, timeout=15_000)
+        # the last screen: still checking, then what became of the money
+        qtbot.waitUntil(lambda: view(ui).given_back is not None, timeout=15_000)
+        qtbot.waitUntil(lambda: view(ui).given_back is GivenBack.REFUNDED, timeout=15_000)
+        assert f"订单 {order} 的付款在本次交易结束后才到账，已退回您的支付宝" in shown_text(ui)
         api = kiosk_api(tmp_path, central)
         status = f"{central.url}/api/v1/payments/{order}"
         qtbot.waitUntil(
@@ -97,6 +101,9 @@ def test_a_card_approval_after_the_session_gave_up_is_reversed_at_the_server(
             proxy.slow(LATE_S + 2)  # the acquirer approves; the kiosk hears it too late
             slot.insert(EmvCard())
             qtbot.waitUntil(lambda: state(ui) is State.TIMED_OUT, timeout=15_000)
+            # the approval, late, on the last screen: the customer is told it is undone
+            qtbot.waitUntil(lambda: view(ui).given_back is GivenBack.REVERSED, timeout=15_000)
+            assert "您的卡不会被扣款" in shown_text(ui)
             api = kiosk_api(tmp_path, central)
             journal = ui.app.journal
             assert journal is not None

@@ -335,6 +335,34 @@
         <translation>二维码已过期，未完成支付</translation>
     </message>
     <message>
+        <source>We are still checking with {wallet} whether order {order} was paid. If it was, the money goes back to your {wallet} automatically.</source>
+        <translation>正在向{wallet}核实订单 {order} 是否已支付。如已支付，款项将自动退回您的{wallet}。</translation>
+    </message>
+    <message>
+        <source>Your payment for order {order} arrived after the session ended. It is being refunded to your {wallet}.</source>
+        <translation>订单 {order} 的付款在本次交易结束后才到账，正在退回您的{wallet}。</translation>
+    </message>
+    <message>
+        <source>Your payment for order {order} arrived after the session ended. It has been refunded to your {wallet}.</source>
+        <translation>订单 {order} 的付款在本次交易结束后才到账，已退回您的{wallet}。</translation>
+    </message>
+    <message>
+        <source>The bank approved the card after the session ended. The payment was cancelled: your card is not charged.</source>
+        <translation>银行在交易结束后才批准该卡，此笔付款已撤销（冲正），您的卡不会被扣款。</translation>
+    </message>
+    <message>
+        <source>WeChat Pay</source>
+        <translation>微信支付</translation>
+    </message>
+    <message>
+        <source>Alipay</source>
+        <translation>支付宝</translation>
+    </message>
+    <message>
+        <source>UnionPay QuickPass</source>
+        <translation>云闪付</translation>
+    </message>
+    <message>
         <source>No money was taken.</source>
         <translation>未扣任何款项。</translation>
     </message>
@@ -1004,8 +1032,12 @@
         <translation>银行拒绝了此卡，未扣款。</translation>
     </message>
     <message>
-        <source>The card could not be read or the bank did not answer. No money was taken.</source>
-        <translation>无法读卡或银行未响应，未扣款。</translation>
+        <source>The card could not be read. No money was taken.</source>
+        <translation>无法读取银行卡，未扣款。</translation>
+    </message>
+    <message>
+        <source>The bank did not answer. The payment was cancelled: your card is not charged.</source>
+        <translation>银行未应答，此笔付款已撤销（冲正），您的卡不会被扣款。</translation>
     </message>
     <message>
         <source>The QR code could not be made. Choose another way to pay.</source>

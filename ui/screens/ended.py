@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from config.settings import PaymentMethod, RefundTarget
-from kiosk.flow import Outcome, State
+from kiosk.flow import GivenBack, Outcome, State
 from kiosk.flow import events as e
 from kiosk.flow.view import View
 from ui.i18n import money, translate
@@ -20,6 +20,33 @@ TITLES = {
     Outcome.PAID: QT_TRANSLATE_NOOP("Ended", "Payment complete"),
 }
 QR_EXPIRED = QT_TRANSLATE_NOOP("Ended", "The QR code expired before it was paid")
+LATE = {
+    GivenBack.CHECKING: QT_TRANSLATE_NOOP(
+        "Ended",
+        "We are still checking with {wallet} whether order {order} was paid. "
+        "If it was, the money goes back to your {wallet} automatically.",
+    ),
+    GivenBack.REFUNDING: QT_TRANSLATE_NOOP(
+        "Ended",
+        "Your payment for order {order} arrived after the session ended. "
+        "It is being refunded to your {wallet}.",
+    ),
+    GivenBack.REFUNDED: QT_TRANSLATE_NOOP(
+        "Ended",
+        "Your payment for order {order} arrived after the session ended. "
+        "It has been refunded to your {wallet}.",
+    ),
+    GivenBack.REVERSED: QT_TRANSLATE_NOOP(
+        "Ended",
+        "The bank approved the card after the session ended. "
+        "The payment was cancelled: your card is not charged.",
+    ),
+}
+WALLETS = {
+    PaymentMethod.WECHAT: QT_TRANSLATE_NOOP("Ended", "WeChat Pay"),
+    PaymentMethod.ALIPAY: QT_TRANSLATE_NOOP("Ended", "Alipay"),
+    PaymentMethod.UNIONPAY_QR: QT_TRANSLATE_NOOP("Ended", "UnionPay QuickPass"),
+}
 QR_METHODS = (PaymentMethod.WECHAT, PaymentMethod.ALIPAY)
 
 
@@ -45,7 +72,12 @@ class EndedScreen(Screen):
         expired = outcome is Outcome.TIMED_OUT and view.method in QR_METHODS
         self.title.setText(translate("Ended", QR_EXPIRED if expired else TITLES[outcome]))
         credited = view.credited if view.credited and view.credited.is_positive() else None
-        if credited is None:
+        if view.given_back is not None:
+            wallet = WALLETS.get(view.method) if view.method else None
+            text = translate("Ended", LATE[view.given_back]).format(
+                order=view.qr_order or "", wallet=translate("Ended", wallet) if wallet else ""
+            )
+        elif credited is None:
             text = translate("Ended", "No money was taken.")
         elif view.credited_to is RefundTarget.VOUCHER:
             text = translate(
