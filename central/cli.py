@@ -13,6 +13,9 @@
                                                   the day's statement against the orders
     kiosk-central void REFERENCE --auth-code CODE [--reason TEXT]
                                                   voids an approved card payment (same day)
+    kiosk-central review flagged | limits KIOSK … | release TRANSACTION …
+                                                  uploads the server would not believe
+                                                  (kiosk-central review --help)
     kiosk-central books COMMAND …                 the books: trial-balance, statement,
                                                   kiosk-day, revenue, collections, count,
                                                   verify (kiosk-central books --help)
@@ -137,10 +140,27 @@ def books(argv: list[str]) -> int:
         engine.dispose()
 
 
+def review(argv: list[str]) -> int:
+    from central import review as run  # noqa: PLC0415
+    from central.app import create_app  # noqa: PLC0415
+
+    args = run.parser(DEFAULT_DB).parse_args(argv)
+    if args.db == DEFAULT_DB:
+        Path("var").mkdir(exist_ok=True)
+    app = create_app(args.db)
+    try:
+        with app.state.engine.begin() as conn:
+            return run.run(args, conn, app.state.sms, sys.stdout)
+    finally:
+        app.state.engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["books"]:
         return books(argv[1:])
+    if argv[:1] == ["review"]:
+        return review(argv[1:])
     return _main(argv)
 
 

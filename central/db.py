@@ -56,6 +56,26 @@ transactions = Table(
     Column("received_at", DateTime(timezone=True), server_default=func.now()),
 )
 
+kiosk_limits = Table(  # an operator's bounds on what a kiosk may claim in cash
+    "kiosk_limits",
+    metadata,
+    Column("kiosk_id", String(64), ForeignKey("kiosks.id"), primary_key=True),
+    Column("cash_payment_fen", Integer, nullable=False),  # one payment's cash
+    Column("drawer_fen", Integer, nullable=False),  # cash claimed since the last collection
+    Column("set_by", String(64), nullable=False),
+    Column("set_at", DateTime(timezone=True), server_default=func.now()),
+)
+
+releases = Table(  # a refused upload a person looked at and let through
+    "releases",
+    metadata,
+    Column("transaction_id", String(64), primary_key=True),
+    Column("refused", String(200), nullable=False),  # why the books had refused it
+    Column("released_by", String(64), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), server_default=func.now()),
+)
+
 heartbeats = Table(
     "heartbeats",
     metadata,

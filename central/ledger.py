@@ -48,12 +48,13 @@ def record_data(stored: str) -> dict[str, Any]:
 
 def apply(
     conn: Connection, kiosk: str, kind: str, payload: dict[str, Any], sms: SmsSender,
-    transaction: str, when: datetime,
+    transaction: str, when: datetime, released: bool = False,
 ) -> str | None:  # fmt: skip
     """``payload``: the record's data; ``kiosk``: who uploaded it; ``when``: when
-    the kiosk made it. The answer is None, or why the books refused it (the
-    transaction is kept, and nothing else is done with it)."""
-    refused = books.post_upload(conn, transaction, kiosk, kind, payload, when)
+    the kiosk made it; ``released``: a person let a refused one through. The
+    answer is None, or why the books refused it (the transaction is kept, and
+    nothing else is done with it)."""
+    refused = books.post_upload(conn, transaction, kiosk, kind, payload, when, released)
     if refused is None:
         _act(conn, kiosk, kind, payload, sms, transaction)
     return refused

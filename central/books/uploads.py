@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from central.books import bills, chart, claims, ledger, postings, units
+from central.books import bills, chart, claims, ledger, limits, postings, units
 from central.books.postings import Line
 from central.db import accounts, card_reissues, transactions
 
@@ -29,11 +29,15 @@ CARD_LOADS = {"card_load_failed", "card_reissued"}
 
 def post_upload(
     conn: Connection, transaction: str, kiosk: str, kind: str, data: Mapping[str, Any],
-    when: datetime,
+    when: datetime, released: bool = False,
 ) -> str | None:  # fmt: skip
-    """Post ``transaction`` (once); None, or why the books refused it."""
+    """Post ``transaction`` (once); None, or why the books refused it. A record
+    a person ``released`` is not held to the kiosk's cash limits."""
     try:
         lines = postings.post(kind, data, facts(conn, kiosk, kind, data))
+        if not released:
+            drawer = ledger.balance_of(conn, chart.drawer(kiosk))
+            limits.check_cash(lines, kiosk, drawer, limits.of(conn, kiosk))
     except postings.Refused as exc:
         why = f"{kind}: {exc}"[:200]
         ledger.record(conn, transaction, REFUSED, [], kiosk, note=why, at=when)
