@@ -27,6 +27,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 
 from central import bills, bundles, cards, notify, order_work, payments, uploads
 from central.auth import Credentials, errors, token_hash
@@ -70,7 +71,7 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         watch.refresh()
         task = asyncio.create_task(watch.run())
-        worker = asyncio.create_task(_order_worker(engine, providers))
+        worker = asyncio.create_task(_order_worker(app.state, engine, providers))
         yield
         task.cancel()
         worker.cancel()
@@ -86,6 +87,7 @@ def create_app(
     app.state.providers = providers
     app.state.sandbox = settings.sandbox
     app.state.queries = order_work.Queries()
+    app.state.order_worker_paused = False  # True: the worker skips its rounds (tests, repairs)
     app.state.notify_refused = Counter()
     for module in (bills, payments, cards, bundles, uploads, notify):
         app.include_router(module.router)
@@ -150,13 +152,15 @@ def _providers(settings: CentralSettings) -> dict[str, Provider]:
     return found
 
 
-async def _order_worker(engine: Engine, providers: dict[str, Provider]) -> None:
-    """Closes and refunds at the providers what the orders ask for (``order_work``)."""
+async def _order_worker(state: State, engine: Engine, providers: dict[str, Provider]) -> None:
+    """Closes and refunds at the providers what the orders ask for (``order_work``),
+    every ``WORK_EVERY_S`` unless ``state.order_worker_paused``."""
     if not providers:
         return
     while True:
         try:
-            await run_in_threadpool(order_work.work_once, engine, providers)
+            if not state.order_worker_paused:
+                await run_in_threadpool(order_work.work_once, engine, providers)
         except Exception:
             log.exception("the order worker's round failed; it goes on")
         await asyncio.sleep(WORK_EVERY_S)

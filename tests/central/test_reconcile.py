@@ -2,7 +2,8 @@
 downloaded from the simulator and compared with the server's orders, each
 kind of difference planted: a missed notification (fixed: marked paid), a
 payment the server never made an order for, an order paid here but not
-there, an amount that differs — and the command's report and exit status."""
+there, an amount that differs, a refund whose notification was lost and one
+recorded here only — and the command's report and exit status."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import update
 
 from central import order_work
 from central.cli import main
+from central.db import orders
 from central.providersim.run import settings_toml
 from central.providersim.wechat import CST, planted_row
 from central.reconcile import reconcile
@@ -81,3 +84,38 @@ def test_the_command_writes_the_report_and_exits_1_while_a_person_is_needed(
     with (tmp_path / "out" / f"wechat-{day}.csv").open(encoding="utf-8") as report:
         rows = list(csv.DictReader(report))
     assert {r["order"] for r in rows} == {v for k, v in planted.items() if k != "fine"}
+
+
+def refunding(rig: Rig, fen: int) -> str:
+    """A paid order the server is refunding (a late payment)."""
+    order = rig.order(fen)
+    requests.post(order["qrUrl"], timeout=5)
+    wait_until(lambda: rig.status(order["id"]) == "paid", timeout=10)
+    with rig.central.app.state.engine.begin() as conn:
+        conn.execute(update(orders).where(orders.c.id == order["id"]).values(status="refunding"))
+    return str(order["id"])
+
+
+def test_both_refund_kinds_are_found_and_the_safe_one_fixed(rig: Rig) -> None:
+    engine, wechat = rig.central.app.state.engine, rig.central.app.state.providers["wechat"]
+    rig.central.app.state.order_worker_paused = True  # it would find the lost refund itself
+    # refunded at the provider, its notification lost: still "refunding" here
+    lost = refunding(rig, 1100)
+    rig.wechat.sim.faults.lost = True
+    assert wechat.refund(lost, f"RF{lost}", 1100, 1100, "late payment").status == "done"
+    assert rig.status(lost) == "refunding"
+    # marked refunded here, never refunded at the provider
+    here_only = refunding(rig, 1200)
+    assert order_work.mark_refunded(engine, here_only, "by mistake")
+    found = reconcile(engine, wechat, datetime.now(CST).date())
+    by_kind = {d.kind: d for d in found}
+    assert set(by_kind) == {"refund_missed", "refund"}
+    assert (by_kind["refund_missed"].order_id, by_kind["refund_missed"].action) == (
+        lost,
+        "fixed: marked refunded",
+    )
+    assert rig.status(lost) == "refunded" and rig.events(lost, "reconciled")
+    assert by_kind["refund"].order_id == here_only and by_kind["refund"].needs_a_person
+    assert (by_kind["refund"].provider_fen, by_kind["refund"].our_fen) == (None, 1200)
+    again = {d.kind for d in reconcile(engine, wechat, datetime.now(CST).date())}
+    assert again == {"refund"}  # fixed once; the other still waits for a person
