@@ -57,9 +57,7 @@ def test_a_cash_payment_over_the_kiosks_limit_is_refused_and_flagged(
     assert flagged(central) == [limits.Flag("K-1", refused=1, short=0)]
 
 
-def test_the_drawer_limit_counts_cash_since_the_last_collection(
-    api: Api, central: Central
-) -> None:
+def test_the_drawer_limit_counts_cash_since_the_last_collection(api: Api, central: Central) -> None:
     set_limits(central, cash_payment=10_000, drawer=10_000)
     assert upload(api, "payment_completed", cash("water", "33012345", 6_000))["refused"] == []
     second = upload(api, "credit_settled", cash("water", "33012345", 6_000, to="voucher"))
