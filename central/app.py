@@ -29,7 +29,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 
-from central import bills, bundles, cards, notify, order_work, payments, uploads
+from central import bills, bundles, cards, notify, order_work, part_refunds, payments, uploads
 from central.auth import Credentials, errors, token_hash
 from central.db import enrollment_codes, kiosks, make_async_engine, make_engine
 from central.providers.alipay import Alipay
@@ -161,6 +161,7 @@ async def _order_worker(state: State, engine: Engine, providers: dict[str, Provi
         try:
             if not state.order_worker_paused:
                 await run_in_threadpool(order_work.work_once, engine, providers)
+                await run_in_threadpool(part_refunds.work_once, engine, providers)
         except Exception:
             log.exception("the order worker's round failed; it goes on")
         await asyncio.sleep(WORK_EVERY_S)

@@ -13,6 +13,9 @@
                                                   the day's statement against the orders
     kiosk-central void REFERENCE --auth-code CODE [--reason TEXT]
                                                   voids an approved card payment (same day)
+    kiosk-central refund ORDER --amount FEN --by NAME --settings FILE [--reason TEXT]
+                                                  gives part of a paid order back from the
+                                                  account's credit, through its provider
     kiosk-central review flagged | limits KIOSK … | release TRANSACTION …
                                                   uploads the server would not believe
                                                   (kiosk-central review --help)
@@ -47,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="kiosk-central", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     commands = [
-        "serve", "enroll", "keygen", "seed-demo", "publish", "openapi", "reconcile", "void"
+        "serve", "enroll", "keygen", "seed-demo", "publish", "openapi", "reconcile", "void",
+        "refund",
     ]  # fmt: skip
     parser.add_argument("command", nargs="?", default="serve", choices=commands)
     parser.add_argument(
@@ -82,7 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--date", type=date.fromisoformat, help="reconcile: the day (CST)")
     parser.add_argument("--out", default="var/reconcile", help="reconcile: the report's folder")
     parser.add_argument("--auth-code", help="void: the payment's authorization code")
-    parser.add_argument("--reason", default="operator", help="void: why, for the record")
+    parser.add_argument("--reason", default="operator", help="void, refund: why, for the record")
+    parser.add_argument("--amount", type=int, help="refund: fen to give back")
+    parser.add_argument("--by", help="refund: who asks (the operator's name)")
     return parser
 
 
@@ -166,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
-    alone = {"keygen": _keygen, "reconcile": reconcile, "void": void}  # need no app here
+    alone = {"keygen": _keygen, "reconcile": reconcile, "void": void, "refund": refund}
     if args.command in alone:
         return alone[args.command](args)
     if args.command == "publish" and not (args.arg and (args.group or args.percent or args.kiosk)):
@@ -230,6 +236,38 @@ def void(args: argparse.Namespace) -> int:
         engine.dispose()
     sys.stdout.write(f"{done.reference}: {done.status} ({done.amount_fen} fen)\n")
     return 0
+
+
+def refund(args: argparse.Namespace) -> int:
+    """Exit 0: done at the provider; 3: recorded, the provider not done yet (the
+    order worker follows it); 1: refused; 2: usage."""
+    from central import part_refunds  # noqa: PLC0415
+    from central.app import create_app  # noqa: PLC0415
+    from central.settings import SettingsError, load  # noqa: PLC0415
+
+    if not (args.arg and args.amount and args.by and args.settings):
+        sys.stderr.write("kiosk-central refund: ORDER, --amount, --by and --settings\n")
+        return 2
+    try:
+        app = create_app(args.db, settings=load(Path(args.settings)))
+    except (SettingsError, ValueError, OSError) as exc:
+        sys.stderr.write(f"kiosk-central refund: {exc}\n")
+        return 2
+    engine = app.state.engine
+    try:
+        with engine.begin() as conn:
+            asked = part_refunds.ask(conn, args.arg, args.amount, args.reason, args.by)
+            provider = app.state.providers.get(part_refunds.provider_of(conn, args.arg))
+        status = "requested" if provider is None else part_refunds.carry_out(
+            engine, provider, asked.refund_id
+        )  # fmt: skip
+    except part_refunds.Refused as exc:
+        sys.stderr.write(f"kiosk-central refund: {exc}\n")
+        return 1
+    finally:
+        engine.dispose()
+    sys.stdout.write(f"{asked.refund_id}: {asked.amount_fen} fen of {args.arg}, {status}\n")
+    return 0 if status == "done" else 3
 
 
 def reconcile(args: argparse.Namespace) -> int:

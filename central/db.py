@@ -220,6 +220,21 @@ order_events = Table(
     Column("at", DateTime(timezone=True), server_default=func.now()),
 )
 
+order_refunds = Table(  # part of a paid order given back from the account's credit
+    "order_refunds",
+    metadata,
+    Column("refund_id", String(64), primary_key=True),  # ours: out_refund_no / out_request_no
+    Column("order_id", String(32), ForeignKey("orders.id"), nullable=False, index=True),
+    Column("amount_fen", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # requested, processing, done
+    Column("service", String(32), nullable=False),
+    Column("account", String(32), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("asked_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), server_default=func.now()),
+    Column("done_at", DateTime(timezone=True), nullable=True),
+)
+
 refunds = Table(
     "refunds",
     metadata,

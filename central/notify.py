@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from central import order_work
+from central import order_work, part_refunds
 from central.auth import engine_of
 from central.providers.base import BadNotification, Provider
 
@@ -36,6 +36,8 @@ def _handle(
             outcome = order_work.paid(engine_of(request), provider.name, notice.order_id,
                                       notice.amount_fen, notice.trade_no)  # fmt: skip
             log.info("%s: order %s %s", provider.name, notice.order_id, outcome)
+        elif notice.refund_id and part_refunds.known(engine_of(request), notice.refund_id):
+            part_refunds.notified(engine_of(request), notice)
         else:
             order_work.refunded(engine_of(request), notice)
     except BadNotification as exc:

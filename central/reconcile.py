@@ -28,7 +28,7 @@ from sqlalchemy import Engine, select
 
 from central import order_work
 from central.books.reports import day_bounds
-from central.db import order_events, orders
+from central.db import order_events, order_refunds, orders
 from central.providers.base import BadNotification, Provider, StatementRow
 
 PAID_HERE = ("paid", "refunding", "refunded")
@@ -98,11 +98,19 @@ def _paid_on(engine: Engine, name: str, day: date) -> tuple[dict[str, int], dict
                    order_events.c.at < end,
                    order_events.c.event.in_(("paid", "refunding", "refunded")))
         ).all()  # fmt: skip
+        parts = conn.execute(
+            select(order_refunds.c.order_id, order_refunds.c.amount_fen)
+            .join(orders, orders.c.id == order_refunds.c.order_id)
+            .where(orders.c.provider == name, order_refunds.c.status == "done",
+                   order_refunds.c.done_at >= start, order_refunds.c.done_at < end)
+        ).all()  # fmt: skip
     for order_id, event, fen in rows:
         if event == "refunded":
             refunded[order_id] = fen
         elif event == "paid" or order_id not in paid:
             paid[order_id] = fen
+    for order_id, fen in parts:  # part refunds: what the statement lists, each
+        refunded[order_id] = refunded.get(order_id, 0) + fen
     return paid, refunded
 
 

@@ -21,6 +21,7 @@ from central.books import chart, ledger
 from central.books.postings import QR_PROVIDERS, Line
 
 PAID, REFUNDED = "order_paid", "order_refunded"
+PART_ASKED, PART_DONE = "part_refund_asked", "part_refunded"  # central/part_refunds.py
 APPROVED, REVERSED = "card_approved", "card_reversed"
 
 

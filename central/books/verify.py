@@ -36,7 +36,7 @@ from central.db import (
 )  # fmt: skip
 
 NOT_UPLOADS = {ISSUED, OPENING, COUNTED, events.PAID, events.REFUNDED, events.APPROVED,
-               events.REVERSED}  # fmt: skip
+               events.REVERSED, events.PART_ASKED, events.PART_DONE}  # fmt: skip
 
 
 def problems(conn: Connection) -> list[str]:

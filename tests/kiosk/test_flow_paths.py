@@ -250,7 +250,8 @@ def test_card_timeout_voids_and_a_late_approval_is_reversed() -> None:
     assert h.journal(RecordKind.CARD_REVERSAL)[0].transaction is not None
     out = h.send(e.CardApproved(ref, "622202******1234", "A1B2C3"))
     # reversed when the session gave up: that record and call cover it; the screen says so
-    assert [type(x) for x in out] == [c.Show] and out[0].view.given_back is GivenBack.REVERSED
+    assert [type(x) for x in out] == [c.Show]
+    assert h.of(c.Show, out)[0].view.given_back is GivenBack.REVERSED
     assert [j.data["reason"] for j in h.journal(RecordKind.CARD_REVERSAL)] == ["timed_out"]
     assert not h.journal(RecordKind.PAYMENT_COMPLETED)
 
