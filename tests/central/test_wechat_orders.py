@@ -23,8 +23,14 @@ from central.db import orders
 from central.providers import wechat_wire
 from central.serve import running
 from central.settings import CentralSettings
+from config.settings import PaymentMethod
+from kiosk.flow import Notice, State
+from kiosk.flow import commands as c
+from kiosk.flow import events as e
+from kiosk.shell.central import CentralService
 from tests.central.conftest import Api
 from tests.central.wechat_rig import Rig, wechat_central
+from tests.kiosk.flow_harness import Harness
 from tests.waiting import wait_until
 
 
@@ -157,6 +163,28 @@ def test_the_provider_down_at_create_is_a_502_and_the_order_failed(rig: Rig) -> 
     assert answer.status_code == 502
     with rig.central.app.state.engine.connect() as conn:
         assert conn.scalar(select(orders.c.status)) == "failed"
+
+
+def test_the_provider_down_at_create_the_kiosk_offers_another_method(rig: Rig) -> None:
+    """The kiosk's own client and pay flow: the 502 becomes "choose another way
+    to pay", with every method still offered."""
+    rig.wechat.sim.faults.down = True
+    h = Harness()
+    h.to_method()
+    out = h.send(e.MethodChosen(PaymentMethod.WECHAT))
+    [create] = h.of(c.CreateQrOrder, out)
+    answers: list[e.Event] = []
+    client = CentralService(rig.central.url, rig.central.enroll("K-2"), answers.append)
+    try:
+        client.execute(create)
+        wait_until(lambda: bool(answers), timeout=10)
+    finally:
+        client.stop()
+    [failed] = answers
+    assert isinstance(failed, e.QrOrderFailed) and "502" in failed.reason
+    h.send(failed)
+    assert (h.current(), h.flow.view().notice) == (State.CHOOSE_METHOD, Notice.QR_FAILED)
+    assert PaymentMethod.CASH in h.flow.view().methods
 
 
 def test_without_the_sandbox_nothing_unauthenticated_marks_an_order_paid(tmp_path: Path) -> None:
