@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -41,6 +42,7 @@ STATES: dict[str, Status] = {
     "WAIT_BUYER_PAY": "created", "TRADE_SUCCESS": "paid", "TRADE_FINISHED": "paid",
     "TRADE_CLOSED": "closed",
 }  # fmt: skip
+MAX_BILL_BYTES = 64 * 1024 * 1024  # one member of the bill zip, unpacked
 BILL_HEADER = (
     "支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,订单金额（元）,退款批次号/请求号"
 )
@@ -197,7 +199,26 @@ class Alipay:
             raise ProviderError("unreachable", type(exc).__name__, retry=True) from None
         if got.status_code != 200:
             raise ProviderError("SYSTEM_ERROR", f"bill download: HTTP {got.status_code}")
-        return parse_bill(got.content.decode("gbk"))
+        return parse_bill_zip(got.content)
+
+
+def parse_bill_zip(content: bytes) -> list[StatementRow]:
+    """The bill as downloaded: a zip whose detail CSV (业务明细; beside it the
+    summary, 汇总) is the trade bill. Members are told apart by their header,
+    not their names (Alipay's names are GBK without the zip's UTF-8 flag)."""
+    try:
+        bundle = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise ProviderError("BAD_ANSWER", "the bill is not a zip") from None
+    with bundle:
+        for member in bundle.infolist():
+            if member.file_size > MAX_BILL_BYTES:
+                raise ProviderError("BAD_ANSWER", f"{member.filename}: too large")
+            try:
+                return parse_bill(bundle.read(member).decode("gbk"))
+            except (ProviderError, UnicodeDecodeError):
+                continue
+    raise ProviderError("BAD_ANSWER", "no trade bill in the zip")
 
 
 def parse_bill(text: str) -> list[StatementRow]:

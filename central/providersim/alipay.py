@@ -13,10 +13,12 @@ simulator's: ``lost``, ``duplicate``, ``early``, ``down``, ``error_5xx``.
 
 from __future__ import annotations
 
+import io
 import json
 import secrets
 import threading
 import time
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -112,8 +114,8 @@ class AlipaySim:
 
         @app.get("/bill")
         def bill(app_id: str, day: str) -> Response:
-            return Response(self.trade_bill(date.fromisoformat(day)).encode("gbk"),
-                            media_type="text/csv;charset=GBK")  # fmt: skip
+            return Response(self.bill_zip(app_id, date.fromisoformat(day)),
+                            media_type="application/zip")  # fmt: skip
 
         return app
 
@@ -252,6 +254,25 @@ class AlipaySim:
             answers.append(text)
             if text == "success":
                 return
+
+    def bill_zip(self, app_id: str, day: str | date) -> bytes:
+        """The day's bill as Alipay serves it: a zip of two GBK CSV files, the
+        detail (业务明细) and the summary (业务明细(汇总))."""
+        day = date.fromisoformat(day) if isinstance(day, str) else day
+        detail = self.trade_bill(day)
+        rows = [x for x in detail.splitlines() if x and not x.startswith("#")][1:]
+        total = sum(fen_of(r.split(",")[6]) for r in rows)  # refunds are negative
+        sign = "-" if total < 0 else ""
+        summary = (
+            "#支付宝业务汇总查询\n门店编号,门店名称,交易订单总笔数,交易额（元）\n"
+            f",,{len(rows)},{sign}{yuan(abs(total))}\n#支付宝业务汇总列表结束\n"
+        )
+        stamp = day.strftime("%Y%m%d")
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
+            bundle.writestr(f"{app_id}_{stamp}_业务明细.csv", detail.encode("gbk"))
+            bundle.writestr(f"{app_id}_{stamp}_业务明细(汇总).csv", summary.encode("gbk"))
+        return out.getvalue()
 
     def trade_bill(self, day: date) -> str:
         lines = ["#支付宝业务明细查询", f"#账号：[{next(iter(self.apps))}]",

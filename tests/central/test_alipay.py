@@ -6,6 +6,8 @@ order from the kiosk's create to paid by the signed notification."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -20,7 +22,7 @@ from sqlalchemy import select
 
 from central.db import orders
 from central.providers import alipay_wire, wechat_wire
-from central.providers.alipay import Alipay
+from central.providers.alipay import Alipay, parse_bill_zip
 from central.providers.base import BadNotification, ProviderError
 from central.providersim.alipay import CST
 from central.providersim.run import AlipayRig, alipay_rig
@@ -225,3 +227,34 @@ def test_alipay_down_at_create_is_a_502(served: tuple[AlipayRig, Api]) -> None:
     made, api = served
     made.sim.faults.down = True
     assert alipay_order(api)["http"] == 502
+
+
+def test_the_bill_is_a_zip_of_the_detail_and_the_summary(
+    rig: tuple[AlipayRig, Alipay],
+) -> None:
+    made, pay = rig
+    requests.post(pay.create("OD2026120100009", 700, "水费"), timeout=5)
+    today = datetime.now(CST).date()
+    content = made.sim.bill_zip(next(iter(made.sim.apps)), today)
+    with zipfile.ZipFile(io.BytesIO(content)) as bundle:
+        names = sorted(bundle.namelist())
+        summary = bundle.read(names[0]).decode("gbk")
+    assert [n.rsplit("_", 1)[1] for n in names] == ["业务明细(汇总).csv", "业务明细.csv"]
+    assert ",,1,7.00" in summary  # the summary is not taken for the bill
+    assert [(r.order_id, r.amount_fen) for r in parse_bill_zip(content)] == [
+        ("OD2026120100009", 700)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [(b"PK-not-really", "not a zip"), (b"", "not a zip"), ("only summary", "no trade bill")],
+)
+def test_a_broken_bill_download_is_refused_by_name(content: bytes | str, why: str) -> None:
+    if isinstance(content, str):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as bundle:
+            bundle.writestr("x_业务明细(汇总).csv", "#汇总\n门店编号,交易额\n".encode("gbk"))
+        content = out.getvalue()
+    with pytest.raises(ProviderError, match=why):
+        parse_bill_zip(content)
