@@ -11,8 +11,9 @@ whether the sandbox pay page is mounted.
     appid = "wxd678efh567hg6787"
     merchant_serial = "…"    # the merchant certificate's serial number
     merchant_key_file = "/etc/kiosk-central/wechat-merchant.key"   # 0600
-    platform_key_id = "PUB_KEY_ID_…"
-    platform_key_file = "/etc/kiosk-central/wechat-platform.pub"
+    platform_mode = "public_key"   # or "certificate": from /v3/certificates
+    platform_key_id = "PUB_KEY_ID_…"                               # public-key mode
+    platform_key_file = "/etc/kiosk-central/wechat-platform.pub"   # public-key mode
     apiv3_key_file = "/etc/kiosk-central/wechat-apiv3.key"         # 0600
     notify_url = "https://central.example.cn/api/v1/notify/wechatpay"
 

@@ -1,7 +1,9 @@
 """WeChat Pay API v3, Native payment, as the merchant: every request signed
-with the merchant key, every answer checked against the platform public key
-(WeChat Pay's public-key mode: ``Wechatpay-Serial`` is the key's id), the
-notification's resource decrypted with the APIv3 key.
+with the merchant key, every answer checked against the platform's key named
+by ``Wechatpay-Serial``: the platform public key (public-key mode: the serial
+is the key's id) or the platform certificates (certificate mode: downloaded
+from ``/v3/certificates``, decrypted with the APIv3 key, fetched again when a
+new serial signs), the notification's resource decrypted with the APIv3 key.
 
 Calls: ``POST /v3/pay/transactions/native`` (→ ``code_url``),
 ``GET /v3/pay/transactions/out-trade-no/{no}``, ``POST …/{no}/close``,
@@ -15,14 +17,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from central.providers import keys, wechat_wire
 from central.providers.base import (
@@ -42,6 +47,7 @@ STATES: dict[str, Status] = {
 }  # fmt: skip
 REFUNDS = {"PROCESSING": "processing", "SUCCESS": "done", "ABNORMAL": "failed", "CLOSED": "failed"}
 ORDER_MINUTES = 10  # a QR code is good for this long
+REFRESH_EVERY_S = 5.0  # certificate mode: the certificates fetched at most this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +57,36 @@ class WechatSettings:
     appid: str
     merchant_serial: str  # the merchant certificate's serial number
     merchant_key_file: str  # its private key (PEM, 0600)
-    platform_key_id: str  # the platform public key's id (PUB_KEY_ID_…)
-    platform_key_file: str  # the platform public key (PEM)
     apiv3_key_file: str  # the APIv3 key: 32 characters (0600)
     notify_url: str
     timeout_s: float = 5.0
+    # how answers and notifications are checked: "public_key" (the platform
+    # public key below, WeChat Pay's newer mode) or "certificate" (the platform
+    # certificates, downloaded from /v3/certificates and decrypted with the
+    # APIv3 key; fetched again when an unknown serial signs: a rotation)
+    platform_mode: str = "public_key"
+    platform_key_id: str = ""  # public-key mode: the key's id (PUB_KEY_ID_…)
+    platform_key_file: str = ""  # public-key mode: the key (PEM)
+
+
+def certificates(data: Any, apiv3_key: bytes) -> dict[str, rsa.RSAPublicKey]:
+    """``/v3/certificates``' answer: serial number → public key of each
+    certificate that decrypts, names the serial it is listed under, and is
+    valid now."""
+    found: dict[str, rsa.RSAPublicKey] = {}
+    now = datetime.now(UTC)
+    for item in data["data"]:
+        pem = wechat_wire.decrypt(apiv3_key, item["encrypt_certificate"])
+        cert = x509.load_pem_x509_certificate(pem.encode())
+        if f"{cert.serial_number:X}" != str(item["serial_no"]).upper():
+            raise ValueError(f"certificate {item['serial_no']}: another serial inside")
+        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+            continue
+        key = cert.public_key()
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise ValueError(f"certificate {item['serial_no']}: not an RSA key")
+        found[str(item["serial_no"])] = key
+    return found
 
 
 class WechatPay:
@@ -64,11 +95,17 @@ class WechatPay:
     def __init__(self, settings: WechatSettings) -> None:
         self.settings = settings
         self._key = wechat_wire.load_private(keys.secret(settings.merchant_key_file))
-        self._platform = {
-            settings.platform_key_id: wechat_wire.load_public(
+        self._platform: dict[str, rsa.RSAPublicKey] = {}
+        self._refreshed = -REFRESH_EVERY_S
+        if settings.platform_mode == "public_key":
+            if not (settings.platform_key_id and settings.platform_key_file):
+                raise ValueError("public-key mode needs platform_key_id and platform_key_file")
+            self._platform[settings.platform_key_id] = wechat_wire.load_public(
                 keys.public(settings.platform_key_file)
             )
-        }
+        elif settings.platform_mode != "certificate":
+            raise ValueError(f"platform_mode: {settings.platform_mode!r}, not public_key or "
+                             "certificate")  # fmt: skip
         self._apiv3 = keys.secret(settings.apiv3_key_file).strip()
         if len(self._apiv3) != 32:
             raise ValueError("the APIv3 key is not 32 characters")
@@ -95,7 +132,7 @@ class WechatPay:
         if answer.status_code >= 500:
             raise ProviderError("SYSTEM_ERROR", f"HTTP {answer.status_code}", retry=True)
         try:
-            wechat_wire.check_answer(answer.headers, answer.text, self._platform)
+            wechat_wire.check_answer(answer.headers, answer.text, self._keys_for(answer.headers))
         except wechat_wire.BadSignature as exc:
             raise ProviderError("BAD_SIGNATURE", f"not the platform's answer: {exc}") from None
         data = json.loads(answer.text) if answer.text else {}
@@ -104,6 +141,44 @@ class WechatPay:
             message = str(data.get("message", "")) if isinstance(data, dict) else answer.text
             raise ProviderError(code, message)
         return answer.status_code, data
+
+    def _keys_for(self, headers: Mapping[str, str]) -> dict[str, rsa.RSAPublicKey]:
+        """The platform keys to check a signature with; in certificate mode an
+        unknown serial fetches the certificates first (at most every
+        ``REFRESH_EVERY_S``: a forger's serials cannot hammer the gateway)."""
+        serial = headers.get("Wechatpay-Serial")
+        wanted = self.settings.platform_mode == "certificate" and serial not in self._platform
+        if wanted and time.monotonic() - self._refreshed >= REFRESH_EVERY_S:
+            self.refresh_certificates()
+        return self._platform
+
+    def refresh_certificates(self) -> list[str]:
+        """Download the platform certificates (``GET /v3/certificates``), each
+        decrypted with the APIv3 key and still valid, the answer itself checked
+        against them (only the APIv3 key's holder could have sealed them): the
+        serial numbers now known."""
+        self._refreshed = time.monotonic()
+        path = "/v3/certificates"
+        auth = wechat_wire.authorization(
+            self._key, self.settings.mchid, self.settings.merchant_serial, "GET", path, ""
+        )
+        try:
+            answer = self._http.get(
+                self.settings.gateway + path,
+                timeout=self.settings.timeout_s,
+                headers={"Authorization": auth, "Accept": "application/json"},
+            )
+        except requests.RequestException as exc:
+            raise ProviderError("unreachable", type(exc).__name__, retry=True) from None
+        if answer.status_code != 200:
+            raise ProviderError("SYSTEM_ERROR", f"certificates: HTTP {answer.status_code}", True)
+        try:
+            found = certificates(answer.json(), self._apiv3)
+            wechat_wire.check_answer(answer.headers, answer.text, found)
+        except (ValueError, KeyError, TypeError, wechat_wire.BadSignature) as exc:
+            raise ProviderError("BAD_CERTIFICATES", str(exc)) from None
+        self._platform.update(found)
+        return sorted(found)
 
     def create(self, order_id: str, amount_fen: int, description: str) -> str:
         expire = datetime.now().astimezone() + timedelta(minutes=ORDER_MINUTES)
@@ -154,7 +229,11 @@ class WechatPay:
     def notification(self, headers: Mapping[str, str], body: bytes) -> Notification:
         text = body.decode("utf-8", errors="replace")
         try:
-            wechat_wire.check_answer(headers, text, self._platform)
+            platform = self._keys_for(headers)
+        except ProviderError as exc:  # the certificates could not be fetched: sent again later
+            raise BadNotification("signature", f"platform certificates: {exc}") from None
+        try:
+            wechat_wire.check_answer(headers, text, platform)
         except wechat_wire.BadSignature as exc:
             reason = "stale" if "timestamp" in str(exc) else "signature"
             raise BadNotification(reason, str(exc)) from None

@@ -29,9 +29,12 @@ class WechatRig:
     settings: WechatSettings
 
 
-def wechat_rig(folder: Path, notify_url: str, speed: float = 0.001) -> WechatRig:
+def wechat_rig(
+    folder: Path, notify_url: str, speed: float = 0.001, mode: str = "public_key"
+) -> WechatRig:
     """A WeChat Pay simulator with fresh keys, and the merchant's settings for
-    it (its gateway set once it is served: ``settings_for``)."""
+    it (its gateway set once it is served: ``settings_for``); ``mode``: how the
+    merchant checks the platform's signatures (``public_key`` or ``certificate``)."""
     merchant, platform = wechat_wire.new_key(), wechat_wire.new_key()
     apiv3 = secrets.token_hex(16).encode()  # 32 characters
     keys.write_secret(folder / "wechat-merchant.key", wechat_wire.private_pem(merchant))
@@ -45,6 +48,9 @@ def wechat_rig(folder: Path, notify_url: str, speed: float = 0.001) -> WechatRig
         platform_key_file=str(folder / "wechat-platform.pub"),
         apiv3_key_file=str(folder / "wechat-apiv3.key"), notify_url=notify_url,
     )  # fmt: skip
+    if mode == "certificate":
+        sim.use_certificate(platform)
+        settings = replace(settings, platform_mode=mode, platform_key_id="", platform_key_file="")
     return WechatRig(sim, settings)
 
 

@@ -34,7 +34,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 
@@ -107,6 +110,10 @@ class WechatSim:
         merchants: dict[str, rsa.RSAPublicKey], speed: float = 1.0,
     ) -> None:  # fmt: skip
         self.platform_key, self.platform_key_id = platform_key, platform_key_id
+        # the platform certificates ``/v3/certificates`` serves (certificate mode:
+        # the answers' ``Wechatpay-Serial`` is one of theirs), newest last
+        self.certificates: list[tuple[str, bytes]] = []
+        self.certificate_downloads = 0
         self.apiv3_key = apiv3_key
         self.merchants = merchants  # merchant certificate serial → public key
         self.speed = speed  # 0.001: a retry schedule of hours in seconds
@@ -118,6 +125,17 @@ class WechatSim:
         self.base_url = ""
         self._lock = threading.Lock()
         self.app = self._make_app()
+
+    def use_certificate(self, key: rsa.RSAPrivateKey | None = None) -> str:
+        """Certificate mode: sign with ``key`` (a fresh one by default: a
+        rotation) under a new platform certificate, still serving the older
+        ones; its serial number (hex), now the answers' ``Wechatpay-Serial``."""
+        key = key or wechat_wire.new_key()
+        serial, pem = platform_certificate(key)
+        with self._lock:
+            self.certificates.append((serial, pem))
+            self.platform_key, self.platform_key_id = key, serial
+        return serial
 
     # -- the provider's answers -------------------------------------------------------
 
@@ -185,6 +203,23 @@ class WechatSim:
             if self.faults.early and known is None:  # the phone is quicker than the answer
                 self.pay(order.out_trade_no)
             return self._signed(200, {"code_url": f"{self.base_url}/pay/{order.token}"})
+
+        @app.get("/v3/certificates")
+        async def certificates(request: Request) -> Response:
+            caller = self._gate(request, "")
+            if isinstance(caller, Response):
+                return caller
+            self.certificate_downloads += 1
+            now = datetime.now(CST)
+            data = [
+                {"serial_no": serial,
+                 "effective_time": (now - timedelta(days=1)).isoformat(timespec="seconds"),
+                 "expire_time": (now + timedelta(days=365)).isoformat(timespec="seconds"),
+                 "encrypt_certificate": wechat_wire.encrypt(self.apiv3_key, pem.decode(),
+                                                            "certificate")}
+                for serial, pem in self.certificates
+            ]  # fmt: skip
+            return self._signed(200, {"data": data})
 
         @app.get("/v3/pay/transactions/out-trade-no/{no}")
         async def query(no: str, request: Request) -> Response:
@@ -438,6 +473,22 @@ class WechatSim:
             _yuan(total), _yuan(refunded),
         )))  # fmt: skip
         return "\n".join(lines) + "\n"
+
+
+def platform_certificate(key: rsa.RSAPrivateKey) -> tuple[str, bytes]:
+    """A platform certificate for ``key`` (self-signed here; WeChat Pay's are
+    issued by Tenpay's CA): its serial number in hex, and the PEM."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tenpay.com Root CA (simulated)")])
+    serial = x509.random_serial_number()
+    now = datetime.now(UTC)
+    made = (
+        x509.CertificateBuilder()
+        .subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(serial)
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    return f"{serial:X}", made.public_bytes(serialization.Encoding.PEM)
 
 
 def _expiry(text: object) -> datetime:

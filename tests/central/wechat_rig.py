@@ -51,9 +51,11 @@ class Rig:
 
 
 @contextmanager
-def wechat_central(folder: Path, database: str | None = None) -> Iterator[Rig]:
+def wechat_central(
+    folder: Path, database: str | None = None, mode: str = "public_key"
+) -> Iterator[Rig]:
     port = free_port()
-    made = wechat_rig(folder, f"http://127.0.0.1:{port}/api/v1/notify/wechatpay")
+    made = wechat_rig(folder, f"http://127.0.0.1:{port}/api/v1/notify/wechatpay", mode=mode)
     with serving(made.sim.app) as url:
         made.sim.base_url = url
         made.settings = replace(made.settings, gateway=url)
