@@ -105,7 +105,7 @@ NOTICES = {
     ),
     Notice.CARD_NO_ANSWER: QT_TRANSLATE_NOOP(
         "Notice",
-        "The bank did not answer. The payment was cancelled: your card is not charged.",
+        "The bank did not answer. Your card is not charged.",
     ),
     Notice.QR_FAILED: QT_TRANSLATE_NOOP(
         "Notice", "The QR code could not be made. Choose another way to pay."

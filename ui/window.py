@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QMouseEvent, QResizeEvent
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.bills import Bill
 from kiosk.flow import State
@@ -219,12 +226,24 @@ class KioskWindow(QWidget):
             screen = self.screen_for(view.state)
             screen.present(view)
             self.stack.setCurrentWidget(screen)
+        self._only_current_sizes()
         self.theme.use(view.accessible)  # after the switch: the page now shown is restyled
         if previous is None:
             self._builder.start()
         if previous is None or previous.state != view.state or previous.timeout_s != view.timeout_s:
             self._restart_countdown(view)
         self._frame(view)
+
+    def _only_current_sizes(self) -> None:
+        """The stack is as large as the page it shows: a hidden page (a long
+        message in large text, say) must not make the window outgrow the panel."""
+        current = self.stack.currentWidget()
+        for index in range(self.stack.count()):
+            page = self.stack.widget(index)
+            if page is None:
+                continue
+            policy = QSizePolicy.Policy.Preferred if page is current else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
 
     def _frame(self, view: View) -> None:
         kiosk = self.ctx.settings().kiosk

@@ -133,7 +133,7 @@ def test_demo_runs_the_flow_end_to_end(tmp_path: Path, capsys: pytest.CaptureFix
     # then the kiosk with its screens: cash, QR, and (with pcscd) bank card and account card
     cards = not missing_parts()
     pngs = sorted(p.name for p in (out / "receipts").iterdir())
-    assert pngs == [f"printed-{n:03d}.png" for n in range(1, 11 if cards else 9)]
+    assert pngs == [f"printed-{n:03d}.png" for n in range(1, 12 if cards else 10)]
     if cards:
         assert "paid ¥70.00 by card" in text
         assert "¥100 of units bought and written to the account card" in text

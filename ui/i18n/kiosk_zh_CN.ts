@@ -1036,8 +1036,8 @@
         <translation>无法读取银行卡，未扣款。</translation>
     </message>
     <message>
-        <source>The bank did not answer. The payment was cancelled: your card is not charged.</source>
-        <translation>银行未应答，此笔付款已撤销（冲正），您的卡不会被扣款。</translation>
+        <source>The bank did not answer. Your card is not charged.</source>
+        <translation>银行未应答，您的卡不会被扣款。</translation>
     </message>
     <message>
         <source>The QR code could not be made. Choose another way to pay.</source>

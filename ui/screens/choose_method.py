@@ -30,6 +30,16 @@ class ChooseMethodScreen(Screen):
         self.first.addLayout(self.grid)
         self.first.addWidget(self.offline)
         self.first.addStretch(1)
+        self.second.addStretch(1)
+
+    def set_landscape(self, landscape: bool) -> None:
+        """The tiles below the amount in portrait; in landscape in the other
+        half, beside it, so that a notice above them still leaves them room."""
+        super().set_landscape(landscape)
+        here, there = (self.first, self.second) if landscape else (self.second, self.first)
+        if here.indexOf(self.grid) >= 0:
+            here.removeItem(self.grid)
+            there.insertLayout(0 if landscape else 1, self.grid)
 
     def present(self, view: View) -> None:
         super().present(view)
