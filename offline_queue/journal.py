@@ -40,7 +40,14 @@ _INSERT_RECORD = (
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_OUTBOX = "INSERT INTO outbox (id, seq, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)"
-PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON")
+# The page cache of each connection is bounded explicitly (SQLite's default
+# is 2 MB each, and the pool holds several): the soak saw the kiosk's memory
+# climb for hours while the caches filled (bench/soak.py).
+CACHE_KIB = 512
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+    f"PRAGMA cache_size=-{CACHE_KIB}",
+)  # fmt: skip
 
 
 class JournalError(RuntimeError):

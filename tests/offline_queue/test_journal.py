@@ -31,6 +31,9 @@ def test_pragmas_on_every_connection(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -512  # KiB, bounded
+        with journal._engine.connect() as other:  # a reader's connection from the pool too
+            assert other.exec_driver_sql("PRAGMA cache_size").scalar() == -512
 
 
 def test_migrations_create_the_schema(tmp_path: Path) -> None:
