@@ -37,9 +37,13 @@ import tomllib
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from config import bundle
 from config.loader import ConfigError, defaults, merge, validate
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 DEFAULT_DB = "sqlite:///var/central.db"
 DEFAULT_KEY = "var/operator.key"
@@ -238,26 +242,35 @@ def void(args: argparse.Namespace) -> int:
     return 0
 
 
+def _app_with_settings(command: str, args: argparse.Namespace) -> FastAPI | None:
+    """The server's app with its providers from ``--settings``, or None (and
+    why, on stderr) when the settings cannot be read."""
+    from central.app import create_app  # noqa: PLC0415
+    from central.settings import SettingsError, load  # noqa: PLC0415
+
+    try:
+        return create_app(args.db, settings=load(Path(args.settings)))
+    except (SettingsError, ValueError, OSError) as exc:
+        sys.stderr.write(f"kiosk-central {command}: {exc}\n")
+        return None
+
+
 def refund(args: argparse.Namespace) -> int:
     """Exit 0: done at the provider; 3: recorded, the provider not done yet (the
     order worker follows it); 1: refused; 2: usage."""
     from central import part_refunds  # noqa: PLC0415
-    from central.app import create_app  # noqa: PLC0415
-    from central.settings import SettingsError, load  # noqa: PLC0415
 
     if not (args.arg and args.amount and args.by and args.settings):
         sys.stderr.write("kiosk-central refund: ORDER, --amount, --by and --settings\n")
         return 2
-    try:
-        app = create_app(args.db, settings=load(Path(args.settings)))
-    except (SettingsError, ValueError, OSError) as exc:
-        sys.stderr.write(f"kiosk-central refund: {exc}\n")
+    app = _app_with_settings("refund", args)
+    if app is None:
         return 2
     engine = app.state.engine
     try:
         with engine.begin() as conn:
             asked = part_refunds.ask(conn, args.arg, args.amount, args.reason, args.by)
-            provider = app.state.providers.get(part_refunds.provider_of(conn, args.arg))
+        provider = app.state.providers.get(asked.provider)
         status = "requested" if provider is None else part_refunds.carry_out(
             engine, provider, asked.refund_id
         )  # fmt: skip
@@ -272,19 +285,15 @@ def refund(args: argparse.Namespace) -> int:
 
 def reconcile(args: argparse.Namespace) -> int:
     """Exit 0: every difference fixed (or none); 1: some need a person; 2: usage."""
-    from central.app import create_app  # noqa: PLC0415
     from central.providers.base import ProviderError  # noqa: PLC0415
     from central.reconcile import reconcile as run  # noqa: PLC0415
     from central.reconcile import write_report  # noqa: PLC0415
-    from central.settings import SettingsError, load  # noqa: PLC0415
 
     if not (args.provider and args.date and args.settings):
         sys.stderr.write("kiosk-central reconcile: --provider, --date and --settings\n")
         return 2
-    try:
-        app = create_app(args.db, settings=load(Path(args.settings)))
-    except (SettingsError, ValueError, OSError) as exc:
-        sys.stderr.write(f"kiosk-central reconcile: {exc}\n")
+    app = _app_with_settings("reconcile", args)
+    if app is None:
         return 2
     provider = app.state.providers.get(args.provider)
     if provider is None:

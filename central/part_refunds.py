@@ -48,6 +48,7 @@ class PartRefund:
     order_id: str
     amount_fen: int
     status: str  # requested, processing, done
+    provider: str = ""  # the order's: wechat, alipay
 
 
 def ask(conn: Connection, order_id: str, amount_fen: int, reason: str, by: str) -> PartRefund:
@@ -94,7 +95,7 @@ def ask(conn: Connection, order_id: str, amount_fen: int, reason: str, by: str) 
              Line(chart.REFUNDS_PAYABLE, credit=amount_fen)]  # fmt: skip
     ledger.record(conn, f"{refund_id}:asked", ASKED, lines, order.kiosk_id)
     journal(conn, order_id, "part_refund", f"{refund_id}: {amount_fen} fen asked by {by}")
-    return PartRefund(refund_id, order_id, amount_fen, "requested")
+    return PartRefund(refund_id, order_id, amount_fen, "requested", str(order.provider))
 
 
 def _account(conn: Connection, payment: str) -> tuple[str, str]:
@@ -177,10 +178,6 @@ def notified(engine: Engine, notice: Notification) -> None:
             f"the refund is {row.amount_fen} for {row.order_id}",
         )  # fmt: skip
     finish(engine, str(notice.refund_id))
-
-
-def provider_of(conn: Connection, order_id: str) -> str:
-    return str(conn.scalar(select(orders.c.provider).where(orders.c.id == order_id)))
 
 
 def known(engine: Engine, refund_id: str) -> bool:

@@ -140,9 +140,7 @@ def void_card(
         return Refund(reference, "declined", 0)
     if not secrets.compare_digest(auth.auth_code, auth_code):
         raise NothingToRefund(f"card payment {reference}: the authorization code does not match")
-    done = conn.scalar(
-        select(refunds.c.reason).where(refunds.c.kind == CARD, refunds.c.reference == reference)
-    )
+    done = _card_reason(conn, reference)
     if done is not None:
         return Refund(reference, _card_outcome(done), auth.amount_fen)
     if auth.settled_by is not None:
@@ -155,16 +153,20 @@ def void_card(
     return Refund(reference, "voided", auth.amount_fen)
 
 
+def _card_reason(conn: Connection, reference: str) -> str | None:
+    """Why ``reference`` was given back (its ``refunds`` row), or None."""
+    return conn.scalar(
+        select(refunds.c.reason).where(refunds.c.kind == CARD, refunds.c.reference == reference)
+    )
+
+
 def _card_outcome(reason: str) -> str:
     return "voided" if reason.startswith("void") else "reversed"
 
 
 def reversed_before(conn: Connection, reference: str) -> bool:
-    """Whether a reversal of ``reference`` is already recorded."""
-    found = conn.scalar(
-        select(refunds.c.id).where(refunds.c.kind == CARD, refunds.c.reference == reference)
-    )
-    return found is not None
+    """Whether a reversal (or void) of ``reference`` is already recorded."""
+    return _card_reason(conn, reference) is not None
 
 
 def card_status(conn: Connection, kiosk: str, reference: str) -> Refund:
@@ -178,9 +180,7 @@ def card_status(conn: Connection, kiosk: str, reference: str) -> Refund:
         if reversed_before(conn, reference):
             return Refund(reference, "reversed", 0)
         raise UnknownReference(f"no card payment {reference} from this kiosk")
-    done = conn.scalar(
-        select(refunds.c.reason).where(refunds.c.kind == CARD, refunds.c.reference == reference)
-    )
+    done = _card_reason(conn, reference)
     if done is not None:
         return Refund(reference, _card_outcome(done), auth.amount_fen)
     return Refund(reference, "approved" if auth.approved else "declined", auth.amount_fen)
