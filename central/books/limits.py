@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
 
-from central.books import cash, chart
+from central.books import cash, chart, ledger
 from central.books.postings import Line, Refused
 from central.db import kiosk_limits, kiosks, postings
 
@@ -59,12 +59,13 @@ def set_limits(conn: Connection, kiosk: str, limits: Limits, by: str) -> None:
         conn.execute(kiosk_limits.insert().values(kiosk_id=kiosk, **values))
 
 
-def check_cash(lines: Sequence[Line], kiosk: str, drawer: int, limits: Limits) -> None:
+def check_cash(conn: Connection, lines: Sequence[Line], kiosk: str) -> None:
     """Refuse a record whose cash (what it puts in ``kiosk``'s drawer) is over
-    the kiosk's limits; ``drawer``: the drawer's balance before it."""
+    the kiosk's limits; a record without cash costs no query."""
     claimed = sum(x.debit for x in lines if x.account == chart.drawer(kiosk))
     if not claimed:
         return
+    limits, drawer = of(conn, kiosk), ledger.balance_of(conn, chart.drawer(kiosk))
     if claimed > limits.cash_payment:
         raise Refused(
             f"cash: {claimed} fen in one record, over the kiosk's limit of "

@@ -36,8 +36,7 @@ def post_upload(
     try:
         lines = postings.post(kind, data, facts(conn, kiosk, kind, data))
         if not released:
-            drawer = ledger.balance_of(conn, chart.drawer(kiosk))
-            limits.check_cash(lines, kiosk, drawer, limits.of(conn, kiosk))
+            limits.check_cash(conn, lines, kiosk)
     except postings.Refused as exc:
         why = f"{kind}: {exc}"[:200]
         ledger.record(conn, transaction, REFUSED, [], kiosk, note=why, at=when)
