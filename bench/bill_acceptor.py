@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # ui/, not bench/ui.py
 
+from config.choices import PaymentMethod
 from config.loader import load_settings
-from config.settings import PaymentMethod
 from drivers import acceptor as ev
 from drivers.cctalk.driver import CcTalkDriver
 from drivers.id003.driver import Id003Driver

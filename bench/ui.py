@@ -117,8 +117,8 @@ def main() -> None:
 
     from PySide6.QtWidgets import QApplication
 
+    from config.choices import PaymentMethod
     from config.loader import load_settings
-    from config.settings import PaymentMethod
     from devtools.gallery import BILL, preview_window, sample_views
     from kiosk.flow import PayFlow
     from kiosk.flow import commands as c

@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from config.choices import PaymentMethod
 from config.loader import load_settings
 from config.records import RecordKind
-from config.settings import PaymentMethod
 from kiosk.bills import Bill, BillLine
 from kiosk.flow import PayFlow
 from kiosk.flow import commands as c

@@ -12,11 +12,14 @@ import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+from config.first_look import FirstLook
 
-from config.settings import Settings
+if TYPE_CHECKING:  # the schema (pydantic) loads on the first validation, not with the tree
+    from pydantic import ValidationError
+
+    from config.settings import Settings
 
 DEFAULT_FILES = ("kiosk.toml", "services.toml", "tariffs.toml")
 # What the maintenance menu sets on the kiosk (location, device connections),
@@ -77,6 +80,10 @@ def _is_union_tag(part: object) -> bool:
 
 
 def validate(tree: Mapping[str, Any], source: str = "settings") -> Settings:
+    from pydantic import ValidationError  # noqa: PLC0415 - see the imports above
+
+    from config.settings import Settings  # noqa: PLC0415
+
     try:
         return Settings.model_validate(tree)
     except ValidationError as exc:
@@ -107,6 +114,23 @@ def kiosk_tree(path: Path | None = None) -> dict[str, Any]:
     tree = local_tree(path)
     data_dir = tree.get("paths", {}).get("data_dir")
     return merge(tree, local_changes(Path(data_dir))) if isinstance(data_dir, str) else tree
+
+
+class SettingsTree:
+    """A kiosk's settings read but not yet validated: the attract screen paints
+    from its ``look``, and ``validated()`` checks it (once) after the paint."""
+
+    def __init__(self, tree: Mapping[str, Any], source: str) -> None:
+        self.tree = tree
+        self.source = source
+        self.look = FirstLook.of_tree(tree)
+        self._settings: Settings | None = None
+
+    def validated(self) -> Settings:
+        """The settings, or ``ConfigError`` naming each bad key."""
+        if self._settings is None:
+            self._settings = validate(self.tree, self.source)
+        return self._settings
 
 
 def load_settings(path: Path | None = None, bundle: Mapping[str, Any] | None = None) -> Settings:

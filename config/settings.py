@@ -11,7 +11,6 @@ Conventions, so a config file can never lose a fen:
 
 from __future__ import annotations
 
-import enum
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
@@ -27,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from config.choices import IdentifyMethod, PaymentMethod, RefundTarget
 from config.fees.parking import ParkingTariff
 from config.fees.property import PropertyTariff
 from config.fees.tiered import Period, Tier, TieredTariff
@@ -54,33 +54,6 @@ Fen = Annotated[int, Field(strict=True, ge=0)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PaymentMethod(enum.Enum):
-    """Payment methods, named as the central server's API names them."""
-
-    CASH = "cash"
-    CARD = "card"
-    WECHAT = "wechat"
-    ALIPAY = "alipay"
-    UNIONPAY_QR = "unionpay_qr"
-
-    @property
-    def is_qr(self) -> bool:
-        return self in (PaymentMethod.WECHAT, PaymentMethod.ALIPAY, PaymentMethod.UNIONPAY_QR)
-
-
-class RefundTarget(enum.Enum):
-    """Where a cancelled session's stacked cash goes."""
-
-    ACCOUNT_CREDIT = "account_credit"
-    VOUCHER = "voucher"
-
-
-class IdentifyMethod(enum.Enum):
-    KEYPAD = "keypad"
-    CARD = "card"
-    PHONE = "phone"
 
 
 class KioskSection(_Strict):

@@ -17,10 +17,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from config.choices import PaymentMethod
 from config.fees.parking import ParkingTariff
 from config.fees.property import PropertyTariff
 from config.fees.tiered import TieredTariff
-from config.settings import PaymentMethod, Settings
+from config.settings import Settings
 from devtools.demo_central import run_central_demo, wait_for
 from drivers.acceptor import AcceptorEvent
 from drivers.printer.printer import ReceiptPrinter

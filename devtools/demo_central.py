@@ -20,8 +20,9 @@ from pathlib import Path
 
 import requests
 
+from config.choices import PaymentMethod
 from config.loader import local_tree
-from config.settings import PaymentMethod, Settings
+from config.settings import Settings
 from drivers.printer.printer import ReceiptPrinter
 from drivers.sim.escpos_server import free_port
 from kiosk.flow import PayFlow, State

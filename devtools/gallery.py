@@ -19,7 +19,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
-from config.settings import PaymentMethod, RefundTarget, Settings
+from config.choices import PaymentMethod, RefundTarget
+from config.first_look import FirstLook
+from config.settings import Settings
 from kiosk.bills import Bill, BillLine, Coupon
 from kiosk.flow import GivenBack, Notice, Outcome, State
 from kiosk.flow.view import View
@@ -170,10 +172,12 @@ def preview_window(settings: Settings, lang: Language, size: tuple[int, int]) ->
     """A window with no flow behind it (touches go nowhere), shown at ``size``: for
     the gallery, the screen tests and the UI bench."""
     languages = Languages()
+    look = FirstLook.of(settings)
     ctx = Context(
         post=lambda event: None,
         settings=lambda: settings,
         lang=lambda: languages.current,
+        look=lambda: look,
         open_account=lambda bill: None,  # the button shows; the panel has its own previews
     )
     window = KioskWindow(ctx, languages, lang)

@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from config.settings import PaymentMethod, Settings
+from config.choices import PaymentMethod
+from config.settings import Settings
 from drivers.cards.reader import CardInserted, CardPulled, CardWatcher, PcscReader
 from kiosk.flow import PayFlow, State
 from kiosk.flow import commands as c

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
 
+from config.choices import PaymentMethod, RefundTarget
 from config.records import RecordKind
-from config.settings import PaymentMethod, RefundTarget
 from kiosk.flow.commands import JournalRecord
 from kiosk.flow.settlement import credit_settled, payment_completed
 from kiosk.journaling import write

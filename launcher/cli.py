@@ -20,9 +20,12 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from config.loader import ConfigError, kiosk_tree, load_settings, validate
-from config.settings import Settings
+from config.loader import ConfigError, SettingsTree, kiosk_tree, load_settings
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NOT_AVAILABLE = 0, 1, 2, 3
 
@@ -63,9 +66,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_tree(path: Path | None) -> SettingsTree:
+    """The kiosk's settings, read: defaults, the site's file, the maintenance menu's changes."""
+    return SettingsTree(kiosk_tree(path), str(path) if path else "embedded defaults")
+
+
 def settings_of(path: Path | None) -> Settings:
-    """The kiosk's settings: defaults, the site's file, the maintenance menu's changes."""
-    return validate(kiosk_tree(path), str(path) if path else "embedded defaults")
+    """The same, validated."""
+    return settings_tree(path).validated()
 
 
 def _config_check(path: Path) -> int:
@@ -173,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
             return int(COMMANDS[args.command](args))
         from ui.run import run_kiosk
 
-        return run_kiosk(settings_of(args.config), windowed=args.windowed)
+        return run_kiosk(settings_tree(args.config), windowed=args.windowed)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

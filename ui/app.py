@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from config.loader import local_changes, merge, validate
-from config.settings import Settings
+from config.first_look import FirstLook
+from config.loader import SettingsTree, local_changes, merge, validate
 from kiosk.flow.view import View
 from kiosk.money import Language
 from kiosk.shell.offthread import Failed, run_off_thread
@@ -24,6 +24,7 @@ from ui.screens.base import Context, Order
 from ui.window import KioskWindow
 
 if TYPE_CHECKING:
+    from config.settings import Settings
     from kiosk.app import KioskApp
     from kiosk.ledger import Payment
     from kiosk.maintenance.pins import LockState
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 class KioskUi:
     def __init__(
         self,
-        settings: Settings,
+        settings: Settings | SettingsTree,
         *,
         receipts_png: Path | None = None,
         time_scale: float = 1.0,
@@ -48,15 +49,24 @@ class KioskUi:
         # for systemd), else a new app in this process on the settings reloaded.
         self._on_restart = on_restart
         self.restarts = 0
-        self._settings_at_start = settings
+        # Read but not yet validated (``kiosk run``: validated after the first paint),
+        # or validated by the caller.
+        self._tree: SettingsTree | None = None
+        self._settings_at_start: Settings | None = None
+        if isinstance(settings, SettingsTree):
+            self._tree, self._look = settings, settings.look
+        else:
+            self._settings_at_start, self._look = settings, FirstLook.of(settings)
+        self._look_of: Settings | None = self._settings_at_start
         self._app: KioskApp | None = None  # made on first use: after the first paint
         ctx = Context(
             post=lambda event: self.app.post(event),  # noqa: PLW0108 - the app of now
-            settings=self._settings,
+            settings=self.settings,
             lang=self._lang,
+            look=self._first_look,
             services=self,
         )
-        self.window = KioskWindow(ctx, self.languages, Language(settings.kiosk.default_language))
+        self.window = KioskWindow(ctx, self.languages, Language(self._look.default_language))
         self.on_view: Callable[[View], object] | None = None  # the demo's screenshots
 
     @property
@@ -64,7 +74,7 @@ class KioskUi:
         """The app shell; its import (the journal, SQLAlchemy, the drivers…) waits
         until something needs it, so the window can paint first."""
         if self._app is None:
-            self._app = self._new_app(self._settings_at_start)
+            self._app = self._new_app(self.settings())
         return self._app
 
     # -- what the screens ask of the kiosk (ui.screens.base.Services) ---------------
@@ -117,10 +127,25 @@ class KioskUi:
         self.window.may_close = True
         self.window.close()
 
-    def _settings(self) -> Settings:
-        if self._app is None:
-            return self._settings_at_start
-        return self._app.current_settings()
+    def settings(self) -> Settings:
+        """The settings of now; validated here first if they were only read
+        (``ConfigError`` when they cannot be used)."""
+        if self._app is not None:
+            return self._app.current_settings()
+        if self._settings_at_start is None:
+            assert self._tree is not None
+            self._settings_at_start = self._tree.validated()
+        return self._settings_at_start
+
+    def _first_look(self) -> FirstLook:
+        """What the attract screen and the header show: from the tree as read until
+        the settings are validated, then from the settings of now."""
+        if self._app is None and self._settings_at_start is None:
+            return self._look
+        settings = self.settings()
+        if self._look_of is not settings:
+            self._look, self._look_of = FirstLook.of(settings), settings
+        return self._look
 
     def _show(self, view: View) -> None:
         self.window.show_view(view)

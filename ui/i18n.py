@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QTranslator
 
-from config.settings import PaymentMethod
+from config.choices import PaymentMethod
 from kiosk.flow import Notice
 from kiosk.money import Language, Money
 

@@ -1,8 +1,10 @@
 """``kiosk run``: the kiosk on its screen, until SIGTERM (systemd's stop).
 
-First paint first: the window paints the attract screen before the app shell
-is imported and started (the journal, recovery, the devices, the server's
-services); the flow's own first screen then takes over. systemd hears of it
+First paint first: the window paints the attract screen from the settings as
+read, before they are validated (pydantic) and before the app shell is
+imported and started (the journal, recovery, the devices, the server's
+services); the flow's own first screen then takes over. Settings that do not
+validate end the kiosk after that paint with exit code 2 and the reason. systemd hears of it
 through ``$NOTIFY_SOCKET``: ``STATUS=painted`` at the first paint, ``READY=1``
 once recovery ran, the flow shows its first screen and the acceptor (if one
 is fitted) is ready for the first customer, and ``WATCHDOG=1`` from the Qt
@@ -15,23 +17,30 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from config.settings import PaymentMethod, Settings
+from config.choices import PaymentMethod
+from config.loader import ConfigError
 from kiosk.flow import State
 from kiosk.flow.view import View
 from kiosk.shell.systemd import notify, watchdog_interval_s
 from ui.app import KioskUi
 
+if TYPE_CHECKING:
+    from config.loader import SettingsTree
+    from config.settings import Settings
+
 log = logging.getLogger(__name__)
 EXIT_RESTART = 75  # EX_TEMPFAIL: the unit's Restart= brings the kiosk back
+EXIT_BAD_SETTINGS = 2  # as ``kiosk`` exits on any bad input
 READY_WAIT_S = 30.0  # READY=1 at the latest this long after the start, acceptor or not
 
 
-def run_kiosk(settings: Settings, *, windowed: bool = False) -> int:
+def run_kiosk(settings: Settings | SettingsTree, *, windowed: bool = False) -> int:
     app = QApplication.instance() or QApplication(["kiosk"])
     assert isinstance(app, QApplication)
 
@@ -81,6 +90,13 @@ def _start_after_the_paint(ui: KioskUi) -> list[QTimer]:
     ready.setInterval(50)
 
     def start() -> None:
+        try:
+            ui.settings()  # validated now, after the paint
+        except ConfigError as exc:
+            log.error("config error: %s", exc)
+            ui.window.may_close = True
+            QApplication.exit(EXIT_BAD_SETTINGS)
+            return
         ui.start()
         report = ui.app.recovery
         if report is not None and report.settled_sessions:

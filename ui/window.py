@@ -246,9 +246,9 @@ class KioskWindow(QWidget):
             page.setSizePolicy(policy, policy)
 
     def _frame(self, view: View) -> None:
-        kiosk = self.ctx.settings().kiosk
+        look = self.ctx.look()
         zh = self.languages.current is Language.ZH
-        self.operator.setText(kiosk.operator_name_zh if zh else kiosk.operator_name_en)
+        self.operator.setText(look.operator_name_zh if zh else look.operator_name_en)
         self.language.setText("English" if zh else "中文")
         self.access.setText(
             translate("Frame", "Larger text")
@@ -265,7 +265,7 @@ class KioskWindow(QWidget):
             view.state in SESSION_STATES and view.state is not State.ARE_YOU_THERE
         )
         status = [] if view.online else [translate("Frame", "Offline")]
-        status.append(translate("Frame", "Help: {hotline}").format(hotline=kiosk.hotline))
+        status.append(translate("Frame", "Help: {hotline}").format(hotline=look.hotline))
         self.status.setText("   ".join(status))
         self.countdown.setVisible(view.state in COUNTDOWN_STATES and self._left > 0)
 

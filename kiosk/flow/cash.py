@@ -8,8 +8,8 @@ record is the first command given for it.
 
 from __future__ import annotations
 
+from config.choices import PaymentMethod
 from config.records import RecordKind
-from config.settings import PaymentMethod
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow.core import FlowCore

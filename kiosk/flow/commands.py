@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from config.choices import PaymentMethod
 from config.records import RecordKind
-from config.settings import PaymentMethod
 from kiosk.flow.states import Timer
 from kiosk.flow.view import View
 from kiosk.money import Money

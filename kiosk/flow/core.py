@@ -13,9 +13,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+from config.choices import PaymentMethod, RefundTarget
 from config.fees.tiered import TieredTariff
 from config.records import RecordKind
-from config.settings import PaymentMethod, RefundTarget, Settings
+from config.settings import Settings
 from kiosk.flow import commands as c
 from kiosk.flow.session import Session
 from kiosk.flow.settlement import credit_settled, payment_completed

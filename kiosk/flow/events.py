@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config.settings import PaymentMethod, Settings
+from config.choices import PaymentMethod
+from config.settings import Settings
 from kiosk.bills import Bill
 from kiosk.flow.states import Timer
 from kiosk.money import Money

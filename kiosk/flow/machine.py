@@ -23,8 +23,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from config.choices import IdentifyMethod, PaymentMethod
 from config.records import RecordKind
-from config.settings import IdentifyMethod, PaymentMethod
 from kiosk.bills import Bill
 from kiosk.flow import commands as c
 from kiosk.flow import events as e

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from config.settings import PaymentMethod, RefundTarget, ServiceSection
+from config.choices import PaymentMethod, RefundTarget
+from config.settings import ServiceSection
 from kiosk.bills import Bill
 from kiosk.flow.states import GivenBack, Outcome
 from kiosk.money import Money

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from uuid import UUID
 
+from config.choices import PaymentMethod, RefundTarget
 from config.records import RecordKind
-from config.settings import PaymentMethod, RefundTarget
 from kiosk.flow.commands import JournalRecord, JsonValue
 from kiosk.money import Money
 

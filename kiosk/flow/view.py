@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config.settings import PaymentMethod, RefundTarget
+from config.choices import PaymentMethod, RefundTarget
 from kiosk.bills import Bill
 from kiosk.flow.states import GivenBack, Notice, Outcome, State
 from kiosk.money import Money

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from central.books import ledger, verify
 from central.db import orders, sms_outbox
 from central.seed import DEMO_PHONE, seed_demo
-from config.settings import PaymentMethod
+from config.choices import PaymentMethod
 from kiosk.bills import Bill, BillLine
 from kiosk.flow import events as e
 from kiosk.recovery import recover

@@ -23,7 +23,7 @@ from central.db import orders
 from central.providers import wechat_wire
 from central.serve import running
 from central.settings import CentralSettings
-from config.settings import PaymentMethod
+from config.choices import PaymentMethod
 from kiosk.flow import Notice, State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e

@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pytest
 
+from config.choices import PaymentMethod, RefundTarget
 from config.fees.parking import ParkingTariff
 from config.fees.tiered import TieredTariff
 from config.loader import ConfigError, defaults, load_settings, merge
-from config.settings import PaymentMethod, RefundTarget
 
 
 def test_embedded_defaults_are_valid() -> None:

@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
+from config.choices import PaymentMethod
 from config.loader import load_settings
 from config.records import RecordKind
-from config.settings import PaymentMethod, Settings
+from config.settings import Settings
 from kiosk.bills import Bill, BillLine, Coupon
 from kiosk.flow import PayFlow, State, Timer
 from kiosk.flow import commands as c

@@ -15,7 +15,8 @@ from central import refunds
 from central.books import ledger, verify
 from central.db import authorizations
 from central.serve import Central, running
-from config.settings import PaymentMethod, PrinterSection
+from config.choices import PaymentMethod
+from config.settings import PrinterSection
 from drivers.cards import account
 from drivers.cards.reader import CardInserted, CardPulled, CardWatcher, PcscReader
 from drivers.sim.escpos_device import EscposDevice

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from config.settings import AcceptorSection, PaymentMethod
+from config.choices import PaymentMethod
+from config.settings import AcceptorSection
 from drivers.sim.cctalk_device import CcTalkDevice
 from drivers.sim.pty import PtyServer
 from kiosk.flow import PayFlow, State

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from config.settings import PaymentMethod
+from config.choices import PaymentMethod
 from drivers import acceptor as ev
 from drivers.id003.driver import Id003Driver
 from drivers.id003.host import Id003Host

@@ -18,7 +18,7 @@ from central.books import customers
 from central.db import sms_outbox
 from central.seed import DEMO_PHONE, seed_demo
 from central.serve import Central, free_port, running
-from config.settings import PaymentMethod
+from config.choices import PaymentMethod
 from kiosk.flow import Notice, PayFlow, State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e

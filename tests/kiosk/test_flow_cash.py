@@ -1,7 +1,7 @@
 """The pay flow with cash: escrow rules, credit only when stacked, settlement."""
 
+from config.choices import PaymentMethod, RefundTarget
 from config.records import RecordKind
-from config.settings import PaymentMethod, RefundTarget
 from kiosk.flow import Notice, Outcome, State, Timer
 from kiosk.flow import commands as c
 from kiosk.flow import events as e

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from config.settings import PaymentMethod
+from config.choices import PaymentMethod
 from kiosk.flow import State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e

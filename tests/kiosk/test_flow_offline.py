@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from config.choices import PaymentMethod
 from config.loader import defaults, merge, validate
 from config.records import RecordKind
-from config.settings import PaymentMethod
 from kiosk.flow import State
 from kiosk.flow import commands as c
 from kiosk.flow import events as e

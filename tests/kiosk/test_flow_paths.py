@@ -2,8 +2,8 @@
 
 import pytest
 
+from config.choices import PaymentMethod
 from config.records import RecordKind
-from config.settings import PaymentMethod
 from kiosk.flow import GivenBack, Notice, Outcome, State, Timer
 from kiosk.flow import commands as c
 from kiosk.flow import events as e

@@ -5,8 +5,8 @@ import contextlib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from config.choices import PaymentMethod
 from config.records import RecordKind
-from config.settings import PaymentMethod
 from kiosk.flow import State, Timer
 from kiosk.flow import commands as c
 from kiosk.flow import events as e

@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 from uuid import UUID
 
+from config.choices import PaymentMethod
 from config.records import RecordKind
-from config.settings import PaymentMethod
 from kiosk.bills import Bill, CardReissue
 from kiosk.flow import State
 from kiosk.flow import commands as c

@@ -15,7 +15,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from central.serve import running
-from config.settings import PaymentMethod
+from config.choices import PaymentMethod
 from kiosk.flow import State
 from kiosk.flow import events as e
 from offline_queue.journal import Journal

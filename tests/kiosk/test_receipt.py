@@ -9,7 +9,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from config.settings import PaymentMethod, PrinterSection
+from config.choices import PaymentMethod
+from config.settings import PrinterSection
 from drivers.printer.document import Document, QrCode, Row, Text
 from drivers.sim.escpos_device import EscposDevice
 from kiosk.flow import Notice, PayFlow, State

@@ -4,8 +4,8 @@ from collections.abc import Callable
 from pathlib import Path
 from uuid import UUID
 
+from config.choices import PaymentMethod
 from config.records import RecordKind
-from config.settings import PaymentMethod
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.journaling import write

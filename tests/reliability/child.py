@@ -32,8 +32,8 @@ from sqlalchemy import Engine, event
 
 import offline_queue.bundles
 import offline_queue.files
+from config.choices import PaymentMethod
 from config.loader import defaults, merge, validate
-from config.settings import PaymentMethod
 from kiosk.app import KioskApp
 from kiosk.flow import State
 from kiosk.flow import events as e

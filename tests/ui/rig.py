@@ -12,8 +12,9 @@ from pytestqt.exceptions import TimeoutError
 from pytestqt.qtbot import QtBot
 
 from central.serve import Central
+from config.choices import PaymentMethod
 from config.loader import defaults, merge, validate
-from config.settings import PaymentMethod, Settings
+from config.settings import Settings
 from drivers.sim.escpos_device import EscposDevice
 from drivers.sim.id003_device import Id003Device
 from kiosk.flow import State

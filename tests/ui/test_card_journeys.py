@@ -17,7 +17,7 @@ from sqlalchemy import select
 from central.books import customers, ledger
 from central.db import card_reissues
 from central.serve import Central, running
-from config.settings import PaymentMethod
+from config.choices import PaymentMethod
 from devtools.simulators import Devices, SimulatorWindow
 from drivers.cards import account
 from drivers.sim.pcscd import Slot

@@ -11,7 +11,7 @@ import requests
 from pytestqt.qtbot import QtBot
 
 from central.serve import Central
-from config.settings import PaymentMethod
+from config.choices import PaymentMethod
 from kiosk.flow import Notice, Outcome, State
 from kiosk.money import Language, Money
 from tests.ui.rig import (

@@ -148,8 +148,29 @@ def test_nothing_heavier_than_the_attract_screen_is_imported_before_the_first_pa
             raise
     assert process.returncode in (0, -signal.SIGTERM)  # ended: cleanly, or before its handler
     assert "ui.screens.attract" in before and "PySide6.QtWidgets" in before
-    heavy = ("sqlalchemy", "alembic", "escpos", "smartcard", "requests", "qrcode", "PIL")
-    ours = ("offline_queue", "drivers", "kiosk.app", "kiosk.maintenance", "kiosk.flow.machine",
-            "kiosk.flow.events", "ui.screens.maintenance", "ui.screens.bill_shown")  # fmt: skip
+    heavy = ("sqlalchemy", "alembic", "escpos", "smartcard", "requests", "qrcode", "PIL",
+             "pydantic", "pydantic_core")  # fmt: skip
+    ours = ("offline_queue", "drivers", "config.settings", "kiosk.app", "kiosk.maintenance",
+            "kiosk.flow.machine", "kiosk.flow.events", "ui.screens.maintenance",
+            "ui.screens.bill_shown")  # fmt: skip
     loaded = sorted(m for m in before if m.split(".")[0] in heavy or m.startswith(ours))
     assert loaded == []
+
+
+def test_settings_that_do_not_validate_end_the_kiosk_after_its_paint_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    """The attract screen paints from the settings as read; the validation that
+    follows refuses the file, names the key, and the kiosk exits 2 touching no
+    journal."""
+    config = site(tmp_path)
+    config.write_text(config.read_text() + '[timeouts]\nattract = "soon"\n')
+    env = os.environ | {"QT_QPA_PLATFORM": "offscreen"}
+    command = [KIOSK, "--config", str(config), "run", "--windowed"]
+    done = subprocess.run(  # noqa: PLW1510 - the exit code is what is tested
+        command, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2, done.stderr
+    assert "first paint" in done.stderr
+    assert "config error" in done.stderr and "timeouts.attract" in done.stderr
+    assert not (tmp_path / "var" / "journal.db").exists()

@@ -11,7 +11,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from central.serve import Central, running
-from config.settings import PaymentMethod
+from config.choices import PaymentMethod
 from devtools.simulators import Devices, SimulatorWindow
 from drivers.sim.netproxy import Proxy
 from kiosk.flow import State

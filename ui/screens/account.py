@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QGridLayout
 
-from config.settings import PaymentMethod
+from config.choices import PaymentMethod
 from kiosk.bills import Bill
 from kiosk.flow.view import View
 from kiosk.money import Language, Money

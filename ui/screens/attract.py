@@ -32,11 +32,8 @@ class AttractScreen(Screen):
     def present(self, view: View) -> None:
         super().present(view)
         self.title.setText(translate("Attract", "Pay your bills here"))
-        names = [
-            s.name_zh if self.lang is Language.ZH else s.name_en
-            for s in self.ctx.settings().services.values()
-            if s.enabled
-        ]
+        zh = self.lang is Language.ZH
+        names = [name_zh if zh else name_en for name_zh, name_en in self.ctx.look().services]
         self.services.setText(" · ".join(names))
         self.start.setText(translate("Attract", "Touch to start"))
         self.card_hint.setText(translate("Attract", "Have an account card? Insert it to start."))

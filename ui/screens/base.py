@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtWidgets import QBoxLayout, QLayout, QVBoxLayout, QWidget
 
-from config.settings import Settings
+from config.first_look import FirstLook
 from kiosk.bills import Bill
 from kiosk.flow import State
 from kiosk.flow.view import View
@@ -23,6 +23,7 @@ from ui.i18n import notice_text
 from ui.widgets import label
 
 if TYPE_CHECKING:  # the journal's and the menu's modules load after the first paint
+    from config.settings import Settings
     from kiosk.flow import events as e
     from kiosk.ledger import Payment
     from kiosk.maintenance.pins import LockState
@@ -98,6 +99,7 @@ class Context:
     post: Callable[[e.Event], object]
     settings: Callable[[], Settings]
     lang: Callable[[], Language]
+    look: Callable[[], FirstLook]  # the attract screen's and the header's: no validation needed
     services: Services = field(default_factory=NoServices)
     open_account: Callable[[Bill], object] | None = None  # the window sets its own
 

@@ -6,7 +6,7 @@ from functools import partial
 
 from PySide6.QtWidgets import QGridLayout
 
-from config.settings import PaymentMethod
+from config.choices import PaymentMethod
 from kiosk.flow import State
 from kiosk.flow import events as e
 from kiosk.flow.view import View

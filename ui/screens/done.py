@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from config.settings import RefundTarget
+from config.choices import RefundTarget
 from kiosk.flow import Notice, State
 from kiosk.flow import events as e
 from kiosk.flow.view import View

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
-from config.settings import PaymentMethod, RefundTarget
+from config.choices import PaymentMethod, RefundTarget
 from kiosk.flow import GivenBack, Outcome, State
 from kiosk.flow import events as e
 from kiosk.flow.view import View

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 
-from config.settings import IdentifyMethod
+from config.choices import IdentifyMethod
 from kiosk.flow import Notice, State
 from kiosk.flow import events as e
 from kiosk.flow.view import View
