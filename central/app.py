@@ -32,6 +32,7 @@ from starlette.datastructures import State
 from central import bills, bundles, cards, notify, order_work, part_refunds, payments, uploads
 from central.auth import Credentials, errors, token_hash
 from central.db import enrollment_codes, kiosks, make_async_engine, make_engine
+from central.heartbeats import HeartbeatWriter
 from central.providers.alipay import Alipay
 from central.providers.base import Provider
 from central.providers.wechat import WechatPay
@@ -54,6 +55,26 @@ class EnrollResponse(BaseModel):
     token: str
 
 
+@contextlib.asynccontextmanager
+async def _background(
+    state: State, engine: Engine, providers: dict[str, Provider]
+) -> AsyncIterator[None]:
+    """The server's own tasks while it serves: the bundle watch, the order
+    worker, the heartbeat writer (its last second written at the end)."""
+    state.bundles.refresh()
+    tasks = [
+        asyncio.create_task(state.bundles.run()),
+        asyncio.create_task(_order_worker(state, engine, providers)),
+        asyncio.create_task(state.heartbeats.run()),
+    ]
+    yield
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await state.heartbeats.flush()
+    await state.async_engine.dispose()
+
+
 def create_app(
     database_url: str = "sqlite:///var/central.db", *, sms: SmsSender | None = None,
     settings: CentralSettings | None = None,
@@ -69,19 +90,15 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        watch.refresh()
-        task = asyncio.create_task(watch.run())
-        worker = asyncio.create_task(_order_worker(app.state, engine, providers))
-        yield
-        task.cancel()
-        worker.cancel()
-        await async_engine.dispose()
+        async with _background(app.state, engine, providers):
+            yield
 
     app = FastAPI(title="Payment kiosk central server", version="1.0.0", lifespan=lifespan)
     app.state.engine = engine
     app.state.async_engine = async_engine
     app.state.sms = sms or OutboxSender()
     app.state.credentials = Credentials()
+    app.state.heartbeats = HeartbeatWriter(async_engine)
     app.state.bundles = watch
     app.state.acquirer_stall_s = cards.ACQUIRER_STALL_S
     app.state.providers = providers

@@ -1,7 +1,8 @@
 """``kiosk-central``: the reference central server.
 
-    kiosk-central serve [--db URL] [--host H] [--port P] [--workers N]
-                        [--settings FILE] [--sandbox] [--provider-sims]
+    kiosk-central serve [--db URL] [--host H] [--port P] [--workers N] [--loop L] [--http H]
+                        [--keep-alive S] [--access-log] [--settings FILE] [--sandbox]
+                        [--provider-sims]
     kiosk-central enroll KIOSK_ID [--group G]     prints a one-time enrollment code
     kiosk-central keygen [--key FILE]             an Ed25519 key pair; prints the public key
     kiosk-central seed-demo                       accounts, bills and coupons for the demo city
@@ -67,6 +68,22 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--workers", type=int, default=1, help="serve: worker processes")
     parser.add_argument("--settings", help="serve: the server's settings (providers, sandbox)")
+    parser.add_argument(
+        "--loop", choices=["auto", "asyncio", "uvloop"], default="auto",
+        help="serve: the event loop (auto: uvloop when installed)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--keep-alive", type=int, default=75,
+        help="serve: seconds an idle kiosk connection is kept open (kiosks beat every 30 s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--access-log", action="store_true",
+        help="serve: log every request (nginx in front logs them already; off: cheaper)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--http", choices=["auto", "h11", "httptools"], default="auto",
+        help="serve: the HTTP/1.1 parser (auto: httptools when installed)",
+    )  # fmt: skip
     parser.add_argument(
         "--sandbox",
         action="store_true",
@@ -341,12 +358,15 @@ def serve(args: argparse.Namespace) -> int:
             if args.sandbox:
                 os.environ["KIOSK_CENTRAL_SANDBOX"] = "1"
             uvicorn.run("central.app:app_from_environment", factory=True, host=args.host,
-                        port=args.port, workers=args.workers)  # fmt: skip
+                        port=args.port, workers=args.workers, loop=args.loop,
+                        http=args.http, access_log=args.access_log,
+                        timeout_keep_alive=args.keep_alive)  # fmt: skip
             return 0
         try:
             app = create_app(args.db, settings=settings)
         except ValueError as exc:  # a key file others may read, a key that is not one
             sys.stderr.write(f"kiosk-central serve: {exc}\n")
             return 2
-        uvicorn.run(app, host=args.host, port=args.port)
+        uvicorn.run(app, host=args.host, port=args.port, loop=args.loop, http=args.http,
+                    access_log=args.access_log, timeout_keep_alive=args.keep_alive)  # fmt: skip
     return 0

@@ -76,13 +76,12 @@ releases = Table(  # a refused upload a person looked at and let through
     Column("at", DateTime(timezone=True), server_default=func.now()),
 )
 
-heartbeats = Table(
-    "heartbeats",
+kiosk_status = Table(  # each kiosk's newest heartbeat (central/heartbeats.py)
+    "kiosk_status",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("kiosk_id", String(64), ForeignKey("kiosks.id"), nullable=False, index=True),
+    Column("kiosk_id", String(64), ForeignKey("kiosks.id"), primary_key=True),
     Column("body", Text, nullable=False),
-    Column("received_at", DateTime(timezone=True), server_default=func.now()),
+    Column("received_at", DateTime(timezone=True), nullable=False),
 )
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, Row, select
 
-from central.db import heartbeats
+from central.db import kiosk_status
 from central.serve import free_port, running
 from kiosk.flow import events as e
 from kiosk.ledger import offline_allowance
@@ -16,6 +17,7 @@ from kiosk.money import Money
 from kiosk.shell.heartbeat import HeartbeatService
 from offline_queue.journal import Journal
 from tests.kiosk.flow_harness import SETTINGS, yuan
+from tests.waiting import wait_until
 
 TELEMETRY = {
     "devices": {"acceptor": "ok", "printer": "paper_low", "card_reader": "ok"},
@@ -30,12 +32,18 @@ def test_telemetry_reaches_the_server(tmp_path: Path) -> None:
         service = HeartbeatService(central.url, central.enroll("K-5"), seen.append,
                                    lambda: TELEMETRY, lambda: yuan("1000"))  # fmt: skip
         assert service.beat() is True
-        with central.app.state.engine.connect() as conn:
-            row = conn.execute(select(heartbeats)).one()
+        wait_until(lambda: _status(central.app.state.engine) is not None, timeout=5)
+        row = _status(central.app.state.engine)
+    assert row is not None
     assert row.kiosk_id == "K-5" and json.loads(row.body) | {"online_since": None} == TELEMETRY | {
         "online_since": None
     }
     assert seen == [e.ConnectivityChanged(True, yuan("1000"))]
+
+
+def _status(engine: Engine) -> Row[Any] | None:
+    with engine.connect() as conn:
+        return conn.execute(select(kiosk_status)).one_or_none()
 
 
 def test_two_misses_make_the_kiosk_offline_and_one_answer_online_again(tmp_path: Path) -> None:
