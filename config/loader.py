@@ -118,13 +118,24 @@ def kiosk_tree(path: Path | None = None) -> dict[str, Any]:
 
 class SettingsTree:
     """A kiosk's settings read but not yet validated: the attract screen paints
-    from its ``look``, and ``validated()`` checks it (once) after the paint."""
+    from its ``look``, and ``validated()`` checks it (once) after the paint.
+    ``SettingsTree.of`` wraps settings a caller has validated already."""
 
-    def __init__(self, tree: Mapping[str, Any], source: str) -> None:
+    def __init__(
+        self, tree: Mapping[str, Any], source: str, validated: Settings | None = None
+    ) -> None:
         self.tree = tree
         self.source = source
-        self.look = FirstLook.of_tree(tree)
-        self._settings: Settings | None = None
+        self._settings = validated
+        self.look = FirstLook.of(validated) if validated else FirstLook.of_tree(tree)
+
+    @classmethod
+    def of(cls, settings: Settings) -> SettingsTree:
+        return cls({}, "settings validated by the caller", settings)
+
+    @property
+    def is_validated(self) -> bool:
+        return self._settings is not None
 
     def validated(self) -> Settings:
         """The settings, or ``ConfigError`` naming each bad key."""

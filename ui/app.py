@@ -51,13 +51,7 @@ class KioskUi:
         self.restarts = 0
         # Read but not yet validated (``kiosk run``: validated after the first paint),
         # or validated by the caller.
-        self._tree: SettingsTree | None = None
-        self._settings_at_start: Settings | None = None
-        if isinstance(settings, SettingsTree):
-            self._tree, self._look = settings, settings.look
-        else:
-            self._settings_at_start, self._look = settings, FirstLook.of(settings)
-        self._look_of: Settings | None = self._settings_at_start
+        self._start = settings if isinstance(settings, SettingsTree) else SettingsTree.of(settings)
         self._app: KioskApp | None = None  # made on first use: after the first paint
         ctx = Context(
             post=lambda event: self.app.post(event),  # noqa: PLW0108 - the app of now
@@ -66,7 +60,8 @@ class KioskUi:
             look=self._first_look,
             services=self,
         )
-        self.window = KioskWindow(ctx, self.languages, Language(self._look.default_language))
+        language = Language(self._start.look.default_language)
+        self.window = KioskWindow(ctx, self.languages, language)
         self.on_view: Callable[[View], object] | None = None  # the demo's screenshots
 
     @property
@@ -132,20 +127,14 @@ class KioskUi:
         (``ConfigError`` when they cannot be used)."""
         if self._app is not None:
             return self._app.current_settings()
-        if self._settings_at_start is None:
-            assert self._tree is not None
-            self._settings_at_start = self._tree.validated()
-        return self._settings_at_start
+        return self._start.validated()
 
     def _first_look(self) -> FirstLook:
         """What the attract screen and the header show: from the tree as read until
         the settings are validated, then from the settings of now."""
-        if self._app is None and self._settings_at_start is None:
-            return self._look
-        settings = self.settings()
-        if self._look_of is not settings:
-            self._look, self._look_of = FirstLook.of(settings), settings
-        return self._look
+        if self._app is None and not self._start.is_validated:
+            return self._start.look
+        return FirstLook.of(self.settings())
 
     def _show(self, view: View) -> None:
         self.window.show_view(view)

@@ -4,12 +4,12 @@ First paint first: the window paints the attract screen from the settings as
 read, before they are validated (pydantic) and before the app shell is
 imported and started (the journal, recovery, the devices, the server's
 services); the flow's own first screen then takes over. Settings that do not
-validate end the kiosk after that paint with exit code 2 and the reason. systemd hears of it
-through ``$NOTIFY_SOCKET``: ``STATUS=painted`` at the first paint, ``READY=1``
-once recovery ran, the flow shows its first screen and the acceptor (if one
-is fitted) is ready for the first customer, and ``WATCHDOG=1`` from the Qt
-event loop while it turns (a frozen UI stops the pings and the unit is
-restarted).
+validate end the kiosk after that paint with exit code 2 and the reason.
+systemd hears of it through ``$NOTIFY_SOCKET``: ``STATUS=painted`` at the
+first paint, ``READY=1`` once recovery ran, the flow shows its first screen
+and the acceptor (if one is fitted) is ready for the first customer, and
+``WATCHDOG=1`` from the Qt event loop while it turns (a frozen UI stops the
+pings and the unit is restarted).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from ui.app import KioskUi
 
 if TYPE_CHECKING:
     from config.loader import SettingsTree
-    from config.settings import Settings
 
 log = logging.getLogger(__name__)
 EXIT_RESTART = 75  # EX_TEMPFAIL: the unit's Restart= brings the kiosk back
@@ -40,7 +39,7 @@ EXIT_BAD_SETTINGS = 2  # as ``kiosk`` exits on any bad input
 READY_WAIT_S = 30.0  # READY=1 at the latest this long after the start, acceptor or not
 
 
-def run_kiosk(settings: Settings | SettingsTree, *, windowed: bool = False) -> int:
+def run_kiosk(settings: SettingsTree, *, windowed: bool = False) -> int:
     app = QApplication.instance() or QApplication(["kiosk"])
     assert isinstance(app, QApplication)
 

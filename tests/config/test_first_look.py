@@ -30,5 +30,9 @@ def test_a_tree_of_the_wrong_shape_gives_a_plain_look_not_an_error() -> None:
 
 def test_the_settings_tree_validates_once_when_asked() -> None:
     read = SettingsTree(defaults(), "embedded defaults")
+    assert not read.is_validated
     assert read.validated() is read.validated()
     assert read.look == FirstLook.of(read.validated())
+    given = SettingsTree.of(read.validated())
+    assert given.is_validated and given.validated() is read.validated()
+    assert given.look == read.look
