@@ -36,6 +36,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -119,8 +120,17 @@ class Stats:
         self.measured_calls = 0  # calls answered in that time
 
 
+@dataclass(frozen=True)
+class Habits:
+    """How each simulated kiosk behaves (the command line's)."""
+
+    pace: float  # mean seconds between customers
+    heartbeat: float  # seconds between heartbeats; 0: none
+    wait: int  # the long-poll's hold
+
+
 async def poller(
-    port: int, token: str, stats: Stats, stop: asyncio.Event, published: list[float]
+    port: int, token: str, stats: Stats, stop: asyncio.Event, published: list[float], wait: int
 ) -> None:
     conn, version = Connection(port, token), 1
     while True:  # connected, and known to the server: the fleet is up
@@ -135,7 +145,7 @@ async def poller(
         try:
             status, headers, _ = await conn.request(
                 "GET",
-                f"/api/v1/config/bundle?wait={WAIT_S}",
+                f"/api/v1/config/bundle?wait={wait}",
                 headers={"If-None-Match": f'"{version}"'},
             )
         except (OSError, ConnectionError, asyncio.IncompleteReadError) as exc:
@@ -150,8 +160,6 @@ async def poller(
         elif status != 304:
             stats.errors.append(f"long-poll: HTTP {status}")
 
-
-WAIT_S = 30  # the long-poll's hold (--wait)
 
 HEARTBEAT = {
     "devices": {"acceptor": "ok", "printer": "ok", "card_reader": "ok"},
@@ -225,20 +233,22 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def run(
-    port: int, tokens: list[str], seconds: float, pace: float, every: float,
+    port: int, tokens: list[str], seconds: float, habits: Habits,
     publish_v2: object, profile: Callable[[], subprocess.Popen[bytes] | None], server: int,
 ) -> Stats:  # fmt: skip
     stats, stop, published = Stats(), asyncio.Event(), list[float]()
-    tasks = [asyncio.create_task(poller(port, t, stats, stop, published)) for t in tokens]
+    tasks = [asyncio.create_task(poller(port, t, stats, stop, published, habits.wait))
+             for t in tokens]  # fmt: skip
     started = time.monotonic()
     while stats.connected < len(tokens):  # the fleet comes up before it is measured
         await asyncio.sleep(0.2)
     print(f"  {len(tokens)} long-polls up in {time.monotonic() - started:.1f} s")
     for token in tokens:
         conn, lock = Connection(port, token), asyncio.Lock()
-        tasks.append(asyncio.create_task(customers(conn, lock, stats, stop, pace)))
-        if every > 0:
-            tasks.append(asyncio.create_task(heartbeats(conn, lock, stats, stop, every)))
+        tasks.append(asyncio.create_task(customers(conn, lock, stats, stop, habits.pace)))
+        if habits.heartbeat > 0:
+            beat = heartbeats(conn, lock, stats, stop, habits.heartbeat)
+            tasks.append(asyncio.create_task(beat))
     profiler = await asyncio.to_thread(profile)
     began, cpu, own = time.monotonic(), cpu_seconds(server), time.process_time()
     calls = sum(len(v) for v in stats.times.values())
@@ -276,9 +286,7 @@ def arguments() -> argparse.Namespace:
 
 
 def main() -> None:
-    global WAIT_S  # noqa: PLW0603 - the kiosks' long-poll, set once from the command line
     args = arguments()
-    WAIT_S = args.wait
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * args.kiosks + 1000)), hard))
     name = f"kiosk_bench_{secrets.token_hex(4)}"
@@ -323,7 +331,7 @@ def main() -> None:
                 return subprocess.Popen(spy, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
             stats = asyncio.run(run(
-                port, tokens, args.seconds, args.pace, args.heartbeat,
+                port, tokens, args.seconds, Habits(args.pace, args.heartbeat, args.wait),
                 lambda: publish(engine, document(2)), profile, server.pid,
             ))  # fmt: skip
             elapsed = time.monotonic() - started

@@ -29,7 +29,7 @@ from config.bundle import canonical, targets
 API = "/api/v1"
 POLL_S = 0.25
 KEEP = 50  # the newest bundles a kiosk may be offered
-MAX_WAIT_S = 900  # kiosks hold 300 s; the heartbeat says when to ask sooner
+MAX_WAIT_S = 900  # the longest hold a kiosk may ask; kiosks ask central.bundle_wait_s (30)
 SLOTS = 64
 FANOUT_GAP_S = 0.01
 router = APIRouter(responses=errors(400, 401, 503))

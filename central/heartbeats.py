@@ -3,7 +3,8 @@ one statement a second, instead of a database transaction per heartbeat
 (10,000 kiosks beating every 30 s are 333 a second).
 
 What is kept is each kiosk's newest heartbeat (``kiosk_status``, one row a
-kiosk): the fleet's state of now, which the console and the metrics read.
+kiosk): the fleet's state of now, for an operator's console and metrics to
+read (nothing reads it yet: issue 21).
 Pending heartbeats are one per kiosk at most, so memory is bounded by the
 fleet; a write that fails keeps them for the next second (a newer heartbeat
 from the same kiosk replaces its older one). A heartbeat is status, not money:

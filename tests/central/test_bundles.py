@@ -146,3 +146,15 @@ def test_publish_refuses_what_a_kiosk_would_refuse(
     fees.write_text(FEES)
     assert main(["publish", str(fees), "--percent", "101", "--key", str(key), "--db", db]) == 2
     assert "target: not a group, a percent 1–100" in capsys.readouterr().err
+
+
+def test_a_long_poll_may_ask_up_to_fifteen_minutes_and_no_longer(
+    central: Central, key: Path, tmp_path: Path
+) -> None:
+    api = Api(central, "K-1")
+    publish_fees(central, key, tmp_path, {"group": "default"}, 1)
+    central.app.state.bundles.refresh()
+    held = api.get("/config/bundle", params={"wait": 900}, headers={"If-None-Match": '"0"'})
+    assert held.status_code == 200 and held.headers["ETag"] == '"1"'  # newer: answered at once
+    too_long = api.get("/config/bundle", params={"wait": 901})
+    assert too_long.status_code == 422

@@ -1,0 +1,75 @@
+"""``kiosk-central serve`` as its own process, on uvloop and httptools (uvicorn
+will not start on either when it is missing): idle kiosk connections kept
+``--keep-alive`` seconds, and no line per request unless ``--access-log``."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from central.serve import free_port
+
+CLI = str(Path(sys.executable).with_name("kiosk-central"))
+
+
+def serve(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[str], int]:
+    port = free_port()
+    command = [CLI, "serve", "--db", f"sqlite:///{tmp_path / 'c.db'}", "--port", str(port),
+               "--loop", "uvloop", "--http", "httptools", *extra]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
+            return process, port
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError(process.communicate()[0])
+
+
+def health(conn: socket.socket) -> bytes:
+    """One health call on ``conn``, read to the end of its body."""
+    conn.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    answer = b""
+    while not answer.endswith(b'{"status":"ok"}'):
+        chunk = conn.recv(4096)
+        assert chunk, f"closed mid-answer: {answer!r}"
+        answer += chunk
+    return answer
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    process.terminate()
+    return process.communicate(timeout=20)[0]
+
+
+def test_an_idle_connection_is_kept_for_keep_alive_seconds_then_closed(tmp_path: Path) -> None:
+    process, port = serve(tmp_path, "--keep-alive", "2")
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            assert health(conn).startswith(b"HTTP/1.1 200")
+            time.sleep(1)  # idle, within --keep-alive: the same connection answers again
+            assert health(conn).startswith(b"HTTP/1.1 200")
+            started = time.monotonic()
+            assert conn.recv(4096) == b""  # then closed by the server, idle
+            assert 1.5 < time.monotonic() - started < 5
+    finally:
+        stop(process)
+
+
+def test_requests_are_logged_only_with_access_log(tmp_path: Path) -> None:
+    logs = {}
+    for name, extra in (("quiet", ()), ("logged", ("--access-log",))):
+        folder = tmp_path / name
+        folder.mkdir()
+        process, port = serve(folder, *extra)
+        requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=5)
+        logs[name] = stop(process)
+    assert "GET /api/v1/health" not in logs["quiet"]
+    assert "GET /api/v1/health" in logs["logged"]
