@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from central.auth import Kiosk, engine_of, errors
 from central.books import bills as books
-from central.books import chart, ledger, units
+from central.books import units
 from central.db import accounts, card_reissues, phone_codes
 
 API = "/api/v1"
@@ -143,9 +143,7 @@ def bill_answer(conn: Connection, service: str, account: str) -> BillAnswer | No
         due=Money(minor=owed.due),
         prepaid=bool(row.prepaid),
         prepaid_balance=(
-            Money(minor=owed.credit_left)
-            if row.prepaid or owed.credit or _ever_credited(conn, service, account)
-            else None
+            Money(minor=owed.credit_left) if row.prepaid or owed.credit or owed.credited else None
         ),
         usage_this_period=None if usage is None else str(usage),
         card_reissues=[
@@ -153,11 +151,6 @@ def bill_answer(conn: Connection, service: str, account: str) -> BillAnswer | No
             for x in reissues
         ],
     )
-
-
-def _ever_credited(conn: Connection, service: str, account: str) -> bool:
-    code = chart.credit(service, account)
-    return any(b.account == code for b in ledger.balances(conn, code))
 
 
 @router.get(

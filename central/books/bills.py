@@ -42,11 +42,11 @@ def clear_account(conn: Connection, key: str, service: str, account: str) -> Non
     """Bring the account's receivable and credit to zero against opening (the
     demo's re-seeding replaces an account's bills; the books keep their past)."""
     lines = []
-    for code in (chart.receivable(service, account), chart.credit(service, account)):
-        for found in ledger.balances(conn, code):
-            if found.account != code or found.debits == found.credits:
-                continue
-            net = found.debits - found.credits
+    codes = [chart.receivable(service, account), chart.credit(service, account)]
+    found = ledger.balances_of(conn, codes)
+    for code in codes:
+        net = found[code].debits - found[code].credits if code in found else 0
+        if net:
             lines.append(Line(code, credit=net) if net > 0 else Line(code, debit=-net))
             lines.append(
                 Line(chart.OPENING, debit=net) if net > 0 else Line(chart.OPENING, credit=-net)
@@ -109,6 +109,7 @@ class Due:
     discount: int
     credit: int  # the account's credit before this bill
     credit_applied: int
+    credited: bool = False  # the account's credit was ever posted to (prepaid_balance shown)
 
     @property
     def due(self) -> int:
@@ -122,7 +123,9 @@ class Due:
 def due(conn: Connection, service: str, account: str, coupons_fen: int) -> Due:
     """Paying what is due spends the coupons first, then the credit (the same
     order the payment's posting follows, ``postings``)."""
-    owed = max(ledger.balance_of(conn, chart.receivable(service, account)), 0)
-    credit = max(ledger.balance_of(conn, chart.credit(service, account)), 0)
+    receivable, credit_code = chart.receivable(service, account), chart.credit(service, account)
+    found = ledger.balances_of(conn, [receivable, credit_code])
+    owed = max(found[receivable].balance, 0) if receivable in found else 0
+    credit = max(found[credit_code].balance, 0) if credit_code in found else 0
     discount = min(coupons_fen, owed)
-    return Due(owed, discount, credit, min(credit, owed - discount))
+    return Due(owed, discount, credit, min(credit, owed - discount), credit_code in found)

@@ -63,8 +63,13 @@ def facts(conn: Connection, kiosk: str, kind: str, data: Mapping[str, Any]) -> p
         ).first()
         if row is not None:
             known = True
-            owed = ledger.balance_of(conn, chart.receivable(service, account))
-            credit = ledger.balance_of(conn, chart.credit(service, account))
+            receivable, credit_code = (
+                chart.receivable(service, account),
+                chart.credit(service, account),
+            )
+            found = ledger.balances_of(conn, [receivable, credit_code])
+            owed = found[receivable].balance if receivable in found else 0
+            credit = found[credit_code].balance if credit_code in found else 0
             coupons = sum(int(c.amount_fen) for c in bills.open_coupons(conn, service, account))
     sale = _purchase(conn, data.get("transaction")) if kind in CARD_LOADS else None
     pending = sale is not None and _pending(conn, data.get("transaction"))
