@@ -192,14 +192,3 @@ def app_from_environment() -> FastAPI:
     if os.environ.get("KIOSK_CENTRAL_SANDBOX") == "1":
         settings = replace(settings, sandbox=True)
     return create_app(os.environ["KIOSK_CENTRAL_DB"], settings=settings)
-
-
-def new_enrollment_code(engine: Engine, kiosk_id: str, group: str = "default") -> str:
-    code = secrets.token_hex(8)
-    with engine.begin() as conn:
-        conn.execute(
-            insert(enrollment_codes).values(
-                code_hash=token_hash(code), kiosk_id=kiosk_id, group_name=group
-            )
-        )
-    return code

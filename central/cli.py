@@ -4,6 +4,9 @@
                         [--keep-alive S] [--access-log] [--settings FILE] [--sandbox]
                         [--provider-sims]
     kiosk-central enroll KIOSK_ID [--group G]     prints a one-time enrollment code
+    kiosk-central enroll-batch --count N --prefix P- [--group G]
+                                                  N new kiosk ids and their codes, one
+                                                  "ID CODE" a line, in one transaction
     kiosk-central keygen [--key FILE]             an Ed25519 key pair; prints the public key
     kiosk-central seed-demo                       accounts, bills and coupons for the demo city
     kiosk-central publish FILE.toml (--group G | --percent P | --kiosk ID ...)
@@ -55,8 +58,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="kiosk-central", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     commands = [
-        "serve", "enroll", "keygen", "seed-demo", "publish", "openapi", "reconcile", "void",
-        "refund",
+        "serve", "enroll", "enroll-batch", "keygen", "seed-demo", "publish", "openapi",
+        "reconcile", "void", "refund",
     ]  # fmt: skip
     parser.add_argument("command", nargs="?", default="serve", choices=commands)
     parser.add_argument(
@@ -95,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
         help="serve: start the WeChat Pay simulator beside the server, with "
         "fresh test keys in var/provider-sims, and point the server at it",
     )
+    parser.add_argument("--count", type=int, help="enroll-batch: how many kiosks")
+    parser.add_argument("--prefix", help="enroll-batch: the kiosk ids' prefix, e.g. XH-")
     parser.add_argument("--key", default=DEFAULT_KEY, help="the operator's private key file")
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--group", help="enroll: the kiosk's group; publish: to this group")
@@ -193,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
-    alone = {"keygen": _keygen, "reconcile": reconcile, "void": void, "refund": refund}
+    alone = {"keygen": _keygen, "reconcile": reconcile, "void": void, "refund": refund,
+             "enroll-batch": enroll_many}  # fmt: skip
     if args.command in alone:
         return alone[args.command](args)
     if args.command == "publish" and not (args.arg and (args.group or args.percent or args.kiosk)):
@@ -202,8 +208,9 @@ def _main(argv: list[str]) -> int:
     if args.command == "enroll" and not args.arg:
         sys.stderr.write("kiosk-central enroll: say which kiosk (its id)\n")
         return 2
-    from central.app import create_app, new_enrollment_code  # noqa: PLC0415
+    from central.app import create_app  # noqa: PLC0415
     from central.bundles import next_version, publish  # noqa: PLC0415
+    from central.enrollment import new_enrollment_code  # noqa: PLC0415
     from central.seed import seed_demo  # noqa: PLC0415
 
     if args.db == DEFAULT_DB:
@@ -235,6 +242,28 @@ def _main(argv: list[str]) -> int:
         engine.dispose()
         return serve(args)
     engine.dispose()
+    return 0
+
+
+def enroll_many(args: argparse.Namespace) -> int:
+    """``enroll-batch``: one "KIOSK_ID CODE" line a kiosk, all stored at once."""
+    if args.count is None or not args.prefix:
+        sys.stderr.write("kiosk-central enroll-batch: --count N and --prefix P-\n")
+        return 2
+    from central.db import make_engine  # noqa: PLC0415
+    from central.enrollment import enroll_batch  # noqa: PLC0415
+
+    if args.db == DEFAULT_DB:
+        Path("var").mkdir(exist_ok=True)
+    engine = make_engine(args.db)
+    try:
+        made = enroll_batch(engine, args.count, args.prefix, args.group or "default")
+    except ValueError as exc:
+        sys.stderr.write(f"kiosk-central enroll-batch: {exc}\n")
+        return 2
+    finally:
+        engine.dispose()
+    sys.stdout.write("".join(f"{kiosk} {code}\n" for kiosk, code in made))
     return 0
 
 

@@ -16,7 +16,8 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from central.app import create_app, new_enrollment_code
+from central.app import create_app
+from central.enrollment import new_enrollment_code
 from central.settings import CentralSettings
 
 

@@ -13,9 +13,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from central.app import new_enrollment_code
 from central.books import customers
 from central.db import sms_outbox
+from central.enrollment import new_enrollment_code
 from central.seed import DEMO_PHONE, seed_demo
 from central.serve import Central, free_port, running
 from config.choices import PaymentMethod

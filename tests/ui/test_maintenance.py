@@ -275,7 +275,7 @@ def test_the_location_is_set_and_kept_across_a_restart(
 def test_enrollment_by_code_from_the_menu(
     qtbot: QtBot, kiosk: KioskUi, central: Central, tmp_path: Path
 ) -> None:
-    from central.app import new_enrollment_code  # noqa: PLC0415
+    from central.enrollment import new_enrollment_code  # noqa: PLC0415
 
     code = new_enrollment_code(central.app.state.engine, "K-UI-2")
     log_in(qtbot, kiosk, Role.ADMINISTRATOR)
