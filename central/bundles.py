@@ -1,10 +1,14 @@
 """The signed config bundle: publish, and hand each kiosk the newest one meant
 for it, with ETag / If-None-Match and long-poll (``wait=`` seconds).
 
-A watcher task reads the newest bundles every ``POLL_S`` and wakes the
-waiting long-polls when they change, so a bundle published by another process
-(``kiosk-central publish``) reaches the fleet within seconds, and 10,000
-waiting kiosks cost one query per poll, not one each.
+A watcher task in each server process reads the newest bundles when they
+change and wakes the long-polls that process holds, so 10,000 waiting kiosks
+cost one query per change, not one each. On PostgreSQL a publish notifies
+every process at its commit (``NOTIFY kiosk_bundles``; each process LISTENs
+on a connection of its own, and reads anyway every ``CHECK_S`` in case it
+missed one while reconnecting): a bundle published by any process, or by
+``kiosk-central publish``, reaches the long-polls held by all of them within
+a second. SQLite, one box's database, is read every ``POLL_S``.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ import zlib
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, text
 from starlette.concurrency import run_in_threadpool
 
 from central.auth import Kiosk, errors
@@ -27,7 +32,9 @@ from central.db import bundles
 from config.bundle import canonical, targets
 
 API = "/api/v1"
-POLL_S = 0.25
+POLL_S = 0.25  # SQLite: how often the versions are read
+CHECK_S = 10.0  # PostgreSQL: read this often even with no notification
+CHANNEL = "kiosk_bundles"
 KEEP = 50  # the newest bundles a kiosk may be offered
 MAX_WAIT_S = 900  # the longest hold a kiosk may ask; kiosks ask central.bundle_wait_s (30)
 SLOTS = 64
@@ -54,6 +61,9 @@ def publish(engine: Engine, document: dict[str, Any]) -> int:
         if newest is not None and version <= newest:
             raise VersionTooLow(f"version {version} is not above the published {newest}")
         conn.execute(insert(bundles).values(version=version, document=canonical(document).decode()))
+        if conn.dialect.name == "postgresql":  # delivered to the listeners at the commit
+            conn.execute(text("SELECT pg_notify(:channel, :version)"),
+                         {"channel": CHANNEL, "version": str(version)})  # fmt: skip
     return version
 
 
@@ -119,12 +129,33 @@ class BundleWatch:
             event.set()
             await asyncio.sleep(FANOUT_GAP_S)
 
+    async def _check(self) -> None:
+        with contextlib.suppress(Exception):  # a database hiccup: try again at the next
+            self._swap(await run_in_threadpool(self._read))
+
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
+        if self._engine.dialect.name == "postgresql":
+            await self._listen()
         while True:
-            with contextlib.suppress(Exception):  # a database hiccup: try again next poll
-                self._swap(await run_in_threadpool(self._read))
+            await self._check()
             await asyncio.sleep(POLL_S)
+
+    async def _listen(self) -> None:
+        """Read the newest bundles at each notification (and every ``CHECK_S``),
+        on a connection of its own; a lost connection is opened again."""
+        dsn = self._engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    while True:
+                        await self._check()  # also what was published while not listening
+                        async for _ in conn.notifies(timeout=CHECK_S, stop_after=1):
+                            pass
+            except psycopg.Error:
+                await self._check()
+                await asyncio.sleep(1)
 
     def for_kiosk(self, kiosk_id: str, group: str) -> Published | None:
         return next((p for p in self.newest if targets(p.target, kiosk_id, group)), None)

@@ -305,7 +305,15 @@ def make_async_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
+MIGRATION_LOCK = 0x6B696F736B  # "kiosk": one migrating process at a time
+
+
 def migrate(connection: Connection) -> None:
+    """The schema brought to the newest revision. On PostgreSQL the processes
+    that start together on one database take turns (an advisory lock held to
+    the end of the transaction): the second finds the work done."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
     config.attributes["connection"] = connection
