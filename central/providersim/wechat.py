@@ -119,6 +119,7 @@ class WechatSim:
         self.speed = speed  # 0.001: a retry schedule of hours in seconds
         self.faults = Faults()
         self.orders: dict[str, SimOrder] = {}
+        self._tokens: dict[str, str] = {}  # pay-page token → out_trade_no
         self.refunds: dict[str, SimRefund] = {}
         self.planted: list[list[str]] = []  # extra trade-bill rows (reconciliation tests)
         self.deliveries: list[Delivery] = []
@@ -200,6 +201,7 @@ class WechatSim:
                     order = known
                 else:
                     self.orders[order.out_trade_no] = order
+                    self._tokens[order.token] = order.out_trade_no
             if self.faults.early and known is None:  # the phone is quicker than the answer
                 self.pay(order.out_trade_no)
             return self._signed(200, {"code_url": f"{self.base_url}/pay/{order.token}"})
@@ -348,7 +350,8 @@ class WechatSim:
         return order
 
     def _by_token(self, token: str) -> SimOrder | None:
-        return next((o for o in self.orders.values() if o.token == token), None)
+        no = self._tokens.get(token)
+        return self.orders.get(no) if no is not None else None
 
     def pay(self, out_trade_no: str) -> bool:
         """The customer pays: the order is SUCCESS and the notification goes out."""
