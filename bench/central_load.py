@@ -96,6 +96,14 @@ class Target:
 async def poller(port: int, token: str, stats: Stats, stop: asyncio.Event, wait: int) -> None:
     """The kiosk's config channel: a long-poll held, renewed as it ends."""
     conn, etag, counted = Connection(port, token), '"1"', False
+    try:
+        await _hold(conn, port, token, etag, counted, stats, stop, wait)
+    finally:
+        conn.close()
+
+
+async def _hold(conn: Connection, port: int, token: str, etag: str, counted: bool,
+                stats: Stats, stop: asyncio.Event, wait: int) -> None:  # fmt: skip
     while not stop.is_set():
         if not counted:
             stats.connected += 1
@@ -106,7 +114,7 @@ async def poller(port: int, token: str, stats: Stats, stop: asyncio.Event, wait:
             )
         except (OSError, ConnectionError, asyncio.IncompleteReadError) as exc:
             stats.errors.append(f"long-poll: {type(exc).__name__}")
-            conn = Connection(port, token)
+            conn.close()
             await asyncio.sleep(1)
             continue
         if status == 200:
@@ -187,7 +195,10 @@ async def kiosk(
                 await timed(stats, "heartbeat", conn, "POST", "/api/v1/heartbeat", HEARTBEAT, 204)
             await asyncio.sleep(habits.heartbeat)
 
-    await asyncio.gather(customers(), *([beats()] if habits.heartbeat > 0 else []))
+    try:
+        await asyncio.gather(customers(), *([beats()] if habits.heartbeat > 0 else []))
+    finally:
+        conn.close()
 
 
 async def run(target: Target, tokens: list[str], seconds: float, habits: Habits,
@@ -318,6 +329,7 @@ def main() -> None:
     habits = Habits(args.pace, args.heartbeat, args.wait, args.qr_share, args.poll, args.accounts)
     tokens = [secrets.token_urlsafe(24) for _ in range(args.kiosks)]
     results: dict[str, tuple[Stats, float]] = {}
+    describe(args)
     stack = ["--loop", args.loop, "--http", args.http]
     with database() as url, tempfile.TemporaryDirectory() as folder, \
             open(Path(folder) / "server.log", "ab") as log:  # fmt: skip
@@ -346,6 +358,7 @@ def main() -> None:
                 spy = profiler(args.profile, server.pid, args.seconds)
                 stats = asyncio.run(run(target, tokens, args.seconds, habits, spy))
                 results[target.name] = (stats, time.monotonic() - began)
+                report_one(args, target.name, *results[target.name])
         engine.dispose()
         if not args.no_bare:
             port = free_port()
@@ -361,6 +374,7 @@ def main() -> None:
                 began = time.monotonic()
                 stats = asyncio.run(run(target, tokens, args.seconds, habits, lambda: None))
                 results[target.name] = (stats, time.monotonic() - began)
+                report_one(args, target.name, *results[target.name])
     report(args, results)
     if args.profile is not None:
         top_of_profile(args.profile)
@@ -389,36 +403,42 @@ def top_of_profile(path: Path, count: int = 25) -> None:
             print(f"    {hits * 100 / max(samples, 1):5.1f}%  {frame}")
 
 
-def report(args: argparse.Namespace, results: dict[str, tuple[Stats, float]]) -> None:
-    cores = os.cpu_count() or 1
-    print(f"\n{args.kiosks} kiosks in service: long-poll held ({args.wait} s), a heartbeat every "
+def describe(args: argparse.Namespace) -> None:
+    print(f"{args.kiosks} kiosks in service: long-poll held ({args.wait} s), a heartbeat every "
           f"{args.heartbeat:.0f} s, a customer every {args.pace:.0f} s on average "
           f"({args.kiosks / args.pace:.0f}/s offered; {args.qr_share:.0%} by WeChat Pay, "
           f"order polled every {args.poll} s), {args.seconds:.0f} s, PostgreSQL, "
-          f"{args.workers} worker(s)")  # fmt: skip
-    for name, (stats, elapsed) in results.items():
-        print(f"  {name} ({elapsed:.0f} s):")
-        for kind in stats.times:
-            every, steady = stats.durations(kind), stats.durations(kind, steady=True)
-            print(f"    {kind:9s} n={len(every):6d} ({len(every) / elapsed:6.1f}/s)  "
-                  f"p50 {percentile(every, 0.5):7.1f} ms  p99 {percentile(every, 0.99):7.1f} ms"
-                  f"  (first half p99 {percentile(steady, 0.99):7.1f} ms)")  # fmt: skip
-        measured = max(stats.measured_s, 1e-9)
-        cpu = stats.cpu
-        calls = sum(1 for k in ("lookup", "order", "status", "upload", "heartbeat")
-                    for t, _ in stats.times[k] if t < stats.half)  # fmt: skip
-        share = {k: v / measured for k, v in cpu.items()}
-        print(f"    CPU, first half: server {share['server']:.0%} of a core "
-              f"({cpu['server'] * 1000 / max(calls, 1):.2f} ms a call), PostgreSQL "
-              f"{share['postgres']:.0%}, load generator {share['generator']:.0%}; "
-              f"the machine {share['machine'] / cores:.0%} of its {cores} cores")  # fmt: skip
-        got = stats.got_v2
-        print(f"    bundle v2 reached {len(got)}/{args.kiosks} kiosks; p50 "
-              f"{percentile(got, 0.5):.0f} ms, last {max(got, default=float('nan')) * 1000:.0f} "
-              "ms after publishing")  # fmt: skip
-        kinds = statistics.multimode(e.split(":")[0] for e in stats.errors) if stats.errors else []
-        print(f"    errors: {len(stats.errors)}"
-              + (f" (mostly {', '.join(kinds)}: {stats.errors[0]})" if kinds else ""))  # fmt: skip
+          f"{args.workers} worker(s)", flush=True)  # fmt: skip
+
+
+def report_one(args: argparse.Namespace, name: str, stats: Stats, elapsed: float) -> None:
+    cores = os.cpu_count() or 1
+    print(f"  {name} ({elapsed:.0f} s):")
+    for kind in stats.times:
+        every, steady = stats.durations(kind), stats.durations(kind, steady=True)
+        print(f"    {kind:9s} n={len(every):6d} ({len(every) / elapsed:6.1f}/s)  "
+              f"p50 {percentile(every, 0.5):7.1f} ms  p99 {percentile(every, 0.99):7.1f} ms"
+              f"  (first half p99 {percentile(steady, 0.99):7.1f} ms)")  # fmt: skip
+    measured = max(stats.measured_s, 1e-9)
+    cpu = stats.cpu
+    calls = sum(1 for k in ("lookup", "order", "status", "upload", "heartbeat")
+                for t, _ in stats.times[k] if t < stats.half)  # fmt: skip
+    share = {k: v / measured for k, v in cpu.items()}
+    print(f"    CPU, first half: server {share['server']:.0%} of a core "
+          f"({cpu['server'] * 1000 / max(calls, 1):.2f} ms a call), PostgreSQL "
+          f"{share['postgres']:.0%}, load generator {share['generator']:.0%}; "
+          f"the machine {share['machine'] / cores:.0%} of its {cores} cores")  # fmt: skip
+    got = stats.got_v2
+    print(f"    bundle v2 reached {len(got)}/{args.kiosks} kiosks; p50 "
+          f"{percentile(got, 0.5):.0f} ms, last {max(got, default=float('nan')) * 1000:.0f} "
+          "ms after publishing")  # fmt: skip
+    kinds = statistics.multimode(e.split(":")[0] for e in stats.errors) if stats.errors else []
+    print(f"    errors: {len(stats.errors)}"
+          + (f" (mostly {', '.join(kinds)}: {stats.errors[0]})" if kinds else ""),
+          flush=True)  # fmt: skip
+
+
+def report(args: argparse.Namespace, results: dict[str, tuple[Stats, float]]) -> None:
     if len(results) == 2:
         (_, (ours, _)), (_, (bare, _)) = results.items()
         print("  p99, server / bare app on the same stack:")
