@@ -1,7 +1,7 @@
 """``kiosk-central``: the reference central server.
 
     kiosk-central serve [--db URL] [--host H] [--port P] [--workers N] [--loop L] [--http H]
-                        [--keep-alive S] [--access-log] [--settings FILE] [--sandbox]
+                        [--keep-alive S] [--backlog N] [--access-log] [--settings FILE] [--sandbox]
                         [--provider-sims]
     kiosk-central enroll KIOSK_ID [--group G]     prints a one-time enrollment code
     kiosk-central enroll-batch --count N --prefix P- [--group G]
@@ -36,12 +36,13 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import sys
 import tomllib
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from config import bundle
 from config.loader import ConfigError, defaults, merge, validate
@@ -78,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--keep-alive", type=int, default=75,
         help="serve: seconds an idle kiosk connection is kept open (kiosks beat every 30 s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--backlog", type=int, default=8192,
+        help="serve: connections waiting to be accepted (the kernel caps it at somaxconn)",
     )  # fmt: skip
     parser.add_argument(
         "--access-log", action="store_true",
@@ -386,16 +391,25 @@ def serve(args: argparse.Namespace) -> int:
                 os.environ["KIOSK_CENTRAL_SETTINGS"] = settings_file
             if args.sandbox:
                 os.environ["KIOSK_CENTRAL_SANDBOX"] = "1"
-            uvicorn.run("central.app:app_from_environment", factory=True, host=args.host,
-                        port=args.port, workers=args.workers, loop=args.loop,
-                        http=args.http, access_log=args.access_log,
-                        timeout_keep_alive=args.keep_alive)  # fmt: skip
+            uvicorn.run("central.app:app_from_environment", factory=True,
+                        workers=args.workers, **_stack(args))  # fmt: skip
             return 0
         try:
             app = create_app(args.db, settings=settings)
         except ValueError as exc:  # a key file others may read, a key that is not one
             sys.stderr.write(f"kiosk-central serve: {exc}\n")
             return 2
-        uvicorn.run(app, host=args.host, port=args.port, loop=args.loop, http=args.http,
-                    access_log=args.access_log, timeout_keep_alive=args.keep_alive)  # fmt: skip
+        uvicorn.run(app, **_stack(args))
     return 0
+
+
+def _stack(args: argparse.Namespace) -> dict[str, Any]:
+    """uvicorn's settings from the command line; the process may hold as many
+    open files (connections) as its hard limit allows (a unit's LimitNOFILE)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    sys.stderr.write(f"kiosk-central serve: up to {hard} open files (connections)\n")
+    return {"host": args.host, "port": args.port, "loop": args.loop, "http": args.http,
+            "access_log": args.access_log, "timeout_keep_alive": args.keep_alive,
+            "backlog": args.backlog}  # fmt: skip

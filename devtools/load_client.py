@@ -73,11 +73,23 @@ class Stats:
     def __init__(self) -> None:
         self.times: dict[str, list[tuple[float, float]]] = {k: [] for k in KINDS}
         self.errors: list[str] = []
-        self.got_v2: list[float] = []
+        self.got_v2: list[float] = []  # when each kiosk had bundle 2 (time.time())
         self.connected = 0
-        self.half = 0.0  # when the second half (the new bundle) began
+        self.half = 0.0  # when the second half (the new bundle) began (time.time())
         self.cpu: dict[str, float] = {}  # first half: seconds of CPU by whom
         self.measured_s = 0.0
+
+    @classmethod
+    def merged(cls, parts: list[Stats]) -> Stats:
+        """The figures of several load processes as one."""
+        whole = cls()
+        for part in parts:
+            for kind, found in part.times.items():
+                whole.times[kind] += found
+            whole.errors += part.errors
+            whole.got_v2 += part.got_v2
+            whole.connected += part.connected
+        return whole
 
     def add(self, kind: str, started: float, seconds: float) -> None:
         self.times[kind].append((started, seconds))
@@ -91,7 +103,7 @@ class Stats:
 async def timed(stats: Stats, kind: str, conn: Connection, method: str, path: str,
                 body: object = None, ok: int = 200) -> bytes | None:  # fmt: skip
     """The answer's body, or None (counted as an error)."""
-    started, clock = time.monotonic(), time.perf_counter()
+    started, clock = time.time(), time.perf_counter()
     try:
         status, _, answer = await conn.request(method, path, body)
     except (OSError, ConnectionError, asyncio.IncompleteReadError) as exc:
@@ -129,9 +141,9 @@ def _processes() -> list[tuple[str, int, int, float]]:
     return found
 
 
-def cpu_now(server: int) -> dict[str, float]:
+def cpu_now(server: int, generators: list[int]) -> dict[str, float]:
     """CPU seconds so far: the server (``server`` and its children), PostgreSQL's
-    processes, this load generator, and the whole machine (busy, from /proc/stat)."""
+    processes, the load generators, and the whole machine (busy, /proc/stat)."""
     listed = _processes()
     fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     tick = os.sysconf("SC_CLK_TCK")
@@ -139,6 +151,6 @@ def cpu_now(server: int) -> dict[str, float]:
     return {
         "server": sum(c for _, pid, parent, c in listed if server in (pid, parent)),
         "postgres": sum(c for name, _, _, c in listed if name == "postgres"),
-        "generator": time.process_time(),
+        "generator": sum(c for _, pid, _, c in listed if pid in generators),
         "machine": (sum(fields) - idle) / tick,
     }

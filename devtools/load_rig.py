@@ -1,0 +1,81 @@
+"""The load benches' rig: a fresh PostgreSQL database seeded with bills and
+kiosks, the providers' simulators in a process of their own, and a server
+process started and waited for."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import requests
+from sqlalchemy import Engine, create_engine, insert
+
+from central.auth import token_hash
+from central.books import customers as books
+from central.db import kiosks
+
+ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+def seed(engine: Engine, count: int, tokens: list[str]) -> None:
+    """``count`` electricity accounts with a bill line each, and the kiosks."""
+    with engine.begin() as conn:
+        for n in range(count):
+            account = f"{n:010d}"
+            books.add_account(conn, "electricity", account, f"户主{n}", key=f"bench:{account}")
+            books.add_line(conn, "electricity", account, 10000 + n % 5000, "电费", "Electricity",
+                           due_date="2026-12-31")  # fmt: skip
+        conn.execute(insert(kiosks), [
+            {"id": f"B-{n:05d}", "token_hash": token_hash(t), "group_name": "default"}
+            for n, t in enumerate(tokens)
+        ])  # fmt: skip
+
+
+@contextlib.contextmanager
+def database() -> Iterator[str]:
+    name = f"kiosk_bench_{secrets.token_hex(4)}"
+    admin = create_engine(f"{ADMIN}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{ADMIN}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def started(command: list[str], port: int, log: IO[bytes]) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(command, stdout=log, stderr=log)  # noqa: S603 - our own commands
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(requests.RequestException):
+                requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        process.wait()
+
+
+@contextlib.contextmanager
+def simulators(folder: Path, server_url: str) -> Iterator[Path]:
+    """The providers' simulators in their own process; the server's settings file."""
+    command = [sys.executable, "-m", "central.providersim", "--folder", str(folder),
+               "--server", server_url]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603 - ours
+    try:
+        assert process.stdout is not None
+        yield Path(process.stdout.readline().strip())
+    finally:
+        process.terminate()
+        process.wait()
