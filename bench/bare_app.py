@@ -3,14 +3,23 @@ same shapes and no work behind them: the server stack's own limit (uvicorn,
 its loop and HTTP parser, Starlette routing), measured under the same load
 as the real server by bench/central_load.py.
 
-    uvicorn --app-dir bench bare_app:app --loop uvloop --http httptools
+An order is paid as soon as it is made (the phone's pay call is answered and
+forgotten: with several workers it may reach another process). A publish
+writes the version to the file ``BARE_VERSION`` names, which every worker
+reads ten times a second to wake its long-polls.
+
+    BARE_VERSION=FILE uvicorn --app-dir bench bare_app:app --loop uvloop --http httptools
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -53,7 +62,7 @@ async def create(request: Request) -> Response:
     body = await request.json()
     order_id = uuid.uuid4().hex
     order = {"id": order_id, "userId": body["userId"], "amount": body["amount"],
-             "paymentMethod": body["paymentMethod"], "status": "created",
+             "paymentMethod": body["paymentMethod"], "status": "paid",
              "qrUrl": f"http://127.0.0.1:{request.scope['server'][1]}/pay/{order_id}"}  # fmt: skip
     state.orders[order_id] = order
     return JSONResponse(order)
@@ -65,10 +74,7 @@ async def status(request: Request) -> Response:
 
 
 async def pay(request: Request) -> Response:
-    order = state.orders.get(request.path_params["order_id"])
-    if order is None:
-        return Response(status_code=409)
-    order["status"] = "paid"
+    await request.body()
     return Response("<h1>paid</h1>", media_type="text/html")
 
 
@@ -100,13 +106,33 @@ async def bundle(request: Request) -> Response:
 
 
 async def publish(request: Request) -> Response:
-    state.version += 1
-    old, state.changed = state.changed, asyncio.Event()
-    old.set()
+    VERSION.write_text(str(state.version + 1), encoding="utf-8")
     return Response(status_code=204)
 
 
+VERSION = Path(os.environ.get("BARE_VERSION", "bare-version.txt"))
+
+
+async def _watch() -> None:
+    while True:
+        with contextlib.suppress(OSError, ValueError):
+            version = int(VERSION.read_text(encoding="utf-8"))
+            if version != state.version:
+                state.version = version
+                old, state.changed = state.changed, asyncio.Event()
+                old.set()
+        await asyncio.sleep(0.1)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    task = asyncio.create_task(_watch())
+    yield
+    task.cancel()
+
+
 app = Starlette(
+    lifespan=lifespan,
     routes=[
         Route("/api/v1/bills/{service}/{account}", bill),
         Route("/api/v1/payments/create", create, methods=["POST"]),

@@ -349,6 +349,7 @@ def main() -> None:
                        "--timeout-keep-alive", "75", "--workers", str(args.workers),
                        "--loop", "uvloop" if args.loop == "auto" else args.loop,
                        "--http", "httptools" if args.http == "auto" else args.http]  # fmt: skip
+            os.environ["BARE_VERSION"] = str(Path(folder) / "bare-version.txt")
             with started(uvicorn, port, log) as bare:
                 url_of = f"http://127.0.0.1:{port}/bare/publish"
                 target = Target("bare app", port, bare.pid,

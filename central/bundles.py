@@ -36,7 +36,7 @@ POLL_S = 0.25  # SQLite: how often the versions are read
 CHECK_S = 10.0  # PostgreSQL: read this often even with no notification
 CHANNEL = "kiosk_bundles"
 KEEP = 50  # the newest bundles a kiosk may be offered
-MAX_WAIT_S = 900  # the longest hold a kiosk may ask; kiosks ask central.bundle_wait_s (30)
+MAX_WAIT_S = 900  # the longest hold a kiosk may ask; kiosks ask central.bundle_wait_s (300)
 SLOTS = 64
 FANOUT_GAP_S = 0.01
 router = APIRouter(responses=errors(400, 401, 503))

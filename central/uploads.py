@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -15,12 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from central import ledger
 from central.auth import Kiosk, engine_of, errors
 from central.books import units
+from central.bundles import BundleWatch
 from central.db import accounts, transactions
 from central.heartbeats import HeartbeatWriter
 from central.sms import SmsSender
 
 API = "/api/v1"
 MAX_BATCH = 1000
+BUNDLE_HEADER = "X-Bundle-Version"
 router = APIRouter(responses=errors(400, 401, 503))
 
 
@@ -121,11 +123,19 @@ def _apply(conn: Connection, rows: list[dict[str, Any]], sms: SmsSender) -> list
     return refused
 
 
-@router.post(f"{API}/heartbeat", status_code=204)
-async def heartbeat(body: Heartbeat, request: Request, kiosk: Kiosk) -> None:
+@router.post(
+    f"{API}/heartbeat", status_code=204, response_class=Response,
+    responses={204: {"description": "kept; `X-Bundle-Version`: the newest config bundle for "
+                     "this kiosk (0: none), so a kiosk whose long-poll was lost fetches it",
+                     "headers": {"X-Bundle-Version": {"schema": {"type": "integer"}}}}},
+)  # fmt: skip
+async def heartbeat(body: Heartbeat, request: Request, kiosk: Kiosk) -> Response:
     """Kept as the kiosk's state of now, written within a second (central/heartbeats.py)."""
     writer: HeartbeatWriter = request.app.state.heartbeats
     writer.add(kiosk, body.model_dump_json())
+    watch: BundleWatch = request.app.state.bundles
+    newest = watch.for_kiosk(kiosk, request.state.kiosk_group)
+    return Response(status_code=204, headers={BUNDLE_HEADER: str(newest.version if newest else 0)})
 
 
 @router.post(f"{API}/receipts/sms", status_code=202, responses=errors(404))

@@ -177,7 +177,9 @@ class CentralSection(_Strict):
     timeout_s: Annotated[int, Field(strict=True, ge=1, le=120)] = 10
     batch_size: Annotated[int, Field(strict=True, ge=1, le=1000)] = 200
     heartbeat_s: Annotated[int, Field(strict=True, ge=1, le=3600)] = 30
-    bundle_wait_s: Annotated[int, Field(strict=True, ge=0, le=60)] = 30
+    # The config long-poll's hold (the server holds up to 900 s); a lost one is made
+    # good by the heartbeat, whose answer names the newest bundle.
+    bundle_wait_s: Annotated[int, Field(strict=True, ge=0, le=900)] = 300
     # TLS is verified against the system's CAs; a server with its own (self-signed)
     # certificate is trusted only if that certificate is pinned here (a PEM file).
     tls_ca_file: str = Field(default="", pattern=r"^(/.*)?$")

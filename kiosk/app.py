@@ -259,11 +259,11 @@ class KioskApp:
         beat.start()
         self._keep(beat)
         if section.operator_public_key_hex:
-            self._start_bundles(url, token, self.credentials, runner)
+            beat.on_bundle = self._start_bundles(url, token, self.credentials, runner).heard_of
 
     def _start_bundles(
         self, url: str, token: str, credentials: Credentials, runner: FlowRunner
-    ) -> None:
+    ) -> BundlePoller:
         key = self.settings.central.operator_public_key_hex
         tree = self.settings.model_dump(mode="json")  # the site's settings, not the defaults
         poller = BundlePoller(
@@ -274,7 +274,7 @@ class KioskApp:
             verify=self.settings.central.verify,
         )  # fmt: skip
         poller.start()
-        self._keep(poller)
+        return self._keep(poller)
 
     def _start_cards(self, runner: FlowRunner) -> None:
         section = self.settings.card_reader

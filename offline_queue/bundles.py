@@ -60,6 +60,11 @@ class BundleStore:
         write_atomically(self.path, raw)
 
 
+class AlreadyInUse(BundleError):
+    """The bundle offered is the one in use (a heartbeat and the long-poll both
+    brought it): nothing to do, and nothing wrong."""
+
+
 class BundlePoller:
     def __init__(
         self,
@@ -90,12 +95,16 @@ class BundlePoller:
         current = store.load()
         self.version = current.version if current else 0
         self.last_refusal: str | None = None
+        self._refused_heard = 0  # a version a heartbeat named whose bundle was refused
+        self._accepting = threading.Lock()  # the long-poll's thread and a heartbeat's
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def check(self, raw: bytes) -> tuple[Bundle, Settings]:
         """Every check a bundle must pass; BundleError or ConfigError says which failed."""
         bundle = parse(raw, self._key)
+        if bundle.version == self.version:
+            raise AlreadyInUse(f"version {bundle.version} is in use")
         if bundle.version <= self.version:
             raise BundleError(f"version {bundle.version} is not above {self.version} in use")
         if bundle.expires <= self._clock():
@@ -106,7 +115,8 @@ class BundlePoller:
         return bundle, settings
 
     def poll_once(self, wait_s: int = 0) -> str:
-        """One request: "new", "unchanged", "none", "refused: …" or "unreachable: …"."""
+        """One request: "new", "unchanged", "none", "refused: …", "unreachable: …"
+        or "stopped" (what came after stop() is dropped)."""
         headers = {"If-None-Match": f'"{self.version}"'}  # "0": wait for a first one
         try:
             with self._session.get(
@@ -121,17 +131,36 @@ class BundlePoller:
                 raw = response.raw.read(MAX_BYTES + 1, decode_content=True)
         except requests.RequestException as exc:
             return f"unreachable: {type(exc).__name__}"
-        try:
-            bundle, settings = self.check(raw)
-        except (BundleError, ConfigError) as exc:
-            self.last_refusal = str(exc)
-            log.error("config bundle refused, keeping version %d: %s", self.version, exc)
-            return f"refused: {exc}"
-        self._store.save(raw)
-        self.version = bundle.version
-        log.info("config bundle %d accepted", bundle.version)
-        self._on_accept(settings, bundle)
+        return "stopped" if self._stop.is_set() else self._take(raw)
+
+    def _take(self, raw: bytes) -> str:
+        """A bundle fetched: checked, stored and applied, or refused."""
+        with self._accepting:
+            try:
+                bundle, settings = self.check(raw)
+            except AlreadyInUse:
+                return "unchanged"
+            except (BundleError, ConfigError) as exc:
+                self.last_refusal = str(exc)
+                log.error("config bundle refused, keeping version %d: %s", self.version, exc)
+                return f"refused: {exc}"
+            self._store.save(raw)
+            self.version = bundle.version
+            log.info("config bundle %d accepted", bundle.version)
+            self._on_accept(settings, bundle)
         return "new"
+
+    def heard_of(self, version: int) -> str | None:
+        """A heartbeat named ``version`` as the newest bundle for this kiosk: if
+        it is newer than the one in use, fetch it now (the long-poll may have
+        been lost on the way). A version refused once is not fetched again at
+        every heartbeat; None: nothing to do."""
+        if version <= self.version or version == self._refused_heard or self._stop.is_set():
+            return None
+        outcome = self.poll_once(0)
+        if outcome.startswith("refused"):
+            self._refused_heard = version
+        return outcome
 
     # -- the thread ---------------------------------------------------------
     def start(self) -> None:
@@ -141,7 +170,9 @@ class BundlePoller:
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=self._timeout + self._wait + 5)
+            # A long-poll may hold for minutes: the (daemon) thread is not waited
+            # for beyond a request's timeout; what it brings after this is dropped.
+            self._thread.join(timeout=self._timeout + 1)
         self._session.close()
 
     def _run(self) -> None:

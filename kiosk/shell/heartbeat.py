@@ -7,6 +7,10 @@ also the connectivity probe: ``misses`` failures in a row make the kiosk
 offline (the flow then offers only what works without the server), the first
 success makes it online again. Each change reaches the flow as
 ``ConnectivityChanged`` with what offline payments may still take today.
+
+The answer names the newest config bundle for the kiosk (``X-Bundle-Version``);
+``on_bundle`` hears it, so a kiosk whose long-poll was lost (a NAT that
+forgot the connection) still fetches a new bundle within a heartbeat.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class HeartbeatService:
         self._misses_allowed = misses
         self._misses = 0
         self.online: bool | None = None  # unknown until the first beat
+        self.on_bundle: Callable[[int], object] | None = None  # the bundle version heard
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -60,6 +65,9 @@ class HeartbeatService:
             ok = response.status_code == 204
             if not ok:
                 log.warning("heartbeat refused: HTTP %d", response.status_code)
+            heard = response.headers.get("X-Bundle-Version", "")
+            if ok and heard.isdigit() and self.on_bundle is not None:
+                self.on_bundle(int(heard))
         except requests.RequestException as exc:
             log.info("heartbeat failed: %s", type(exc).__name__)
             ok = False

@@ -19,6 +19,8 @@ from config import bundle
 from config.bundle import Bundle
 from config.loader import local_tree
 from config.settings import Settings
+from kiosk.money import Money
+from kiosk.shell.heartbeat import HeartbeatService
 from offline_queue.bundles import BundlePoller, BundleStore
 
 PRIVATE, PUBLIC = bundle.new_key()
@@ -43,7 +45,7 @@ def signed(
 
 class Kiosk:
     def __init__(self, central: Central, folder: Path, kiosk_id: str = "K-1") -> None:
-        token = central.enroll(kiosk_id)
+        token = self.token = central.enroll(kiosk_id)
         self.accepted: list[tuple[Settings, Bundle]] = []
         self.store = BundleStore(folder, PUBLIC)
         self.poller = BundlePoller(
@@ -182,3 +184,43 @@ def test_a_bundle_that_cannot_be_stored_is_fetched_again_later(
     finally:
         kiosk.poller.stop()
     assert kiosk.poller.version == 1 and kiosk.store.load() is not None
+
+
+def test_a_heartbeat_answer_names_the_newest_bundle_and_the_kiosk_fetches_it(
+    central: Central, kiosk: Kiosk
+) -> None:
+    """The long-poll is not running (lost): the heartbeat's answer brings the bundle."""
+    heard: list[int] = []
+
+    def on_bundle(version: int) -> None:
+        heard.append(version)
+        kiosk.poller.heard_of(version)
+
+    service = HeartbeatService(central.url, kiosk.token, lambda _: None, dict, lambda: Money(0))
+    service.on_bundle = on_bundle
+    assert service.beat() and heard == [0]  # nothing published
+    put(central, signed(4))
+    assert service.beat() and heard == [0, 4]
+    assert kiosk.poller.version == 4 and [b.version for _, b in kiosk.accepted] == [4]
+    assert service.beat() and len(kiosk.accepted) == 1  # heard again: not fetched again
+    service.stop()
+
+
+def test_a_bundle_a_heartbeat_named_and_that_was_refused_is_not_fetched_at_every_beat(
+    central: Central, kiosk: Kiosk
+) -> None:
+    put(central, signed(2, key=bundle.new_key()[0]))  # not the operator's key
+    assert (kiosk.poller.heard_of(2) or "").startswith("refused")
+    assert kiosk.poller.heard_of(2) is None
+    assert kiosk.poller.version == 0 and kiosk.accepted == []
+
+
+def test_the_same_bundle_brought_twice_is_accepted_once_and_not_called_refused(
+    central: Central, kiosk: Kiosk
+) -> None:
+    """The long-poll and a heartbeat's fetch may bring the same bundle at once."""
+    document = signed(3)
+    put(central, document)
+    assert kiosk.poller.poll_once() == "new"
+    assert kiosk.poller._take(bundle.canonical(document)) == "unchanged"
+    assert kiosk.poller.last_refusal is None and len(kiosk.accepted) == 1

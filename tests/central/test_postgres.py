@@ -85,3 +85,32 @@ def test_a_database_that_goes_away_answers_503_and_the_kiosk_retries(
         assert worker.sync_once() is not None  # wait and try again: nothing dead
         assert journal.outbox_counts() == {"pending": 10, "sent": 0, "dead": 0}
         worker.stop()
+
+
+def test_connections_the_database_dropped_cost_one_503_then_the_pool_is_renewed(
+    postgres_url: str,
+) -> None:
+    """No ping before each use: the first request on a dropped connection fails
+    (503, the kiosk retries); the pool is renewed and the next one is served."""
+    with running(postgres_url) as central:
+        seed_demo(central.app.state.engine, date(2026, 11, 24))
+        api = Api(central, "K-1")
+        assert api.get("/bills/electricity/3301234567").status_code == 200
+        assert api.post("/transactions/batch", json={"transactions": []}).status_code == 200
+        admin = create_engine(postgres_url.rsplit("/", 1)[0] + "/postgres",
+                              isolation_level="AUTOCOMMIT")  # fmt: skip
+        with admin.connect() as conn:  # a database restart, as the server's pools see it
+            dropped = conn.exec_driver_sql(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                f"WHERE datname = '{postgres_url.rsplit('/', 1)[1]}'"
+            ).scalar()
+        admin.dispose()
+        assert dropped
+        answers = [api.get("/bills/electricity/3301234567").status_code for _ in range(3)]
+        print("lookups after the drop:", answers)
+        assert answers[0] in (200, 503) and answers[1:] == [200, 200]
+        body = {"transactions": [{"id": str(uuid.uuid4()), "kind": "payment_completed",
+                                  "payload": {"data": {}}}]}  # fmt: skip
+        uploads = [api.post("/transactions/batch", json=body).status_code for _ in range(3)]
+        print("uploads after the drop:", uploads)
+        assert uploads[0] in (200, 503) and uploads[1:] == [200, 200]
