@@ -142,5 +142,5 @@ app = Starlette(
         Route("/api/v1/heartbeat", heartbeat, methods=["POST"]),
         Route("/api/v1/config/bundle", bundle),
         Route("/bare/publish", publish, methods=["POST"]),
-    ]
+    ],
 )
