@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test check lint types layers unit system venv bench flow-diagram docs-receipts \
-	translations ts gallery maintenance-gallery clean crash fuzz soak
+	translations ts gallery maintenance-gallery clean crash fuzz soak load
 
 QM := ui/i18n/kiosk_zh_CN.qm
 
@@ -45,6 +45,14 @@ MINUTES ?= 30
 
 soak: system venv translations
 	$(BIN)/python bench/soak.py --minutes $(MINUTES)
+
+# The seed's load test: locust (bench/locustfile.py) runs KIOSKS kiosks' journeys
+# for LOAD_MINUTES against a local server on PostgreSQL (see the README's capacity).
+KIOSKS ?= 500
+LOAD_MINUTES ?= 2
+
+load: system venv
+	$(BIN)/python bench/load.py --kiosks $(KIOSKS) --minutes $(LOAD_MINUTES)
 
 # The reliability campaigns (long: see the README's Reliability section).
 RUNS ?= 1000

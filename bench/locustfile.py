@@ -27,7 +27,7 @@ TOKENS = Path(os.environ.get("KIOSK_TOKENS", "var/load/tokens.txt"))
 ACCOUNTS = int(os.environ.get("KIOSK_ACCOUNTS", "5000"))
 PACE_S = float(os.environ.get("KIOSK_PACE_S", "60"))
 POLL_S = float(os.environ.get("KIOSK_POLL_S", "0.25"))
-WAIT_S = 30
+WAIT_S = 300  # as the kiosks hold it (central.bundle_wait_s)
 HEARTBEAT = {
     "devices": {"acceptor": "ok", "printer": "ok", "card_reader": "ok"},
     "queue_depth": 0, "versions": {"app": "0.1.0"}, "cashbox_notes": 120,
