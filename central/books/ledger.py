@@ -22,34 +22,44 @@ class Unbalanced(ValueError):
 
 def record(
     conn: Connection, posting: str, kind: str, lines: Sequence[Line], kiosk: str | None = None,
-    note: str | None = None, at: datetime | None = None,
+    note: str | None = None, at: datetime | None = None, fresh: bool = False,
 ) -> bool:  # fmt: skip
     """Write ``posting`` and its ``lines``; False (nothing written) if it was
     posted before. A concurrent duplicate loses on the primary key, inside a
-    savepoint, so the caller's transaction goes on."""
+    savepoint, so the caller's transaction goes on. ``fresh``: the caller
+    stored the posting's transaction in this database transaction (its id is
+    the posting's), so no posting can have the id: no savepoint (two round
+    trips an uploaded record)."""
     debits, credits = sum(x.debit for x in lines), sum(x.credit for x in lines)
     if debits != credits:
         raise Unbalanced(f"{kind} {posting}: {debits} fen of debits, {credits} of credits")
+    if fresh:
+        _write(conn, posting, kind, lines, kiosk, note, at)
+        return True
     try:
         with conn.begin_nested():
-            conn.execute(
-                insert(postings).values(
-                    id=posting, kind=kind, kiosk_id=kiosk, note=note,
-                    occurred_at=(at or datetime.now(UTC)).astimezone(UTC),
-                )
-            )  # fmt: skip
-            if lines:
-                conn.execute(
-                    insert(entries),
-                    [
-                        {"posting": posting, "account": x.account, "debit_fen": x.debit,
-                         "credit_fen": x.credit}
-                        for x in lines
-                    ],
-                )  # fmt: skip
+            _write(conn, posting, kind, lines, kiosk, note, at)
     except IntegrityError:
         return False
     return True
+
+
+def _write(
+    conn: Connection, posting: str, kind: str, lines: Sequence[Line], kiosk: str | None,
+    note: str | None, at: datetime | None,
+) -> None:  # fmt: skip
+    conn.execute(
+        insert(postings).values(
+            id=posting, kind=kind, kiosk_id=kiosk, note=note,
+            occurred_at=(at or datetime.now(UTC)).astimezone(UTC),
+        )
+    )  # fmt: skip
+    if lines:
+        conn.execute(
+            insert(entries),
+            [{"posting": posting, "account": x.account, "debit_fen": x.debit,
+              "credit_fen": x.credit} for x in lines],
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,9 +39,9 @@ def post_upload(
             limits.check_cash(conn, lines, kiosk)
     except postings.Refused as exc:
         why = f"{kind}: {exc}"[:200]
-        ledger.record(conn, transaction, REFUSED, [], kiosk, note=why, at=when)
+        ledger.record(conn, transaction, REFUSED, [], kiosk, note=why, at=when, fresh=not released)
         return why
-    if ledger.record(conn, transaction, kind, lines, kiosk, at=when):
+    if ledger.record(conn, transaction, kind, lines, kiosk, at=when, fresh=not released):
         _on_the_bill(conn, transaction, data, lines, when)
         if kind == PAYMENT:
             claims.settle(conn, data.get("method"), data.get("details"), transaction)
