@@ -63,8 +63,12 @@ def started(command: list[str], port: int, log: IO[bytes]) -> Iterator[subproces
             time.sleep(0.2)
         yield process
     finally:
-        process.terminate()
-        process.wait()
+        process.terminate()  # long-polls held: a graceful stop could wait for them
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @contextlib.contextmanager
