@@ -11,7 +11,6 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from central import ledger
 from central.auth import Kiosk, engine_of, errors
@@ -72,64 +71,38 @@ class ReceiptSms(BaseModel):
 
 
 @router.post(f"{API}/transactions/batch", response_model=BatchResult)
-async def upload(batch: Batch, request: Request, kiosk: Kiosk) -> BatchResult:
+def upload(batch: Batch, request: Request, kiosk: Kiosk) -> BatchResult:
     """Store each transaction once: one database transaction for the batch,
-    item by item only if another upload of the same ids raced this one. On
-    the event loop (the books' work runs in the async connection's greenlet):
-    no thread hand-off for the busiest write."""
-    engine: AsyncEngine = request.app.state.async_engine
-    rows, sms = _rows(kiosk, batch.transactions), request.app.state.sms
-    try:
-        async with engine.begin() as conn:
-            known, refused = await conn.run_sync(_store_all, rows, sms)
-    except IntegrityError:
-        known, refused = set(), []
-        for row in rows:
-            try:
-                async with engine.begin() as conn:
-                    refused += await conn.run_sync(_store_one, row, sms)
-            except IntegrityError:
-                known.add(row["id"])
-    return _result(rows, known, refused)
+    item by item only if another upload of the same ids raced this one."""
+    return store(engine_of(request), kiosk, batch.transactions, request.app.state.sms)
 
 
 def store(engine: Engine, kiosk: str, items: Sequence[Transaction], sms: SmsSender) -> BatchResult:
-    """The batch upload's work on a plain engine (the books' property tests)."""
-    rows = _rows(kiosk, items)
-    with engine.begin() as conn:
-        known, refused = _store_all(conn, rows, sms)
-    return _result(rows, known, refused)
-
-
-def _rows(kiosk: str, items: Sequence[Transaction]) -> list[dict[str, Any]]:
-    """One row an id (the last of a repeated one)."""
-    return [
+    """The batch upload's work: each new transaction stored and applied (posted
+    to the books) in one database transaction, the duplicates told apart."""
+    ids = list(dict.fromkeys(item.id for item in items))
+    rows = [
         {"id": item.id, "kiosk_id": kiosk, "kind": item.kind,
          "payload": json.dumps(item.payload, sort_keys=True)}
         for item in {item.id: item for item in items}.values()
     ]  # fmt: skip
-
-
-def _store_all(
-    conn: Connection, rows: list[dict[str, Any]], sms: SmsSender
-) -> tuple[set[str], list[Refusal]]:
-    """The ids stored before, and the refusals of the new ones, stored and applied."""
-    ids = [row["id"] for row in rows]
-    known = set(conn.scalars(select(transactions.c.id).where(transactions.c.id.in_(ids))))
-    new = [row for row in rows if row["id"] not in known]
-    if not new:
-        return known, []
-    conn.execute(insert(transactions), new)
-    return known, _apply(conn, new, sms)
-
-
-def _store_one(conn: Connection, row: dict[str, Any], sms: SmsSender) -> list[Refusal]:
-    conn.execute(insert(transactions), row)
-    return _apply(conn, [row], sms)
-
-
-def _result(rows: list[dict[str, Any]], known: set[str], refused: list[Refusal]) -> BatchResult:
-    ids = [row["id"] for row in rows]
+    refused: list[Refusal] = []
+    try:
+        with engine.begin() as conn:
+            known = set(conn.scalars(select(transactions.c.id).where(transactions.c.id.in_(ids))))
+            new = [row for row in rows if row["id"] not in known]
+            if new:
+                conn.execute(insert(transactions), new)
+                refused = _apply(conn, new, sms)
+    except IntegrityError:
+        known, refused = set(), []
+        for row in rows:
+            try:
+                with engine.begin() as conn:
+                    conn.execute(insert(transactions), row)
+                    refused += _apply(conn, [row], sms)
+            except IntegrityError:
+                known.add(row["id"])
     return BatchResult(
         stored=[i for i in ids if i not in known], duplicates=[i for i in ids if i in known],
         refused=refused,
