@@ -287,12 +287,13 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        # At most 15 here and 30 in the async pool (the busier: lookups, uploads,
-        # credentials, heartbeats) a worker process: 2 workers stay inside
-        # PostgreSQL's default max_connections (100). No ping before each use (a
-        # round trip a request): a connection the database dropped fails once,
-        # that request answers 503, and the pool is renewed for the next.
-        engine = create_engine(url, pool_size=10, max_overflow=5)
+        # Two pools of at most 20 a worker process (this one: uploads, orders,
+        # notifications; the async one: lookups, credentials, heartbeats): 2
+        # workers stay well inside PostgreSQL's default max_connections (100).
+        # No ping before each use (a round trip a request): a connection the
+        # database dropped fails once, that request answers 503, and the pool
+        # is renewed for the next.
+        engine = create_engine(url, pool_size=10, max_overflow=10)
     with engine.begin() as conn:
         migrate(conn)
     return engine
@@ -305,7 +306,7 @@ def make_async_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url.replace("sqlite:", "sqlite+aiosqlite:", 1))
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=20, max_overflow=10)
+    return create_async_engine(url, pool_size=10, max_overflow=10)
 
 
 MIGRATION_LOCK = 0x6B696F736B  # "kiosk": one migrating process at a time
