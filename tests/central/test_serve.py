@@ -4,6 +4,7 @@ will not start on either when it is missing): idle kiosk connections kept
 
 from __future__ import annotations
 
+import resource
 import socket
 import subprocess
 import sys
@@ -73,3 +74,26 @@ def test_requests_are_logged_only_with_access_log(tmp_path: Path) -> None:
         logs[name] = stop(process)
     assert "GET /api/v1/health" not in logs["quiet"]
     assert "GET /api/v1/health" in logs["logged"]
+
+
+def test_serve_raises_its_open_file_limit_and_listens_with_its_backlog(tmp_path: Path) -> None:
+    """A fleet holds a connection or two a kiosk: the process takes its hard
+    limit of open files (a unit's LimitNOFILE), and its listen queue is
+    ``--backlog`` (the kernel caps it at net.core.somaxconn)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, 1024), hard))  # the child starts low
+    try:
+        process, port = serve(tmp_path, "--backlog", "1000")
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    try:
+        limits = Path(f"/proc/{process.pid}/limits").read_text()
+        [line] = [x for x in limits.splitlines() if x.startswith("Max open files")]
+        assert line.split()[3] == str(hard)  # the soft limit, raised to the hard one
+        listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True,
+                                   text=True, check=True).stdout.split()  # fmt: skip
+        somaxconn = int(Path("/proc/sys/net/core/somaxconn").read_text())
+        assert listening[2] == str(min(1000, somaxconn))  # Send-Q of a listener: its backlog
+    finally:
+        output = stop(process)
+    assert f"up to {hard} open files" in output
