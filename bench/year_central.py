@@ -20,19 +20,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-import requests
 from sqlalchemy import Engine, create_engine, text
 
 from central.db import make_engine, metadata
 from central.serve import free_port
 from devtools.load_client import Connection, Stats, percentile, timed
+from devtools.load_rig import started
 
 ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432"
 NAME = "kiosk_year"
@@ -289,20 +289,9 @@ def http(url: str, args: argparse.Namespace) -> None:
     """The hot reads over HTTP to a real server on the year's database."""
     port = free_port()
     cli = str(Path(sys.executable).with_name("kiosk-central"))
-    server = subprocess.Popen([cli, "serve", "--db", url, "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.3)
+    with open(os.devnull, "ab") as quiet, started([cli, "serve", "--db", url, "--port",
+                                                    str(port)], port, quiet):  # fmt: skip
         found = asyncio.run(over_http(port, args.scale, args.requests))
-    finally:
-        server.terminate()
-        server.wait()
     print(f"\nover HTTP, {args.requests} calls each, 5 at a time, random customers of 100 "
           "kiosks whose credentials the server holds:")  # fmt: skip
     for kind, stats in found.items():
