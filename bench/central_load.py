@@ -43,10 +43,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -57,15 +55,19 @@ from central.bundles import publish
 from central.db import make_engine
 from central.serve import free_port
 from config import bundle
+from devtools import profiles
 from devtools.load_client import Connection, Stats, cpu_now, percentile, timed
-from devtools.load_rig import database, seed, simulators, started
+from devtools.load_rig import (
+    HEARTBEAT,
+    bundle_document,
+    database,
+    payment_record,
+    seed,
+    simulators,
+    started,
+)  # fmt: skip
 
 HERE = Path(__file__).resolve().parent
-HEARTBEAT = {
-    "devices": {"acceptor": "ok", "printer": "ok", "card_reader": "ok"},
-    "queue_depth": 0, "dead_letters": 0, "versions": {"app": "0.1.0", "bundle": "1"},
-    "paper_low": False, "cashbox_notes": 120, "cashbox_fen": 1200000,
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -138,8 +140,7 @@ async def customer(conn: Connection, stats: Stats, habits: Habits) -> None:
     began, clock = time.time(), time.perf_counter()
     if await timed(stats, "lookup", conn, "GET", f"/api/v1/bills/electricity/{account}") is None:
         return
-    data: dict[str, object] = {"service": "electricity", "account": account,
-                               "amount": {"minor": 100, "currency": "CNY"}}  # fmt: skip
+    paid: dict[str, object] = {}
     scanning = 0.0
     if random.random() < habits.qr_share:
         ask = {"userId": account, "amount": 100, "paymentMethod": "wechat"}
@@ -160,16 +161,11 @@ async def customer(conn: Connection, stats: Stats, habits: Habits) -> None:
             if time.monotonic() > deadline:
                 stats.errors.append("status: not paid after 30 s")
                 return
-        data |= {"method": "wechat", "details": {"order_id": order["id"]}}
-    else:
-        data |= {"method": "cash"}
-    record = {"id": str(uuid.uuid4()), "kind": "payment_completed", "payload": {
-        "kind": "payment_completed", "session": uuid.uuid4().hex,
-        "at": datetime.now(UTC).isoformat(), "data": data,
-    }}  # fmt: skip
+        paid = {"method": "wechat", "details": {"order_id": order["id"]}}
+    record = payment_record(account, 100, **paid)
     stored = await timed(stats, "upload", conn, "POST", "/api/v1/transactions/batch",
                          {"transactions": [record]})  # fmt: skip
-    if stored is not None and "details" in data:
+    if stored is not None and paid:
         stats.add("payment", began, time.perf_counter() - clock - scanning)
 
 
@@ -289,12 +285,7 @@ def profiler(
     path: Path | None, pid: int, seconds: float
 ) -> Callable[[], subprocess.Popen[bytes] | None]:
     def start() -> subprocess.Popen[bytes] | None:
-        if path is None:
-            return None
-        spy = [str(Path(sys.executable).with_name("py-spy")), "record", "--format", "raw",
-               "--subprocesses", "--rate", "100", "--nonblocking", "--pid", str(pid),
-               "--duration", str(int(seconds)), "--output", str(path)]  # fmt: skip
-        return subprocess.Popen(spy, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return None if path is None else profiles.record(pid, path, 100, seconds)
 
     return start
 
@@ -322,12 +313,7 @@ def main() -> None:
               f"{time.monotonic() - made:.0f} s")  # fmt: skip
         private, _ = bundle.new_key()
 
-        def document(version: int) -> dict[str, object]:
-            return bundle.sign({"version": version, "target": {"group": "default"},
-                                "expires": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
-                                "config": {}}, private)  # fmt: skip
-
-        publish(engine, document(1))
+        publish(engine, bundle_document(private, 1))
         port = free_port()
         cli = str(Path(sys.executable).with_name("kiosk-central"))
         with simulators(Path(folder) / "sims", f"http://127.0.0.1:{port}") as settings:
@@ -335,7 +321,7 @@ def main() -> None:
                        str(settings), "--workers", str(args.workers), *stack]  # fmt: skip
             with started(command, port, log) as server:
                 target = Target("kiosk-central", port, server.pid,
-                                lambda: publish(engine, document(2)))  # fmt: skip
+                                lambda: publish(engine, bundle_document(private, 2)))  # fmt: skip
                 began = time.monotonic()
                 spy = profiler(args.profile, server.pid, args.seconds)
                 stats = run(target, tokens, args.seconds, habits, spy, args.generators)
@@ -360,30 +346,7 @@ def main() -> None:
                 report_one(args, target.name, *results[target.name])
     report(args, results)
     if args.profile is not None:
-        top_of_profile(args.profile)
-
-
-def top_of_profile(path: Path, count: int = 25) -> None:
-    """py-spy's raw (collapsed) stacks: the functions with the most samples on
-    top of the stack (self) and anywhere in it (total)."""
-    own: dict[str, int] = {}
-    anywhere: dict[str, int] = {}
-    samples = 0
-    for line in path.read_text().splitlines():
-        stack, _, n = line.rpartition(" ")
-        frames = [f for f in stack.split(";") if not f.startswith(("process ", "thread "))]
-        if not frames or not n.isdigit():
-            continue
-        hits = int(n)
-        samples += hits
-        own[frames[-1]] = own.get(frames[-1], 0) + hits
-        for frame in set(frames):
-            anywhere[frame] = anywhere.get(frame, 0) + hits
-    print(f"profile: {samples} samples in {path}")
-    for title, table in (("self", own), ("total", anywhere)):
-        print(f"  top {count} by {title}:")
-        for frame, hits in sorted(table.items(), key=lambda x: -x[1])[:count]:
-            print(f"    {hits * 100 / max(samples, 1):5.1f}%  {frame}")
+        print("\n".join(profiles.top(args.profile)))
 
 
 def describe(args: argparse.Namespace) -> None:

@@ -9,7 +9,9 @@ import secrets
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -19,8 +21,32 @@ from sqlalchemy import Engine, create_engine, insert
 from central.auth import token_hash
 from central.books import customers as books
 from central.db import kiosks
+from config import bundle
 
 ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432"
+HEARTBEAT = {
+    "devices": {"acceptor": "ok", "printer": "ok", "card_reader": "ok"},
+    "queue_depth": 0, "dead_letters": 0, "versions": {"app": "0.1.0", "bundle": "1"},
+    "paper_low": False, "cashbox_notes": 120, "cashbox_fen": 1200000,
+}  # fmt: skip
+
+
+def bundle_document(private: str, version: int, group: str = "default") -> dict[str, object]:
+    """An empty config bundle for ``group``, signed with ``private``, a day valid."""
+    expires = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    return bundle.sign({"version": version, "target": {"group": group}, "expires": expires,
+                        "config": {}}, private)  # fmt: skip
+
+
+def payment_record(account: str, fen: int, **paid: object) -> dict[str, object]:
+    """A kiosk's upload of an electricity payment: cash, or ``method=`` and
+    ``details=`` of another."""
+    data = {"service": "electricity", "account": account,
+            "amount": {"minor": fen, "currency": "CNY"}, "method": "cash"} | paid  # fmt: skip
+    return {"id": str(uuid.uuid4()), "kind": "payment_completed", "payload": {
+        "kind": "payment_completed", "session": uuid.uuid4().hex,
+        "at": datetime.now(UTC).isoformat(), "data": data,
+    }}  # fmt: skip
 
 
 def seed(engine: Engine, count: int, tokens: list[str]) -> None:

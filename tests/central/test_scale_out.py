@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from central.enrollment import enroll_batch
 from central.seed import seed_demo
 from config import bundle
 from devtools.behind_nginx import Process, nginx, nginx_missing, processes
+from devtools.load_rig import bundle_document
 from offline_queue.journal import Journal
 from offline_queue.sync import SyncWorker
 from tests.certificates import self_signed
@@ -64,14 +65,7 @@ class Fleet:
         return KioskSession(base or self.front, self.tokens[kiosk], str(self.certificate))
 
     def publish(self, version: int) -> None:
-        publish(self.engine, signed(version, self.key))
-
-
-def signed(version: int, key: str) -> dict[str, Any]:
-    """An empty bundle for the whole default group, signed with ``key``."""
-    expires = (datetime.now(UTC) + timedelta(days=1)).isoformat()
-    document = {"version": version, "target": {"group": "default"}, "expires": expires}
-    return bundle.sign({**document, "config": {}}, key)
+        publish(self.engine, bundle_document(self.key, version))
 
 
 @pytest.fixture
@@ -231,7 +225,7 @@ def test_a_publish_notifies_every_listener_at_its_commit(postgres_url: str) -> N
     dsn = postgres_url.replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(dsn, autocommit=True) as listener:
         listener.execute(f"LISTEN {CHANNEL}")
-        publish(engine, signed(7, private))
+        publish(engine, bundle_document(private, 7))
         heard = [n.payload for n in listener.notifies(timeout=5, stop_after=1)]
     engine.dispose()
     assert heard == ["7"]
