@@ -12,7 +12,7 @@ from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field, StrictInt
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from central.auth import Kiosk, engine_of, errors
@@ -94,23 +94,28 @@ class PhoneLookup(BaseModel):
     code: str = Field(pattern=r"^[0-9]{6}$")
 
 
+_ACCOUNT = select(accounts).where(
+    accounts.c.service == bindparam("service"), accounts.c.account == bindparam("account")
+)
+_REISSUES = (
+    select(card_reissues)
+    .where(card_reissues.c.service == bindparam("service"),
+           card_reissues.c.account == bindparam("account"), card_reissues.c.done == 0)
+    .order_by(card_reissues.c.created_at, card_reissues.c.purchase)
+)  # fmt: skip
+
+
 def bill_answer(conn: Connection, service: str, account: str) -> BillAnswer | None:
     """What the books say is due: the lines still outstanding (oldest first),
     the coupons, the credit set against them, the due."""
-    row = conn.execute(
-        select(accounts).where(accounts.c.service == service, accounts.c.account == account)
-    ).first()
+    keys = {"service": service, "account": account}
+    row = conn.execute(_ACCOUNT, keys).first()
     if row is None:
         return None
     lines = books.open_lines(conn, service, account)
     offers = books.open_coupons(conn, service, account) if lines else []
     owed = books.due(conn, service, account, sum(int(x.amount_fen) for x in offers))
-    reissues = conn.execute(
-        select(card_reissues)
-        .where(card_reissues.c.service == service, card_reissues.c.account == account,
-               card_reissues.c.done == 0)
-        .order_by(card_reissues.c.created_at, card_reissues.c.purchase)
-    ).all()  # fmt: skip
+    reissues = conn.execute(_REISSUES, keys).all()
     usage = units.used(conn, service, account, datetime.now(UTC))
     if usage is None and row.prepaid:
         usage = Decimal(0)

@@ -301,12 +301,27 @@ def make_engine(url: str) -> Engine:
 
 def make_async_engine(url: str) -> AsyncEngine:
     """The same database for the hot read paths, on the event loop (no thread
-    hand-offs): psycopg's async mode for PostgreSQL, aiosqlite for SQLite."""
+    hand-offs): psycopg's async mode for PostgreSQL, aiosqlite for SQLite.
+
+    Its connections are in autocommit: a read is its own statement, with no
+    BEGIN before it and no ROLLBACK when the connection goes back to the pool
+    (two round trips a lookup saved; each statement sees what was committed
+    when it ran, as it would under READ COMMITTED in a transaction). A writer
+    takes ``transactional(engine)``."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url.replace("sqlite:", "sqlite+aiosqlite:", 1))
+        engine = create_async_engine(
+            url.replace("sqlite:", "sqlite+aiosqlite:", 1), isolation_level="AUTOCOMMIT"
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10)
+    return create_async_engine(url, pool_size=10, max_overflow=10, isolation_level="AUTOCOMMIT")
+
+
+def transactional(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` (from ``make_async_engine``) with its connections in a
+    transaction: ``begin()`` commits what it wrote together, or none of it."""
+    level = "SERIALIZABLE" if engine.dialect.name == "sqlite" else "READ COMMITTED"
+    return engine.execution_options(isolation_level=level)
 
 
 MIGRATION_LOCK = 0x6B696F736B  # "kiosk": one migrating process at a time

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from central.db import kiosk_status
+from central.db import kiosk_status, transactional
 
 log = logging.getLogger(__name__)
 FLUSH_S = 1.0
@@ -31,7 +31,7 @@ FLUSH_S = 1.0
 
 class HeartbeatWriter:
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        self._engine = transactional(engine)  # one upsert of every kiosk pending
         self._pending: dict[str, dict[str, Any]] = {}
 
     def add(self, kiosk: str, body: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy import Connection, Row, bindparam, func, select, update
 
 from central.books import chart, ledger
 from central.books.postings import Line
@@ -55,23 +55,30 @@ def clear_account(conn: Connection, key: str, service: str, account: str) -> Non
         ledger.record(conn, f"clear:{key}", OPENING, lines)
 
 
+# Built once: a statement built per call costs more CPU than running it (the
+# construction and its cache key); bench/route_cost.py measures the lookup.
+_OPEN_LINES = (
+    select(bill_lines)
+    .where(bill_lines.c.service == bindparam("service"),
+           bill_lines.c.account == bindparam("account"), bill_lines.c.outstanding_fen > 0)
+    .order_by(func.coalesce(bill_lines.c.due_date, "9999-12-31"), bill_lines.c.id)
+)  # fmt: skip
+_OPEN_COUPONS = (
+    select(coupons)
+    .where(coupons.c.service == bindparam("service"), coupons.c.account == bindparam("account"),
+           coupons.c.used == 0)
+    .order_by(coupons.c.id)
+)  # fmt: skip
+
+
 def open_lines(conn: Connection, service: str, account: str) -> Sequence[Row[tuple[object, ...]]]:
     """The account's lines with something outstanding, oldest first (by due
     date, then as issued)."""
-    return conn.execute(
-        select(bill_lines)
-        .where(bill_lines.c.service == service, bill_lines.c.account == account,
-               bill_lines.c.outstanding_fen > 0)
-        .order_by(func.coalesce(bill_lines.c.due_date, "9999-12-31"), bill_lines.c.id)
-    ).all()  # fmt: skip
+    return conn.execute(_OPEN_LINES, {"service": service, "account": account}).all()
 
 
 def open_coupons(conn: Connection, service: str, account: str) -> Sequence[Row[tuple[object, ...]]]:
-    return conn.execute(
-        select(coupons)
-        .where(coupons.c.service == service, coupons.c.account == account, coupons.c.used == 0)
-        .order_by(coupons.c.id)
-    ).all()
+    return conn.execute(_OPEN_COUPONS, {"service": service, "account": account}).all()
 
 
 def settle_lines(conn: Connection, service: str, account: str, fen: int) -> None:

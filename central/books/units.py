@@ -15,7 +15,7 @@ import functools
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from central.db import units_sold
@@ -79,13 +79,14 @@ def record(
     return True
 
 
+_USED = select(units_sold.c.period, units_sold.c.units).where(
+    units_sold.c.service == bindparam("service"), units_sold.c.account == bindparam("account")
+)
+
+
 def used(conn: Connection, service: str, account: str, when: datetime) -> Decimal | None:
     """Units counted this period (None: the account has never had any)."""
-    rows = conn.execute(
-        select(units_sold.c.period, units_sold.c.units).where(
-            units_sold.c.service == service, units_sold.c.account == account
-        )
-    ).all()
+    rows = conn.execute(_USED, {"service": service, "account": account}).all()
     if not rows:
         return None
     period = period_of(service, when)
