@@ -14,7 +14,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from central import refunds
 from central.books import uploads as books
@@ -76,15 +76,18 @@ def _act(
         _notice(conn, payload, sms)
 
 
+_PHONE = select(accounts.c.phone).where(
+    accounts.c.service == bindparam("service"), accounts.c.account == bindparam("account")
+)
+
+
 def _notice(conn: Connection, payload: dict[str, Any], sms: SmsSender) -> None:
     service, account = payload.get("service"), payload.get("account")
     amount = payload.get("amount")
     fen = amount.get("minor") if isinstance(amount, dict) else None
     if not isinstance(service, str) or not isinstance(account, str) or not isinstance(fen, int):
         return
-    phone = conn.scalar(
-        select(accounts.c.phone).where(accounts.c.service == service, accounts.c.account == account)
-    )
+    phone = conn.scalar(_PHONE, {"service": service, "account": account})
     if phone:
         sms.send(
             conn, phone, "notice",

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field, StrictBool, StrictInt
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from central import ledger
@@ -77,6 +77,9 @@ def upload(batch: Batch, request: Request, kiosk: Kiosk) -> BatchResult:
     return store(engine_of(request), kiosk, batch.transactions, request.app.state.sms)
 
 
+_KNOWN = select(transactions.c.id).where(transactions.c.id.in_(bindparam("ids", expanding=True)))
+
+
 def store(engine: Engine, kiosk: str, items: Sequence[Transaction], sms: SmsSender) -> BatchResult:
     """The batch upload's work: each new transaction stored and applied (posted
     to the books) in one database transaction, the duplicates told apart."""
@@ -89,7 +92,7 @@ def store(engine: Engine, kiosk: str, items: Sequence[Transaction], sms: SmsSend
     refused: list[Refusal] = []
     try:
         with engine.begin() as conn:
-            known = set(conn.scalars(select(transactions.c.id).where(transactions.c.id.in_(ids))))
+            known = set(conn.scalars(_KNOWN, {"ids": ids}))
             new = [row for row in rows if row["id"] not in known]
             if new:
                 conn.execute(insert(transactions), new)

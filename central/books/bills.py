@@ -71,6 +71,14 @@ _OPEN_COUPONS = (
 )  # fmt: skip
 
 
+_SETTLE = (
+    update(bill_lines)
+    .where(bill_lines.c.id == bindparam("line"))
+    .values(outstanding_fen=bill_lines.c.outstanding_fen - bindparam("part"))
+)
+_SPEND = update(coupons).where(coupons.c.id == bindparam("coupon")).values(used=1)
+
+
 def open_lines(conn: Connection, service: str, account: str) -> Sequence[Row[tuple[object, ...]]]:
     """The account's lines with something outstanding, oldest first (by due
     date, then as issued)."""
@@ -90,11 +98,7 @@ def settle_lines(conn: Connection, service: str, account: str, fen: int) -> None
             break
         part = min(left, int(line.outstanding_fen))
         left -= part
-        conn.execute(
-            update(bill_lines)
-            .where(bill_lines.c.id == line.id)
-            .values(outstanding_fen=bill_lines.c.outstanding_fen - part)
-        )
+        conn.execute(_SETTLE, {"line": line.id, "part": part})
 
 
 def spend_coupons(conn: Connection, service: str, account: str, fen: int) -> None:
@@ -104,7 +108,7 @@ def spend_coupons(conn: Connection, service: str, account: str, fen: int) -> Non
         if left <= 0:
             break
         left -= int(coupon.amount_fen)
-        conn.execute(update(coupons).where(coupons.c.id == coupon.id).values(used=1))
+        conn.execute(_SPEND, {"coupon": coupon.id})
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,15 +44,17 @@ def record(
     return True
 
 
+_POSTING = insert(postings)
+
+
 def _write(
     conn: Connection, posting: str, kind: str, lines: Sequence[Line], kiosk: str | None,
     note: str | None, at: datetime | None,
 ) -> None:  # fmt: skip
     conn.execute(
-        insert(postings).values(
-            id=posting, kind=kind, kiosk_id=kiosk, note=note,
-            occurred_at=(at or datetime.now(UTC)).astimezone(UTC),
-        )
+        _POSTING,
+        {"id": posting, "kind": kind, "kiosk_id": kiosk, "note": note,
+         "occurred_at": (at or datetime.now(UTC)).astimezone(UTC)},
     )  # fmt: skip
     if lines:
         conn.execute(

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from central.books import cash, chart, ledger
 from central.books.postings import Line, Refused
@@ -37,12 +37,13 @@ class Limits:
     drawer: int = DEFAULT_DRAWER_FEN
 
 
+_LIMITS = select(kiosk_limits.c.cash_payment_fen, kiosk_limits.c.drawer_fen).where(
+    kiosk_limits.c.kiosk_id == bindparam("kiosk")
+)
+
+
 def of(conn: Connection, kiosk: str) -> Limits:
-    row = conn.execute(
-        select(kiosk_limits.c.cash_payment_fen, kiosk_limits.c.drawer_fen).where(
-            kiosk_limits.c.kiosk_id == kiosk
-        )
-    ).first()
+    row = conn.execute(_LIMITS, {"kiosk": kiosk}).first()
     return Limits() if row is None else Limits(int(row[0]), int(row[1]))
 
 

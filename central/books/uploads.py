@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from central.books import bills, chart, claims, ledger, limits, postings, units
 from central.books.postings import Line
@@ -25,6 +25,13 @@ REFUSED = "refused"
 PAYMENT = "payment_completed"
 UNRESOLVED = "qr_unresolved"
 CARD_LOADS = {"card_load_failed", "card_reissued"}
+
+
+_ACCOUNT_LOCKED = (
+    select(accounts.c.account)
+    .where(accounts.c.service == bindparam("service"), accounts.c.account == bindparam("account"))
+    .with_for_update()
+)  # built once, as every statement of an upload's usual road (bench/route_cost.py)
 
 
 def post_upload(
@@ -56,11 +63,7 @@ def facts(conn: Connection, kiosk: str, kind: str, data: Mapping[str, Any]) -> p
     known = False
     owed = coupons = credit = 0
     if isinstance(service, str) and isinstance(account, str):
-        row = conn.execute(
-            select(accounts.c.account)
-            .where(accounts.c.service == service, accounts.c.account == account)
-            .with_for_update()
-        ).first()
+        row = conn.execute(_ACCOUNT_LOCKED, {"service": service, "account": account}).first()
         if row is not None:
             known = True
             receivable, credit_code = (
