@@ -38,18 +38,18 @@ def _move(engine: Engine, order_id: str, old: tuple[str, ...], new: str, detail:
     """One transition, journaled, and — paid or refunded — posted to the books,
     all in one database transaction."""
     with engine.begin() as conn:
-        done = conn.execute(
+        row = conn.execute(
             update(orders).where(orders.c.id == order_id, orders.c.status.in_(old))
             .values(status=new, **values)
-        ).rowcount  # fmt: skip
-        if done:
+            .returning(orders.c.method, orders.c.amount_fen, orders.c.kiosk_id)
+        ).first()  # fmt: skip
+        if row is not None:
             journal(conn, order_id, new, detail)
-            row = conn.execute(select(orders).where(orders.c.id == order_id)).one()
             if new == "paid" or (new == "refunding" and "created" not in old):
                 events.order_paid(conn, order_id, row.method, row.amount_fen, row.kiosk_id)
             if new == "refunded":
                 events.order_refunded(conn, order_id, row.method, row.amount_fen, row.kiosk_id)
-    return bool(done)
+    return row is not None
 
 
 def paid(engine: Engine, provider: str, order_id: str, amount_fen: int,
@@ -152,9 +152,12 @@ def _asked(engine: Engine, order_id: str) -> bool:
     return found is not None
 
 
+_JOURNAL = order_events.insert()
+
+
 def journal(conn: Connection, order_id: str, event: str, detail: str = "") -> None:
     """One line of the order's journal (``order_events``), in the caller's transaction."""
-    conn.execute(order_events.insert().values(order_id=order_id, event=event, detail=detail[:200]))
+    conn.execute(_JOURNAL, {"order_id": order_id, "event": event, "detail": detail[:200]})
 
 
 def note(engine: Engine, order_id: str, event: str, detail: str = "") -> None:

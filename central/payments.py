@@ -129,9 +129,13 @@ def create_payment(body: CreatePayment, request: Request, kiosk: Kiosk) -> Order
                 order_work.journal(conn, order_id, "failed", str(exc))
             raise HTTPException(502, f"the payment provider refused: {exc.code}") from None
         with engine.begin() as conn:
-            conn.execute(update(orders).where(orders.c.id == order_id).values(qr_url=code_url))
-    with engine.connect() as conn:
-        row = conn.execute(select(orders).where(orders.c.id == order_id)).one()
+            row = conn.execute(
+                update(orders).where(orders.c.id == order_id).values(qr_url=code_url)
+                .returning(*orders.c)
+            ).one()  # fmt: skip
+    else:
+        with engine.connect() as conn:
+            row = conn.execute(select(orders).where(orders.c.id == order_id)).one()
     return _order(row, str(request.base_url))
 
 
