@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Mapping
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, update
 
 from central.books import events
 from central.db import order_events, orders
@@ -38,42 +38,51 @@ def _move(engine: Engine, order_id: str, old: tuple[str, ...], new: str, detail:
     """One transition, journaled, and — paid or refunded — posted to the books,
     all in one database transaction."""
     with engine.begin() as conn:
-        row = conn.execute(
-            update(orders).where(orders.c.id == order_id, orders.c.status.in_(old))
-            .values(status=new, **values)
-            .returning(orders.c.method, orders.c.amount_fen, orders.c.kiosk_id)
-        ).first()  # fmt: skip
-        if row is not None:
-            journal(conn, order_id, new, detail)
-            if new == "paid" or (new == "refunding" and "created" not in old):
-                events.order_paid(conn, order_id, row.method, row.amount_fen, row.kiosk_id)
-            if new == "refunded":
-                events.order_refunded(conn, order_id, row.method, row.amount_fen, row.kiosk_id)
-    return row is not None
+        return _move_in(conn, order_id, old, new, detail, **values)
+
+
+def _move_in(conn: Connection, order_id: str, old: tuple[str, ...], new: str, detail: str = "",
+             **values: object) -> bool:  # fmt: skip
+    """``_move`` in the caller's database transaction."""
+    row = conn.execute(
+        update(orders).where(orders.c.id == order_id, orders.c.status.in_(old))
+        .values(status=new, **values)
+        .returning(orders.c.method, orders.c.amount_fen, orders.c.kiosk_id)
+    ).first()  # fmt: skip
+    if row is None:
+        return False
+    journal(conn, order_id, new, detail)
+    if new == "paid" or (new == "refunding" and "created" not in old):
+        events.order_paid(conn, order_id, row.method, row.amount_fen, row.kiosk_id)
+    if new == "refunded":
+        events.order_refunded(conn, order_id, row.method, row.amount_fen, row.kiosk_id)
+    return True
+
+
+_PAID_CHECK = select(orders.c.amount_fen, orders.c.provider).where(
+    orders.c.id == bindparam("order")
+)
 
 
 def paid(engine: Engine, provider: str, order_id: str, amount_fen: int,
          trade_no: str | None) -> str:  # fmt: skip
     """The provider says the order was paid (notification or query): the
     outcome — ``paid``, ``late`` (refunding), ``already`` — or BadNotification
-    for an order this server never made with this provider, or another amount."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(orders.c.status, orders.c.amount_fen, orders.c.provider).where(
-                orders.c.id == order_id
+    for an order this server never made with this provider, or another amount.
+    One database transaction: the check, and the transition it allows."""
+    with engine.begin() as conn:
+        row = conn.execute(_PAID_CHECK, {"order": order_id}).first()
+        if row is None or row.provider != provider:
+            raise BadNotification("unknown_order", f"no {provider} order {order_id}")
+        if row.amount_fen != amount_fen:
+            raise BadNotification(
+                "amount", f"{order_id}: {amount_fen} fen, the order is {row.amount_fen}"
             )
-        ).first()
-    if row is None or row.provider != provider:
-        raise BadNotification("unknown_order", f"no {provider} order {order_id}")
-    if row.amount_fen != amount_fen:
-        raise BadNotification(
-            "amount", f"{order_id}: {amount_fen} fen, the order is {row.amount_fen}"
-        )
-    if _move(engine, order_id, ("created",), "paid", trade_no or "", trade_no=trade_no):
-        return "paid"
-    if _move(engine, order_id, GIVEN_UP, "refunding", "paid after it was given up",
-             trade_no=trade_no):  # fmt: skip
-        return "late"
+        if _move_in(conn, order_id, ("created",), "paid", trade_no or "", trade_no=trade_no):
+            return "paid"
+        if _move_in(conn, order_id, GIVEN_UP, "refunding", "paid after it was given up",
+                    trade_no=trade_no):  # fmt: skip
+            return "late"
     return "already"
 
 

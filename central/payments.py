@@ -16,8 +16,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, StrictInt
-from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.concurrency import run_in_threadpool
 
 from central import order_work, refunds
 from central.auth import Kiosk, engine_of, errors
@@ -140,25 +142,38 @@ def create_payment(body: CreatePayment, request: Request, kiosk: Kiosk) -> Order
 
 
 @router.get(f"{API}/payments/{{order_id}}", response_model=Order, responses=errors(404))
-def payment_status(order_id: str, request: Request, kiosk: Kiosk) -> Order:
+async def payment_status(order_id: str, request: Request, kiosk: Kiosk) -> Order:
     """The order's status; one that has waited a few seconds with no word from
-    its provider is asked about at the provider (a lost notification)."""
-    engine = engine_of(request)
-    row = _mine(engine, order_id, kiosk)
+    its provider is asked about at the provider (a lost notification). The
+    kiosk polls this every quarter second while a customer scans: read on the
+    event loop, the provider's query (rare) in the thread pool."""
+    reads: AsyncEngine = request.app.state.async_engine
+    row = await _mine_now(reads, order_id, kiosk)
     provider = request.app.state.providers.get(row.provider)
     if provider is not None and row.status == "created":
         age = time.time() - _epoch(row.created_at)
         if request.app.state.queries.due(order_id, age):
-            order_work.refresh(engine, provider, order_id)
-            row = _mine(engine, order_id, kiosk)
+            await run_in_threadpool(order_work.refresh, engine_of(request), provider, order_id)
+            row = await _mine_now(reads, order_id, kiosk)
     return _order(row, str(request.base_url))
+
+
+_MINE = select(orders).where(
+    orders.c.id == bindparam("order"), orders.c.kiosk_id == bindparam("kiosk")
+)
 
 
 def _mine(engine: Engine, order_id: str, kiosk: str) -> Row[Any]:
     with engine.connect() as conn:
-        row = conn.execute(
-            select(orders).where(orders.c.id == order_id, orders.c.kiosk_id == kiosk)
-        ).first()
+        row = conn.execute(_MINE, {"order": order_id, "kiosk": kiosk}).first()
+    if row is None:
+        raise HTTPException(404, "no such order for this kiosk")
+    return row
+
+
+async def _mine_now(engine: AsyncEngine, order_id: str, kiosk: str) -> Row[Any]:
+    async with engine.connect() as conn:
+        row = (await conn.execute(_MINE, {"order": order_id, "kiosk": kiosk})).first()
     if row is None:
         raise HTTPException(404, "no such order for this kiosk")
     return row
