@@ -29,7 +29,17 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 
-from central import bills, bundles, cards, notify, order_work, part_refunds, payments, uploads
+from central import (
+    bills,
+    bundles,
+    cards,
+    collector,
+    notify,
+    order_work,
+    part_refunds,
+    payments,
+    uploads,
+)
 from central.auth import Credentials, errors, token_hash
 from central.db import enrollment_codes, kiosks, make_async_engine, make_engine
 from central.heartbeats import HeartbeatWriter
@@ -77,11 +87,12 @@ async def _background(
 
 def create_app(
     database_url: str = "sqlite:///var/central.db", *, sms: SmsSender | None = None,
-    settings: CentralSettings | None = None,
+    settings: CentralSettings | None = None, tune_gc: bool = False,
 ) -> FastAPI:  # fmt: skip
     """``settings``: the payment providers and whether the sandbox is mounted;
     without, neither (a production server without providers takes cash and
-    card only)."""
+    card only). ``tune_gc``: the serving process's cycle collector tuned once
+    the app has started (``central.collector``; ``kiosk-central serve``)."""
     settings = settings or CentralSettings()
     engine = make_engine(database_url)
     async_engine = make_async_engine(database_url)
@@ -91,6 +102,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with _background(app.state, engine, providers):
+            if tune_gc:
+                collector.settle()
             yield
 
     app = FastAPI(title="Payment kiosk central server", version="1.0.0", lifespan=lifespan)
@@ -191,4 +204,4 @@ def app_from_environment() -> FastAPI:
     settings = load_settings(Path(found)) if found else CentralSettings()
     if os.environ.get("KIOSK_CENTRAL_SANDBOX") == "1":
         settings = replace(settings, sandbox=True)
-    return create_app(os.environ["KIOSK_CENTRAL_DB"], settings=settings)
+    return create_app(os.environ["KIOSK_CENTRAL_DB"], settings=settings, tune_gc=True)

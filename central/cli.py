@@ -395,7 +395,7 @@ def serve(args: argparse.Namespace) -> int:
                         workers=args.workers, **_stack(args))  # fmt: skip
             return 0
         try:
-            app = create_app(args.db, settings=settings)
+            app = create_app(args.db, settings=settings, tune_gc=True)
         except ValueError as exc:  # a key file others may read, a key that is not one
             sys.stderr.write(f"kiosk-central serve: {exc}\n")
             return 2
