@@ -268,7 +268,12 @@ def arguments() -> argparse.Namespace:
     help_pace = "mean seconds between customers at one kiosk (60: a busy peak)"
     parser.add_argument("--pace", type=float, default=60.0, help=help_pace)
     parser.add_argument("--heartbeat", type=float, default=30.0, help="seconds between beats")
-    parser.add_argument("--wait", type=int, default=30, help="the long-poll's hold, seconds")
+    parser.add_argument(
+        "--wait",
+        type=int,
+        default=300,
+        help="the long-poll's hold, seconds (kiosks ask 300: central.bundle_wait_s)",
+    )
     parser.add_argument("--qr-share", type=float, default=0.5, help="customers paying by QR")
     parser.add_argument("--poll", type=float, default=0.25, help="order-status poll, seconds")
     parser.add_argument("--accounts", type=int, default=5000, help="electricity bills seeded")
