@@ -9,7 +9,8 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field, StrictBool, StrictInt
-from sqlalchemy import Connection, Engine, bindparam, insert, select
+from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from central import ledger
@@ -77,7 +78,22 @@ def upload(batch: Batch, request: Request, kiosk: Kiosk) -> BatchResult:
     return store(engine_of(request), kiosk, batch.transactions, request.app.state.sms)
 
 
-_KNOWN = select(transactions.c.id).where(transactions.c.id.in_(bindparam("ids", expanding=True)))
+_INSERT_NEW = {
+    name: dialect.insert(transactions)
+    .on_conflict_do_nothing(index_elements=[transactions.c.id])
+    .returning(transactions.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}  # built once, for each database the server runs on
+
+
+def _insert_new(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert the rows whose ids are new, in one statement: the ids inserted.
+    In id order, so two uploads of the same ids wait for each other (the
+    second then finds them taken) and never deadlock."""
+    if not rows:
+        return set()
+    statement = _INSERT_NEW["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+    return set(conn.scalars(statement, sorted(rows, key=lambda row: str(row["id"]))))
 
 
 def store(engine: Engine, kiosk: str, items: Sequence[Transaction], sms: SmsSender) -> BatchResult:
@@ -92,10 +108,10 @@ def store(engine: Engine, kiosk: str, items: Sequence[Transaction], sms: SmsSend
     refused: list[Refusal] = []
     try:
         with engine.begin() as conn:
-            known = set(conn.scalars(_KNOWN, {"ids": ids}))
-            new = [row for row in rows if row["id"] not in known]
+            inserted = _insert_new(conn, rows)
+            known = set(ids) - inserted
+            new = [row for row in rows if row["id"] in inserted]
             if new:
-                conn.execute(insert(transactions), new)
                 refused = _apply(conn, new, sms)
     except IntegrityError:
         known, refused = set(), []
