@@ -86,7 +86,7 @@ _INSERT_NEW = {
 }  # built once, for each database the server runs on
 
 
-def _insert_new(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
+def insert_new(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
     """Insert the rows whose ids are new, in one statement: the ids inserted.
     In id order, so two uploads of the same ids wait for each other (the
     second then finds them taken) and never deadlock."""
@@ -108,7 +108,7 @@ def store(engine: Engine, kiosk: str, items: Sequence[Transaction], sms: SmsSend
     refused: list[Refusal] = []
     try:
         with engine.begin() as conn:
-            inserted = _insert_new(conn, rows)
+            inserted = insert_new(conn, rows)
             known = set(ids) - inserted
             new = [row for row in rows if row["id"] in inserted]
             if new:

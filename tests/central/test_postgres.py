@@ -3,6 +3,7 @@ under concurrency, bills, orders and bundles."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -10,12 +11,13 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, insert, select
 
 from central.bundles import publish
-from central.db import metadata, transactions
+from central.db import kiosks, make_engine, metadata, transactions
 from central.seed import seed_demo
 from central.serve import running
+from central.uploads import insert_new
 from offline_queue.journal import Journal
 from offline_queue.sync import SyncWorker
 from tests.central.conftest import Api
@@ -47,6 +49,37 @@ def test_concurrent_re_uploads_store_each_transaction_once(postgres_url: str) ->
         assert sorted(stored) == sorted(str(item["id"]) for item in batch)  # each once, in all
         with central.app.state.engine.connect() as conn:
             assert conn.scalar(select(func.count()).select_from(transactions)) == 200
+
+
+def test_an_upload_takes_its_ids_in_order_so_two_uploads_wait_rather_than_deadlock(
+    postgres_url: str,
+) -> None:
+    """One upload holds id A and is about to take B; another sends B, A. Taken
+    in the order sent, the second would hold B and wait for A: a deadlock.
+    Taken by id, it waits for A first, and then finds both taken."""
+    engine = make_engine(postgres_url)
+    kiosk = f"K-{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:
+        conn.execute(insert(kiosks).values(id=kiosk, token_hash=uuid.uuid4().hex))
+    row = {"kiosk_id": kiosk, "kind": "payment_completed", "payload": "{}"}
+    a, b = sorted(str(uuid.uuid4()) for _ in range(2))
+    try:
+        with engine.connect() as first:
+            first.begin()
+            assert insert_new(first, [{**row, "id": a}]) == {a}
+            with ThreadPoolExecutor(1) as pool:
+
+                def second() -> set[str]:
+                    with engine.begin() as conn:
+                        return insert_new(conn, [{**row, "id": b}, {**row, "id": a}])
+
+                waiting = pool.submit(second)
+                time.sleep(0.5)  # the second upload is waiting on A, holding nothing
+                assert insert_new(first, [{**row, "id": b}]) == {b}  # no deadlock here
+                first.commit()
+                assert waiting.result(timeout=10) == set()  # both were taken by then
+    finally:
+        engine.dispose()
 
 
 def test_bills_orders_and_bundles_on_postgres(postgres_url: str) -> None:
