@@ -60,13 +60,18 @@ def set_limits(conn: Connection, kiosk: str, limits: Limits, by: str) -> None:
         conn.execute(kiosk_limits.insert().values(kiosk_id=kiosk, **values))
 
 
-def check_cash(conn: Connection, lines: Sequence[Line], kiosk: str) -> None:
+def check_cash(
+    conn: Connection, lines: Sequence[Line], kiosk: str, drawer: int | None = None
+) -> None:
     """Refuse a record whose cash (what it puts in ``kiosk``'s drawer) is over
-    the kiosk's limits; a record without cash costs no query."""
+    the kiosk's limits; a record without cash costs no query. ``drawer``: the
+    drawer's balance if the caller read it already (else it is read here)."""
     claimed = sum(x.debit for x in lines if x.account == chart.drawer(kiosk))
     if not claimed:
         return
-    limits, drawer = of(conn, kiosk), ledger.balance_of(conn, chart.drawer(kiosk))
+    limits = of(conn, kiosk)
+    if drawer is None:
+        drawer = ledger.balance_of(conn, chart.drawer(kiosk))
     if claimed > limits.cash_payment:
         raise Refused(
             f"cash: {claimed} fen in one record, over the kiosk's limit of "

@@ -89,6 +89,7 @@ class Facts:
     purchase_details: Mapping[str, Any] | None = None  # and what it bought (units, tiers)
     pending: bool = False  # that purchase waits for the card already
     claim: Claim | None = None  # an electronic payment's order or authorization
+    drawer: int | None = None  # the kiosk's drawer (fen), read with the account's balances
 
 
 def post(kind: str, data: Mapping[str, Any], facts: Facts) -> list[Line]:

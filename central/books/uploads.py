@@ -41,9 +41,10 @@ def post_upload(
     """Post ``transaction`` (once); None, or why the books refused it. A record
     a person ``released`` is not held to the kiosk's cash limits."""
     try:
-        lines = postings.post(kind, data, facts(conn, kiosk, kind, data))
+        known_facts = facts(conn, kiosk, kind, data)
+        lines = postings.post(kind, data, known_facts)
         if not released:
-            limits.check_cash(conn, lines, kiosk)
+            limits.check_cash(conn, lines, kiosk, known_facts.drawer)
     except postings.Refused as exc:
         why = f"{kind}: {exc}"[:200]
         ledger.record(conn, transaction, REFUSED, [], kiosk, note=why, at=when, fresh=not released)
@@ -62,6 +63,7 @@ def facts(conn: Connection, kiosk: str, kind: str, data: Mapping[str, Any]) -> p
     service, account = data.get("service"), data.get("account")
     known = False
     owed = coupons = credit = 0
+    drawer = None
     if isinstance(service, str) and isinstance(account, str):
         row = conn.execute(_ACCOUNT_LOCKED, {"service": service, "account": account}).first()
         if row is not None:
@@ -70,9 +72,11 @@ def facts(conn: Connection, kiosk: str, kind: str, data: Mapping[str, Any]) -> p
                 chart.receivable(service, account),
                 chart.credit(service, account),
             )
-            found = ledger.balances_of(conn, [receivable, credit_code])
+            till = chart.drawer(kiosk)  # for the cash limits, in the same query
+            found = ledger.balances_of(conn, [receivable, credit_code, till])
             owed = found[receivable].balance if receivable in found else 0
             credit = found[credit_code].balance if credit_code in found else 0
+            drawer = found[till].balance if till in found else 0
             coupons = sum(int(c.amount_fen) for c in bills.open_coupons(conn, service, account))
     sale = _purchase(conn, data.get("transaction")) if kind in CARD_LOADS else None
     pending = sale is not None and _pending(conn, data.get("transaction"))
@@ -84,7 +88,7 @@ def facts(conn: Connection, kiosk: str, kind: str, data: Mapping[str, Any]) -> p
     return postings.Facts(
         kiosk, known=known, owed=owed, coupons=coupons, credit=credit,
         purchase=sale[0] if sale else None, purchase_details=sale[1] if sale else None,
-        pending=pending, claim=claim,
+        pending=pending, claim=claim, drawer=drawer,
     )  # fmt: skip
 
 
