@@ -52,20 +52,10 @@ from urllib.parse import urlsplit
 import requests
 
 from central.bundles import publish
-from central.db import make_engine
 from central.serve import free_port
-from config import bundle
 from devtools import profiles
 from devtools.load_client import Connection, Stats, cpu_now, percentile, timed
-from devtools.load_rig import (
-    HEARTBEAT,
-    bundle_document,
-    database,
-    payment_record,
-    seed,
-    simulators,
-    started,
-)  # fmt: skip
+from devtools.load_rig import HEARTBEAT, bundle_document, payment_record, served, started
 
 HERE = Path(__file__).resolve().parent
 
@@ -309,30 +299,20 @@ def main() -> None:
     results: dict[str, tuple[Stats, float]] = {}
     describe(args)
     stack = ["--loop", args.loop, "--http", args.http]
-    with database() as url, tempfile.TemporaryDirectory() as folder, \
+    with tempfile.TemporaryDirectory() as folder, \
             open(Path(folder) / "server.log", "ab") as log:  # fmt: skip
-        engine = make_engine(url)
-        made = time.monotonic()
-        seed(engine, args.accounts, tokens)
-        print(f"seeded {args.accounts} accounts and {args.kiosks} kiosks in "
-              f"{time.monotonic() - made:.0f} s")  # fmt: skip
-        private, _ = bundle.new_key()
+        extra = ["--workers", str(args.workers), *stack]
+        with served(args.accounts, tokens, Path(folder), log, *extra) as server:
 
-        publish(engine, bundle_document(private, 1))
-        port = free_port()
-        cli = str(Path(sys.executable).with_name("kiosk-central"))
-        with simulators(Path(folder) / "sims", f"http://127.0.0.1:{port}") as settings:
-            command = [cli, "serve", "--db", url, "--port", str(port), "--settings",
-                       str(settings), "--workers", str(args.workers), *stack]  # fmt: skip
-            with started(command, port, log) as server:
-                target = Target("kiosk-central", port, server.pid,
-                                lambda: publish(engine, bundle_document(private, 2)))  # fmt: skip
-                began = time.monotonic()
-                spy = profiler(args.profile, server.pid, args.seconds)
-                stats = run(target, tokens, args.seconds, habits, spy, args.generators)
-                results[target.name] = (stats, time.monotonic() - began)
-                report_one(args, target.name, *results[target.name])
-        engine.dispose()
+            def publish_v2() -> None:
+                publish(server.engine, bundle_document(server.private, 2))
+
+            target = Target("kiosk-central", server.port, server.pid, publish_v2)
+            began = time.monotonic()
+            spy = profiler(args.profile, server.pid, args.seconds)
+            stats = run(target, tokens, args.seconds, habits, spy, args.generators)
+            results[target.name] = (stats, time.monotonic() - began)
+            report_one(args, target.name, *results[target.name])
         if not args.no_bare:
             port = free_port()
             uvicorn = [str(Path(sys.executable).with_name("uvicorn")), "--app-dir", str(HERE),

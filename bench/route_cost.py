@@ -17,28 +17,15 @@ import asyncio
 import json
 import secrets
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from central.bundles import publish
-from central.db import make_engine
-from central.serve import free_port
-from config import bundle
 from devtools import profiles
 from devtools.load_client import Connection, cpu_now
-from devtools.load_rig import (
-    HEARTBEAT,
-    bundle_document,
-    database,
-    payment_record,
-    seed,
-    simulators,
-    started,
-)  # fmt: skip
+from devtools.load_rig import HEARTBEAT, payment_record, served
 
 WARM = 20
 Call = Callable[[int], Awaitable[tuple[int, bytes]]]
@@ -140,22 +127,12 @@ async def phone_pays(url: str) -> int:
 def main() -> None:
     args = arguments()
     token = secrets.token_urlsafe(24)
-    with database() as url, tempfile.TemporaryDirectory() as folder, \
-            open(Path(folder) / "server.log", "ab") as log:  # fmt: skip
-        engine = make_engine(url)
-        seed(engine, args.accounts, [token])
-        private, _ = bundle.new_key()
-        publish(engine, bundle_document(private, 1))
-        engine.dispose()
-        port = free_port()
-        cli = str(Path(sys.executable).with_name("kiosk-central"))
-        with simulators(Path(folder) / "sims", f"http://127.0.0.1:{port}") as settings:
-            command = [cli, "serve", "--db", url, "--port", str(port), "--settings",
-                       str(settings)]  # fmt: skip
-            with started(command, port, log) as server:
-                print(f"one kiosk, {args.calls} calls a route, one at a time "
-                      "(server CPU and PostgreSQL CPU a call; wall p50, p99; calls/s)")  # fmt: skip
-                asyncio.run(_all(port, token, args, server.pid))
+    with tempfile.TemporaryDirectory() as folder, \
+            open(Path(folder) / "server.log", "ab") as log, \
+            served(args.accounts, [token], Path(folder), log) as server:  # fmt: skip
+        print(f"one kiosk, {args.calls} calls a route, one at a time "
+              "(server CPU and PostgreSQL CPU a call; wall p50, p99; calls/s)")  # fmt: skip
+        asyncio.run(_all(server.port, token, args, server.pid))
 
 
 async def _all(port: int, token: str, args: argparse.Namespace, server: int) -> None:

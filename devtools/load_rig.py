@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
@@ -20,7 +21,9 @@ from sqlalchemy import Engine, create_engine, insert
 
 from central.auth import token_hash
 from central.books import customers as books
-from central.db import kiosks
+from central.bundles import publish
+from central.db import kiosks, make_engine
+from central.serve import free_port
 from config import bundle
 
 ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -109,3 +112,39 @@ def simulators(folder: Path, server_url: str) -> Iterator[Path]:
     finally:
         process.terminate()
         process.wait()
+
+
+@dataclass(frozen=True)
+class Served:
+    """A seeded database and ``kiosk-central serve`` on it, bundle 1 published."""
+
+    engine: Engine
+    port: int
+    pid: int
+    private: str  # the operator key bundle 1 was signed with (publish the next with it)
+
+
+@contextlib.contextmanager
+def served(
+    accounts: int, tokens: list[str], folder: Path, log: IO[bytes], *serve_args: str
+) -> Iterator[Served]:
+    """A fresh database with ``accounts`` bills and a kiosk for each token, the
+    provider simulators, and the server (``serve_args`` added to its command)."""
+    with database() as url:
+        engine = make_engine(url)
+        made = time.monotonic()
+        seed(engine, accounts, tokens)
+        print(f"seeded {accounts} accounts and {len(tokens)} kiosks in "
+              f"{time.monotonic() - made:.0f} s")  # fmt: skip
+        private, _ = bundle.new_key()
+        publish(engine, bundle_document(private, 1))
+        port = free_port()
+        cli = str(Path(sys.executable).with_name("kiosk-central"))
+        try:
+            with simulators(folder / "sims", f"http://127.0.0.1:{port}") as settings:
+                command = [cli, "serve", "--db", url, "--port", str(port), "--settings",
+                           str(settings), *serve_args]  # fmt: skip
+                with started(command, port, log) as server:
+                    yield Served(engine, port, server.pid, private)
+        finally:
+            engine.dispose()
