@@ -165,15 +165,16 @@ _MINE = select(orders).where(
 
 def _mine(engine: Engine, order_id: str, kiosk: str) -> Row[Any]:
     with engine.connect() as conn:
-        row = conn.execute(_MINE, {"order": order_id, "kiosk": kiosk}).first()
-    if row is None:
-        raise HTTPException(404, "no such order for this kiosk")
-    return row
+        return _found(conn.execute(_MINE, {"order": order_id, "kiosk": kiosk}).first())
 
 
 async def _mine_now(engine: AsyncEngine, order_id: str, kiosk: str) -> Row[Any]:
+    """``_mine`` on the event loop."""
     async with engine.connect() as conn:
-        row = (await conn.execute(_MINE, {"order": order_id, "kiosk": kiosk})).first()
+        return _found((await conn.execute(_MINE, {"order": order_id, "kiosk": kiosk})).first())
+
+
+def _found(row: Row[Any] | None) -> Row[Any]:
     if row is None:
         raise HTTPException(404, "no such order for this kiosk")
     return row
