@@ -23,8 +23,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
-import requests
-
 from central.providers import alipay_wire, keys, wechat_wire
 from central.providers.base import (
     Answer,
@@ -36,6 +34,7 @@ from central.providers.base import (
     StatementRow,
     Status,
 )  # fmt: skip
+from central.providers.gateway import Gateway
 
 CST = timezone(timedelta(hours=8))
 STATES: dict[str, Status] = {
@@ -79,7 +78,7 @@ class Alipay:
         self.settings = settings
         self._key = wechat_wire.load_private(keys.secret(settings.app_key_file))
         self._alipay = wechat_wire.load_public(keys.public(settings.alipay_public_key_file))
-        self._http = requests.Session()
+        self._http = Gateway(settings.timeout_s)
 
     def __repr__(self) -> str:  # the keys never reach a log line
         return f"Alipay(app_id={self.settings.app_id!r}, gateway={self.settings.gateway!r})"
@@ -93,13 +92,10 @@ class Alipay:
         }  # fmt: skip
         if notify:
             params["notify_url"] = self.settings.notify_url
-        try:
-            got = self._http.post(self.settings.gateway, timeout=self.settings.timeout_s,
-                                  data=alipay_wire.signed_params(self._key, params))  # fmt: skip
-        except requests.RequestException as exc:
-            raise ProviderError("unreachable", type(exc).__name__, retry=True) from None
-        if got.status_code >= 500:
-            raise ProviderError("SYSTEM_ERROR", f"HTTP {got.status_code}", retry=True)
+        got = self._http.post_form(self.settings.gateway,
+                                   alipay_wire.signed_params(self._key, params))  # fmt: skip
+        if got.status >= 500:
+            raise ProviderError("SYSTEM_ERROR", f"HTTP {got.status}", retry=True)
         try:
             answer = alipay_wire.check_answer(self._alipay, method, got.text)
         except alipay_wire.BadSignature as exc:
@@ -193,12 +189,9 @@ class Alipay:
         url = answer.get("bill_download_url")
         if not isinstance(url, str):
             raise ProviderError("BAD_ANSWER", "no bill_download_url")
-        try:
-            got = self._http.get(url, timeout=self.settings.timeout_s * 4)
-        except requests.RequestException as exc:
-            raise ProviderError("unreachable", type(exc).__name__, retry=True) from None
-        if got.status_code != 200:
-            raise ProviderError("SYSTEM_ERROR", f"bill download: HTTP {got.status_code}")
+        got = self._http.request("GET", url, slow=4)
+        if got.status != 200:
+            raise ProviderError("SYSTEM_ERROR", f"bill download: HTTP {got.status}")
         return parse_bill_zip(got.content)
 
 

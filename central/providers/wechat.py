@@ -25,7 +25,6 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import requests
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -40,6 +39,7 @@ from central.providers.base import (
     StatementRow,
     Status,
 )  # fmt: skip
+from central.providers.gateway import Gateway
 
 STATES: dict[str, Status] = {
     "NOTPAY": "created", "USERPAYING": "created", "SUCCESS": "paid", "CLOSED": "closed",
@@ -109,7 +109,7 @@ class WechatPay:
         self._apiv3 = keys.secret(settings.apiv3_key_file).strip()
         if len(self._apiv3) != 32:
             raise ValueError("the APIv3 key is not 32 characters")
-        self._http = requests.Session()
+        self._http = Gateway(settings.timeout_s)
 
     def __repr__(self) -> str:  # the keys never reach a log line
         return f"WechatPay(mchid={self.settings.mchid!r}, gateway={self.settings.gateway!r})"
@@ -122,25 +122,20 @@ class WechatPay:
         headers = {"Authorization": auth, "Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = "application/json"
-        try:
-            answer = self._http.request(
-                method, self.settings.gateway + path, data=text.encode() or None,
-                headers=headers, timeout=self.settings.timeout_s,
-            )  # fmt: skip
-        except requests.RequestException as exc:
-            raise ProviderError("unreachable", type(exc).__name__, retry=True) from None
-        if answer.status_code >= 500:
-            raise ProviderError("SYSTEM_ERROR", f"HTTP {answer.status_code}", retry=True)
+        answer = self._http.request(method, self.settings.gateway + path, text.encode() or None,
+                                    headers)  # fmt: skip
+        if answer.status >= 500:
+            raise ProviderError("SYSTEM_ERROR", f"HTTP {answer.status}", retry=True)
         try:
             wechat_wire.check_answer(answer.headers, answer.text, self._keys_for(answer.headers))
         except wechat_wire.BadSignature as exc:
             raise ProviderError("BAD_SIGNATURE", f"not the platform's answer: {exc}") from None
         data = json.loads(answer.text) if answer.text else {}
-        if answer.status_code >= 400:
-            code = str(data.get("code", answer.status_code)) if isinstance(data, dict) else "?"
+        if answer.status >= 400:
+            code = str(data.get("code", answer.status)) if isinstance(data, dict) else "?"
             message = str(data.get("message", "")) if isinstance(data, dict) else answer.text
             raise ProviderError(code, message)
-        return answer.status_code, data
+        return answer.status, data
 
     def _keys_for(self, headers: Mapping[str, str]) -> dict[str, rsa.RSAPublicKey]:
         """The platform keys to check a signature with; in certificate mode an
@@ -162,18 +157,12 @@ class WechatPay:
         auth = wechat_wire.authorization(
             self._key, self.settings.mchid, self.settings.merchant_serial, "GET", path, ""
         )
+        asked = {"Authorization": auth, "Accept": "application/json"}
+        answer = self._http.request("GET", self.settings.gateway + path, headers=asked)
+        if answer.status != 200:
+            raise ProviderError("SYSTEM_ERROR", f"certificates: HTTP {answer.status}", True)
         try:
-            answer = self._http.get(
-                self.settings.gateway + path,
-                timeout=self.settings.timeout_s,
-                headers={"Authorization": auth, "Accept": "application/json"},
-            )
-        except requests.RequestException as exc:
-            raise ProviderError("unreachable", type(exc).__name__, retry=True) from None
-        if answer.status_code != 200:
-            raise ProviderError("SYSTEM_ERROR", f"certificates: HTTP {answer.status_code}", True)
-        try:
-            found = certificates(answer.json(), self._apiv3)
+            found = certificates(json.loads(answer.content), self._apiv3)
             wechat_wire.check_answer(answer.headers, answer.text, found)
         except (ValueError, KeyError, TypeError, wechat_wire.BadSignature) as exc:
             raise ProviderError("BAD_CERTIFICATES", str(exc)) from None
@@ -285,13 +274,10 @@ class WechatPay:
         auth = wechat_wire.authorization(
             self._key, self.settings.mchid, self.settings.merchant_serial, "GET", path, ""
         )
-        try:
-            got = self._http.get(self.settings.gateway + path, headers={"Authorization": auth},
-                                 timeout=self.settings.timeout_s * 4)  # fmt: skip
-        except requests.RequestException as exc:
-            raise ProviderError("unreachable", type(exc).__name__, retry=True) from None
-        if got.status_code != 200:
-            raise ProviderError("SYSTEM_ERROR", f"bill download: HTTP {got.status_code}")
+        got = self._http.request("GET", self.settings.gateway + path,
+                                 headers={"Authorization": auth}, slow=4)  # fmt: skip
+        if got.status != 200:
+            raise ProviderError("SYSTEM_ERROR", f"bill download: HTTP {got.status}")
         return parse_trade_bill(got.content.decode("utf-8-sig"))
 
 
