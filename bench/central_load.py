@@ -6,8 +6,10 @@ serves a customer every ``--pace`` seconds on average (a busy peak: 60) on
 its second connection, kept alive: it looks up the bill, and the customer
 pays in cash or, ``--qr-share`` of them, by WeChat Pay — the kiosk creates
 the order, the phone pays it at the provider simulator (its own process,
-real signatures; it notifies the server), the kiosk polls the order every
-``--poll`` seconds until it is paid, and uploads the payment. The whole
+real signatures; it notifies the server), the kiosk's status poll is held
+until the order is paid (``?wait=`` ``--hold`` seconds, as kiosks hold it:
+central.qr_hold_s; ``--poll`` seconds between holds), and it uploads the
+payment. The whole
 payment (lookup to upload answered, the phone's scan left out) is timed as
 ``payment``. Half-way through, a new bundle is published and the time until
 every kiosk has it is measured.
@@ -20,7 +22,7 @@ limit, printed beside the server's with the ratio. ``--profile FILE``
 samples the server with py-spy and prints where its time went.
 
     python bench/central_load.py [--kiosks 1000] [--seconds 60] [--pace 60]
-        [--heartbeat 30] [--wait 30] [--qr-share 0.5] [--poll 0.25]
+        [--heartbeat 30] [--wait 300] [--qr-share 0.5] [--hold 15] [--poll 2]
         [--workers 1] [--accounts 5000] [--no-bare] [--profile FILE]
 
 Goals for 10,000 kiosks on a 2-core machine (issue 19): lookup, upload and
@@ -50,6 +52,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
+import uvloop
 
 from central.bundles import publish
 from central.serve import free_port
@@ -69,6 +72,7 @@ class Habits:
     wait: int  # the long-poll's hold
     qr_share: float  # of customers paying by WeChat Pay
     poll: float  # seconds between the kiosk's order-status polls
+    hold: int  # a status poll's hold (wait=)
     accounts: int  # electricity accounts to pick customers from
 
 
@@ -143,14 +147,15 @@ async def customer(conn: Connection, stats: Stats, habits: Habits) -> None:
             return
         scanning = time.perf_counter() - scanned
         deadline = time.monotonic() + 30
+        path = f"/api/v1/payments/{order['id']}?wait={habits.hold}"
         while True:
-            await asyncio.sleep(habits.poll)
-            answer = await timed(stats, "status", conn, "GET", f"/api/v1/payments/{order['id']}")
+            answer = await timed(stats, "status", conn, "GET", path)
             if answer is not None and json.loads(answer)["status"] == "paid":
                 break
             if time.monotonic() > deadline:
                 stats.errors.append("status: not paid after 30 s")
                 return
+            await asyncio.sleep(habits.poll)
         paid = {"method": "wechat", "details": {"order_id": order["id"]}}
     record = payment_record(account, 100, **paid)
     stored = await timed(stats, "upload", conn, "POST", "/api/v1/transactions/batch",
@@ -207,7 +212,8 @@ async def _generate(
 def generator(port: int, tokens: list[str], habits: Habits, seconds: float, pipe: Pipe) -> None:
     """One load-generator process (a process holds at most RLIMIT_NOFILE
     connections): its share of the kiosks, started when the parent says go."""
-    pipe.send(asyncio.run(_generate(port, tokens, habits, seconds, pipe)))
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        pipe.send(runner.run(_generate(port, tokens, habits, seconds, pipe)))
 
 
 def run(target: Target, tokens: list[str], seconds: float, habits: Habits,
@@ -265,7 +271,10 @@ def arguments() -> argparse.Namespace:
         help="the long-poll's hold, seconds (kiosks ask 300: central.bundle_wait_s)",
     )
     parser.add_argument("--qr-share", type=float, default=0.5, help="customers paying by QR")
-    parser.add_argument("--poll", type=float, default=0.25, help="order-status poll, seconds")
+    parser.add_argument("--hold", type=int, default=15,
+                        help="a status poll's hold, s (kiosks: central.qr_hold_s)")  # fmt: skip
+    parser.add_argument("--poll", type=float, default=2.0,
+                        help="seconds between status polls (kiosks: timeouts.qr_poll)")  # fmt: skip
     parser.add_argument("--accounts", type=int, default=5000, help="electricity bills seeded")
     parser.add_argument("--loop", default="auto", help="the server's event loop")
     parser.add_argument("--http", default="auto", help="the server's HTTP parser")
@@ -294,7 +303,8 @@ def main() -> None:
         print(f"note: {args.kiosks} kiosks hold {2 * args.kiosks} connections: more than "
               f"{args.workers} server process(es) may open at {hard} files each "
               "(RLIMIT_NOFILE); give --workers more")  # fmt: skip
-    habits = Habits(args.pace, args.heartbeat, args.wait, args.qr_share, args.poll, args.accounts)
+    habits = Habits(args.pace, args.heartbeat, args.wait, args.qr_share, args.poll, args.hold,
+                    args.accounts)  # fmt: skip
     tokens = [secrets.token_urlsafe(24) for _ in range(args.kiosks)]
     results: dict[str, tuple[Stats, float]] = {}
     describe(args)
@@ -338,7 +348,7 @@ def describe(args: argparse.Namespace) -> None:
     print(f"{args.kiosks} kiosks in service: long-poll held ({args.wait} s), a heartbeat every "
           f"{args.heartbeat:.0f} s, a customer every {args.pace:.0f} s on average "
           f"({args.kiosks / args.pace:.0f}/s offered; {args.qr_share:.0%} by WeChat Pay, "
-          f"order polled every {args.poll} s), {args.seconds:.0f} s, PostgreSQL, "
+          f"order status held {args.hold} s), {args.seconds:.0f} s, PostgreSQL, "
           f"{args.workers} worker(s)", flush=True)  # fmt: skip
 
 

@@ -1,8 +1,9 @@
 """Kiosks as locust users: each holds its config long-poll, beats every 30 s and
 serves customers (a busy peak: one a minute on average) through the whole
 journey — bill lookup, a WeChat Pay order, the phone paying it at the
-provider simulator (which notifies the server), the kiosk polling the
-order until it is paid, and the payment uploaded. The whole payment (the
+provider simulator (which notifies the server), the kiosk's status poll held
+until the order is paid (``?wait=``, as kiosks hold it: central.qr_hold_s),
+and the payment uploaded. The whole payment (the
 phone's part left out) is reported as ``payment``.
 
 Run by ``make load`` (bench/load.py), which makes the database, the
@@ -26,7 +27,8 @@ from locust import FastHttpUser, events, task
 TOKENS = Path(os.environ.get("KIOSK_TOKENS", "var/load/tokens.txt"))
 ACCOUNTS = int(os.environ.get("KIOSK_ACCOUNTS", "5000"))
 PACE_S = float(os.environ.get("KIOSK_PACE_S", "60"))
-POLL_S = float(os.environ.get("KIOSK_POLL_S", "0.25"))
+POLL_S = float(os.environ.get("KIOSK_POLL_S", "2"))  # between holds (timeouts.qr_poll)
+HOLD_S = int(os.environ.get("KIOSK_HOLD_S", "15"))  # a status poll's hold (central.qr_hold_s)
 WAIT_S = 300  # as the kiosks hold it (central.bundle_wait_s)
 HEARTBEAT = {
     "devices": {"acceptor": "ok", "printer": "ok", "card_reader": "ok"},
@@ -107,11 +109,11 @@ class Kiosk(FastHttpUser):
     def _paid(self, order_id: str) -> bool:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            gevent.sleep(POLL_S)
-            status = self.client.get(f"/api/v1/payments/{order_id}", headers=self.headers,
-                                     name="order status")  # fmt: skip
+            status = self.client.get(f"/api/v1/payments/{order_id}?wait={HOLD_S}",
+                                     headers=self.headers, name="order status")  # fmt: skip
             if status.status_code == 200 and status.json()["status"] == "paid":
                 return True
+            gevent.sleep(POLL_S)
         return False
 
     def _upload(self, account: str, order_id: str) -> None:

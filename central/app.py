@@ -35,6 +35,7 @@ from central import (
     cards,
     collector,
     notify,
+    order_watch,
     order_work,
     part_refunds,
     payments,
@@ -70,10 +71,11 @@ async def _background(
     state: State, engine: Engine, providers: dict[str, Provider]
 ) -> AsyncIterator[None]:
     """The server's own tasks while it serves: the bundle watch, the order
-    worker, the heartbeat writer (its last second written at the end)."""
+    watch, the order worker, the heartbeat writer (its last second written at the end)."""
     state.bundles.refresh()
     tasks = [
         asyncio.create_task(state.bundles.run()),
+        asyncio.create_task(state.orders.run()),
         asyncio.create_task(_order_worker(state, engine, providers)),
         asyncio.create_task(state.heartbeats.run()),
     ]
@@ -113,6 +115,7 @@ def create_app(
     app.state.credentials = Credentials()
     app.state.heartbeats = HeartbeatWriter(async_engine)
     app.state.bundles = watch
+    app.state.orders = order_watch.OrderWatch(engine)
     app.state.acquirer_stall_s = cards.ACQUIRER_STALL_S
     app.state.providers = providers
     app.state.sandbox = settings.sandbox

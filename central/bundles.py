@@ -22,11 +22,11 @@ import zlib
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import psycopg
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, insert, select
 from starlette.concurrency import run_in_threadpool
 
+from central import channels
 from central.auth import Kiosk, errors
 from central.db import bundles
 from config.bundle import canonical, targets
@@ -61,9 +61,7 @@ def publish(engine: Engine, document: dict[str, Any]) -> int:
         if newest is not None and version <= newest:
             raise VersionTooLow(f"version {version} is not above the published {newest}")
         conn.execute(insert(bundles).values(version=version, document=canonical(document).decode()))
-        if conn.dialect.name == "postgresql":  # delivered to the listeners at the commit
-            conn.execute(text("SELECT pg_notify(:channel, :version)"),
-                         {"channel": CHANNEL, "version": str(version)})  # fmt: skip
+        channels.notify(conn, CHANNEL, str(version))  # delivered to the listeners at the commit
     return version
 
 
@@ -142,20 +140,12 @@ class BundleWatch:
             await asyncio.sleep(POLL_S)
 
     async def _listen(self) -> None:
-        """Read the newest bundles at each notification (and every ``CHECK_S``),
-        on a connection of its own; a lost connection is opened again."""
-        dsn = self._engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
-                    await conn.execute(f"LISTEN {CHANNEL}")
-                    while True:
-                        await self._check()  # also what was published while not listening
-                        async for _ in conn.notifies(timeout=CHECK_S, stop_after=1):
-                            pass
-            except psycopg.Error:
-                await self._check()
-                await asyncio.sleep(1)
+        """Read the newest bundles at each notification (and every ``CHECK_S``)."""
+
+        async def heard(_: str) -> None:
+            await self._check()
+
+        await channels.listen(self._engine, CHANNEL, heard, CHECK_S)
 
     def for_kiosk(self, kiosk_id: str, group: str) -> Published | None:
         return next((p for p in self.newest if targets(p.target, kiosk_id, group)), None)

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
 
+from central import channels, order_watch
 from central.books import events
 from central.db import order_events, orders
 from central.providers.base import BadNotification, Notification, Provider, ProviderError
@@ -165,8 +166,12 @@ _JOURNAL = order_events.insert()
 
 
 def journal(conn: Connection, order_id: str, event: str, detail: str = "") -> None:
-    """One line of the order's journal (``order_events``), in the caller's transaction."""
+    """One line of the order's journal (``order_events``), in the caller's
+    transaction; past its creation, the status polls held for the order are
+    woken at the commit (``central.order_watch``)."""
     conn.execute(_JOURNAL, {"order_id": order_id, "event": event, "detail": detail[:200]})
+    if event != "created":
+        channels.notify(conn, order_watch.CHANNEL, order_id)
 
 
 def note(engine: Engine, order_id: str, event: str, detail: str = "") -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.concurrency import run_in_threadpool
 
-from central import order_work, refunds
+from central import order_watch, order_work, refunds
 from central.auth import Kiosk, engine_of, errors
 from central.books import events
 from central.db import orders
@@ -142,20 +142,35 @@ def create_payment(body: CreatePayment, request: Request, kiosk: Kiosk) -> Order
 
 
 @router.get(f"{API}/payments/{{order_id}}", response_model=Order, responses=errors(404))
-async def payment_status(order_id: str, request: Request, kiosk: Kiosk) -> Order:
-    """The order's status; one that has waited a few seconds with no word from
-    its provider is asked about at the provider (a lost notification). The
-    kiosk polls this every quarter second while a customer scans: read on the
-    event loop, the provider's query (rare) in the thread pool."""
+async def payment_status(
+    order_id: str,
+    request: Request,
+    kiosk: Kiosk,
+    wait: Annotated[int, Query(ge=0, le=order_watch.MAX_HOLD_S,
+                               description="hold seconds while it waits to be paid")] = 0,
+) -> Order:  # fmt: skip
+    """The order's status; with ``wait=``, an order still waiting to be paid
+    is answered when it changes (paid, cancelled…) or after ``wait`` seconds
+    (``central.order_watch``). One that has waited a few seconds with no word
+    from its provider is asked about at the provider (a lost notification),
+    during a hold too. Read on the event loop; the provider's query (rare) in
+    the thread pool."""
     reads: AsyncEngine = request.app.state.async_engine
-    row = await _mine_now(reads, order_id, kiosk)
-    provider = request.app.state.providers.get(row.provider)
-    if provider is not None and row.status == "created":
-        age = time.time() - _epoch(row.created_at)
-        if request.app.state.queries.due(order_id, age):
-            await run_in_threadpool(order_work.refresh, engine_of(request), provider, order_id)
-            row = await _mine_now(reads, order_id, kiosk)
-    return _order(row, str(request.base_url))
+    watch: order_watch.OrderWatch = request.app.state.orders
+    deadline = time.monotonic() + wait
+    while True:
+        changed = watch.event_for(order_id)
+        row = await _mine_now(reads, order_id, kiosk)
+        provider = request.app.state.providers.get(row.provider)
+        if provider is not None and row.status == "created":
+            age = time.time() - _epoch(row.created_at)
+            if request.app.state.queries.due(order_id, age):
+                await run_in_threadpool(order_work.refresh, engine_of(request), provider, order_id)
+                row = await _mine_now(reads, order_id, kiosk)
+        remaining = deadline - time.monotonic()
+        if row.status != "created" or remaining <= 0:
+            return _order(row, str(request.base_url))
+        await watch.held(changed, min(remaining, order_work.QUERY_EVERY_S))
 
 
 _MINE = select(orders).where(

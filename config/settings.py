@@ -180,6 +180,10 @@ class CentralSection(_Strict):
     # The config long-poll's hold (the server holds up to 900 s); a lost one is made
     # good by the heartbeat, whose answer names the newest bundle.
     bundle_wait_s: Annotated[int, Field(strict=True, ge=0, le=900)] = 300
+    # An order-status poll's hold while a customer scans a QR code: the server
+    # answers the moment the order is paid (or at the end of the hold); 0: plain
+    # polls every timeouts.qr_poll.
+    qr_hold_s: Annotated[int, Field(strict=True, ge=0, le=30)] = 15
     # TLS is verified against the system's CAs; a server with its own (self-signed)
     # certificate is trusted only if that certificate is pinned here (a PEM file).
     tls_ca_file: str = Field(default="", pattern=r"^(/.*)?$")

@@ -243,7 +243,12 @@ class KioskApp:
         url, token = section.url, self.credentials.token
         self.central = self._keep(
             CentralService(
-                url, token, runner.post, timeout_s=section.timeout_s, verify=section.verify
+                url,
+                token,
+                runner.post,
+                timeout_s=section.timeout_s,
+                verify=section.verify,
+                qr_hold_s=section.qr_hold_s,
             )
         )
         sync = self.sync = SyncWorker(

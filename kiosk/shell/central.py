@@ -111,21 +111,37 @@ class CentralService:
         *,
         timeout_s: float = 5.0,
         verify: bool | str = True,
+        qr_hold_s: int = 0,
     ) -> None:
+        """``qr_hold_s``: an order-status poll is held by the server this long
+        while the order waits to be paid (answered the moment it is), on a
+        thread and connection of its own, so that a cancel or a lookup is not
+        queued behind it; 0: each poll is answered at once."""
         self._api = base_url.rstrip("/") + "/api/v1"
         self._post = post
         self._timeout = timeout_s
+        self._hold = qr_hold_s
         self._session = http.session(verify, token)
         self._jobs: queue.SimpleQueue[c.Command | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="central", daemon=True)
-        self._thread.start()
+        self._polls: queue.SimpleQueue[c.Command | None] = queue.SimpleQueue()
+        self._poll_session = http.session(verify, token)
+        self._threads = [
+            threading.Thread(target=self._run, args=(jobs, session), name=name, daemon=True)
+            for name, jobs, session in (
+                ("central", self._jobs, self._session),
+                ("central-qr-status", self._polls, self._poll_session),
+            )
+        ]
+        for thread in self._threads:
+            thread.start()
 
     COMMANDS = CENTRAL_COMMANDS
 
     def execute(self, command: c.Command) -> None:
         if not isinstance(command, CENTRAL_COMMANDS):
             raise TypeError(f"not a central server command: {type(command).__name__}")
-        self._jobs.put(command)
+        held = isinstance(command, c.QueryQrOrder) and self._hold > 0
+        (self._polls if held else self._jobs).put(command)
 
     def give_back(self, command: c.RefundQrOrder | c.ReverseCardPayment) -> str | None:
         """Ask the server to refund a late QR payment or reverse a late card
@@ -194,19 +210,26 @@ class CentralService:
 
     def stop(self) -> None:
         self._jobs.put(None)
-        self._thread.join(timeout=10)
+        self._polls.put(None)
+        for thread in self._threads:
+            thread.join(timeout=self._timeout + self._hold)
         self._session.close()
+        self._poll_session.close()
 
-    def _run(self) -> None:
-        while (job := self._jobs.get()) is not None:
+    def _run(
+        self, jobs: queue.SimpleQueue[c.Command | None], session: requests.Session
+    ) -> None:  # fmt: skip
+        while (job := jobs.get()) is not None:
             try:
-                answer = self._answer(job)
+                answer = self._answer(job, session)
                 if answer is not None:
                     self._post(answer)
             except Exception:  # a bug here must not leave the customer waiting forever
                 log.exception("central job %r failed", job)
 
-    def _answer(self, job: c.Command) -> e.Event | None:  # noqa: PLR0911 - one answer per case
+    def _answer(  # noqa: PLR0911 - one answer per case
+        self, job: c.Command, session: requests.Session
+    ) -> e.Event | None:
         if isinstance(job, REFUND_COMMANDS):
             status = self.give_back(job)
             reference = job.order_id if isinstance(job, c.RefundQrOrder) else job.reference
@@ -248,20 +271,27 @@ class CentralService:
                 order = response.json()
                 return e.QrOrderCreated(str(order["id"]), str(order["qrUrl"]))
             if isinstance(job, c.QueryQrOrder | c.CancelQrOrder):
-                order_id = job.order_id
-                suffix = "/cancel" if isinstance(job, c.CancelQrOrder) else ""
-                method = self._session.post if suffix else self._session.get
-                response = method(f"{self._api}/payments/{order_id}{suffix}", timeout=self._timeout)
-                response.raise_for_status()
-                status = response.json()["status"]
-                if status == "paid":
-                    return e.QrPaid(order_id)
-                if status == "cancelled":
-                    return e.QrCancelled(order_id)
-                return e.QrPending(order_id)
+                return self._qr_status(job, session)
         except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
             return self._failed(job, f"{type(exc).__name__}: {exc}")
         raise AssertionError(f"not a central command: {job!r}")
+
+    def _qr_status(
+        self, job: c.QueryQrOrder | c.CancelQrOrder, session: requests.Session
+    ) -> e.Event:  # fmt: skip
+        order_id, url = job.order_id, f"{self._api}/payments/{job.order_id}"
+        if isinstance(job, c.CancelQrOrder):
+            response = session.post(f"{url}/cancel", timeout=self._timeout)
+        else:
+            hold = {"wait": self._hold} if self._hold else None
+            response = session.get(url, params=hold, timeout=self._timeout + self._hold)
+        response.raise_for_status()
+        status = response.json()["status"]
+        if status == "paid":
+            return e.QrPaid(order_id)
+        if status == "cancelled":
+            return e.QrCancelled(order_id)
+        return e.QrPending(order_id)
 
     @staticmethod
     def _failed(job: c.Command, reason: str) -> e.Event | None:

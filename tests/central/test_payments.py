@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import requests
@@ -75,3 +77,62 @@ def test_bad_payment_requests_are_refused(tmp_path: Path) -> None:
             {"userId": "3301", "amount": 100, "paymentMethod": "bitcoin"},
         ):
             assert requests.post(url, json=body, headers=headers, timeout=5).status_code == 422
+
+
+def _order(api: str, headers: dict[str, str]) -> dict[str, str]:
+    body = {"userId": "3301234567", "amount": 16640, "paymentMethod": "wechat"}
+    answer = requests.post(f"{api}/payments/create", json=body, headers=headers, timeout=5)
+    assert answer.status_code == 200, answer.text
+    order: dict[str, str] = answer.json()
+    return order
+
+
+def test_a_held_status_poll_is_answered_when_the_order_is_paid_not_at_the_end_of_its_hold(
+    tmp_path: Path,
+) -> None:
+    with running(tmp_path / "c.db") as central:
+        headers = {"Authorization": f"Bearer {central.enroll('K-1')}"}
+        api = f"{central.url}/api/v1"
+        order = _order(api, headers)
+        held: list[tuple[str, float]] = []
+
+        def hold() -> None:
+            started = time.monotonic()
+            answer = requests.get(f"{api}/payments/{order['id']}", params={"wait": 30},
+                                  headers=headers, timeout=40)  # fmt: skip
+            held.append((answer.json()["status"], time.monotonic() - started))
+
+        thread = threading.Thread(target=hold)
+        thread.start()
+        time.sleep(1)
+        assert held == []  # still held: the order waits to be paid
+        assert requests.post(order["qrUrl"], timeout=5).status_code == 200  # the phone pays
+        thread.join(40)
+        [(status, seconds)] = held
+        assert status == "paid"
+        assert seconds < 10, seconds  # a 30-s hold: only the payment ended it
+
+
+def test_a_held_status_poll_of_an_unpaid_order_answers_created_when_its_hold_ends(
+    tmp_path: Path,
+) -> None:
+    with running(tmp_path / "c.db") as central:
+        headers = {"Authorization": f"Bearer {central.enroll('K-1')}"}
+        api = f"{central.url}/api/v1"
+        order = _order(api, headers)
+        started = time.monotonic()
+        answer = requests.get(f"{api}/payments/{order['id']}", params={"wait": 1},
+                              headers=headers, timeout=10)  # fmt: skip
+        assert answer.json()["status"] == "created"
+        assert time.monotonic() - started >= 1
+        too_long = requests.get(f"{api}/payments/{order['id']}", params={"wait": 31},
+                                headers=headers, timeout=10)  # fmt: skip
+        assert too_long.status_code == 422
+        cancelled = requests.post(f"{api}/payments/{order['id']}/cancel", headers=headers,
+                                  timeout=5)  # fmt: skip
+        assert cancelled.json()["status"] == "cancelled"
+        started = time.monotonic()
+        answer = requests.get(f"{api}/payments/{order['id']}", params={"wait": 30},
+                              headers=headers, timeout=10)  # fmt: skip
+        assert answer.json()["status"] == "cancelled"  # nothing to wait for: at once
+        assert time.monotonic() - started < 5

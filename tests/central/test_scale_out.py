@@ -75,7 +75,7 @@ def fleet(tmp_path: Path, postgres_url: str) -> Iterator[Fleet]:
         pytest.skip(f"{missing} (make test installs it)")
     certificate, key = self_signed(tmp_path, "central")
     # Both processes start on the fresh database at once: their migrations take turns.
-    with processes(postgres_url, 2, tmp_path / "servers.log") as servers:
+    with processes(postgres_url, 2, tmp_path / "servers.log", "--sandbox") as servers:
         engine = make_engine(postgres_url)
         seed_demo(engine, date(2026, 11, 24))
         with nginx(tmp_path / "nginx", [s.port for s in servers], certificate, key) as front:
@@ -125,6 +125,33 @@ def test_a_bundle_published_reaches_the_long_polls_held_by_every_process(fleet: 
     slowest = max(at for _, _, at in answers) - published[0]
     print(f"bundle 2 reached 8 long-polls on two processes in {slowest * 1000:.0f} ms")
     assert slowest < 5  # a hold lasts at least 24 s: only the notification explains this
+
+
+def test_a_status_poll_held_by_one_process_is_answered_when_the_order_is_paid_at_the_other(
+    fleet: Fleet,
+) -> None:
+    a, b = fleet.servers
+    kiosk = sorted(fleet.tokens)[0]
+    body = {"userId": "3301234567", "amount": 16640, "paymentMethod": "wechat"}
+    order = fleet.session(kiosk, a.url).call("POST", "/payments/create", json=body).json()
+    held: list[tuple[str, float]] = []
+
+    def hold() -> None:
+        started = time.monotonic()
+        answer = get(fleet.session(kiosk, b.url), f"/payments/{order['id']}",
+                     params={"wait": 30})  # fmt: skip
+        held.append((answer.json()["status"], time.monotonic() - started))
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    time.sleep(1)
+    assert held == []
+    assert order["qrUrl"].startswith(a.url)
+    assert requests.post(order["qrUrl"], timeout=10).status_code == 200  # paid through A
+    thread.join(40)
+    [(status, seconds)] = held
+    print(f"the hold at B answered paid {seconds - 1:.2f} s after the payment at A")
+    assert status == "paid" and seconds < 5  # a 30-s hold: B heard A's NOTIFY
 
 
 def test_an_upload_through_either_process_or_nginx_is_stored_once(fleet: Fleet) -> None:

@@ -215,3 +215,26 @@ def test_enrollment_keeps_the_credential_for_the_kiosk_user_only(tmp_path: Path)
         assert json.loads(path.read_text())["token"] == credentials.token
         with pytest.raises(requests.HTTPError):  # a code works once
             enroll(central.url, code, tmp_path / "again.json")
+
+
+def test_a_held_status_poll_answers_paid_at_once_and_a_cancel_is_not_queued_behind_it(
+    tmp_path: Path,
+) -> None:
+    with running(tmp_path / "c.db") as central:
+        token = central.enroll()
+        answers: list[object] = []
+        service = CentralService(central.url, token, answers.append, timeout_s=2, qr_hold_s=20)
+        headers = {"Authorization": f"Bearer {token}"}
+        body = {"userId": "3301234567", "amount": 16640, "paymentMethod": "wechat"}
+        made = [requests.post(f"{central.url}/api/v1/payments/create", json=body,
+                              headers=headers, timeout=5).json() for _ in range(2)]  # fmt: skip
+        held, other = made
+        try:
+            service.execute(c.QueryQrOrder(held["id"]))
+            service.execute(c.CancelQrOrder(other["id"]))
+            wait_until(lambda: answers == [e.QrCancelled(other["id"])], timeout=5)
+            assert requests.post(held["qrUrl"], timeout=5).status_code == 200  # the phone
+            wait_until(lambda: len(answers) == 2, timeout=5)  # the hold is 20 s
+            assert answers[1] == e.QrPaid(held["id"])
+        finally:
+            service.stop()
