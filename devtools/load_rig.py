@@ -5,7 +5,9 @@ process started and waited for."""
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -82,7 +84,9 @@ def database() -> Iterator[str]:
 
 @contextlib.contextmanager
 def started(command: list[str], port: int, log: IO[bytes]) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(command, stdout=log, stderr=log)  # noqa: S603 - our own commands
+    """``command`` in a process group of its own, stopped with every process it
+    started (a server's workers must not outlive the run, still busy)."""
+    process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)  # noqa: S603
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -92,12 +96,13 @@ def started(command: list[str], port: int, log: IO[bytes]) -> Iterator[subproces
             time.sleep(0.2)
         yield process
     finally:
-        process.terminate()  # long-polls held: a graceful stop could wait for them
-        try:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)  # long-polls held: it may wait for them
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # and whatever of the group is left
+        process.wait()
 
 
 @contextlib.contextmanager
