@@ -1,5 +1,6 @@
 """``kiosk-central``: the reference central server.
 
+    kiosk-central --version
     kiosk-central serve [--db URL] [--host H] [--port P] [--workers N] [--loop L] [--http H]
                         [--keep-alive S] [--backlog N] [--access-log] [--settings FILE] [--sandbox]
                         [--provider-sims]
@@ -46,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 from config import bundle
 from config.loader import ConfigError, defaults, merge, validate
+from config.version import version
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -58,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk-central", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
+    parser.add_argument("--version", action="version", version=f"kiosk-central {version()}")
     commands = [
         "serve", "enroll", "enroll-batch", "keygen", "seed-demo", "publish", "openapi",
         "reconcile", "void", "refund",

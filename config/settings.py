@@ -83,6 +83,11 @@ class KioskSection(_Strict):
 
 class PathsSection(_Strict):
     data_dir: str = Field(min_length=1)
+    backup_dir: str = ""  # kiosk backup's copies; "": <data_dir>/backups
+
+    @property
+    def backups(self) -> str:
+        return self.backup_dir or f"{self.data_dir}/backups"
 
 
 class Timeouts(_Strict):

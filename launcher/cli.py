@@ -1,10 +1,12 @@
 """``kiosk``: the kiosk's command line.
 
     kiosk [--config FILE] config check FILE
+    kiosk --version
     kiosk flow --dot
     kiosk [--config FILE] journal verify|export|recover [--db PATH]
     kiosk [--config FILE] receipt sample --lang zh|en [--paper 58|80]
     kiosk [--config FILE] receipt reprint TRANSACTION
+    kiosk [--config FILE] backup [--db PATH] [--to DIR]
     kiosk [--config FILE] run [--windowed]
 
 The developer's commands (the demo, the screen galleries) are ``kiosk-dev``
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config.loader import ConfigError, SettingsTree, kiosk_tree, load_settings
+from config.version import version
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -32,6 +35,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NOT_AVAILABLE = 0, 1, 2, 3
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Self-service payment kiosk")
+    parser.add_argument("--version", action="version", version=f"kiosk {version()}")
     parser.add_argument("--config", type=Path, help="site settings (TOML) over the defaults")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -60,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     reprint.add_argument("--lang", choices=["zh", "en"], default="zh")
     reprint.add_argument("--db", type=Path, help="journal file (default: data_dir/journal.db)")
     reprint.add_argument("--out", type=Path, default=Path("var/receipts"))
+
+    backup = sub.add_parser("backup", help="a checked copy of the journal (daily, by a timer)")
+    backup.add_argument("--db", type=Path, help="journal file (default: data_dir/journal.db)")
+    backup.add_argument("--to", type=Path, help="folder (default: paths.backup_dir)")
 
     run = sub.add_parser("run", help="the fullscreen touch UI")
     run.add_argument("--windowed", action="store_true", help="a normal window (development)")
@@ -131,6 +139,25 @@ def _journal(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from offline_queue import backup
+
+    paths = settings_of(args.config).paths
+    db = args.db or Path(paths.data_dir) / "journal.db"
+    try:
+        copy = backup.take(db, args.to or Path(paths.backups), datetime.now(UTC))
+    except FileNotFoundError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except backup.BadCopy as exc:
+        print(f"backup refused: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{copy.path}: {copy.records} records chained, {copy.size / 1024:.0f} KiB")
+    return EXIT_OK
+
+
 def _receipt(args: argparse.Namespace) -> int:
     from kiosk.money import Language
     from kiosk.receipt import receipt, sample_payment
@@ -166,6 +193,7 @@ def _receipt(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
+    "backup": _backup,
     "config": lambda args: _config_check(args.file),
     "flow": _flow,
     "journal": _journal,

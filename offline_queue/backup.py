@@ -1,0 +1,109 @@
+"""``kiosk backup``: an online copy of the journal, checked, kept 14 days.
+
+The copy is SQLite's own (``VACUUM INTO``: a consistent snapshot taken while
+the kiosk keeps writing, in WAL mode), written under a temporary name, then
+checked — ``PRAGMA integrity_check`` and the journal's hash chain walked
+from the first record — and only then renamed into place and the folder
+synced: a copy in the folder is always a whole, checked one. Of the copies,
+the newest of each of the last ``KEEP_DAYS`` days is kept.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from offline_queue.journal import Journal, JournalError
+
+KEEP_DAYS = 14
+PREFIX = "journal-"
+
+
+class BadCopy(ValueError):
+    """A copy that does not pass its checks (never kept, never restored)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    path: Path
+    records: int
+    last_seq: int
+    size: int
+
+
+def check(path: Path) -> Copy:
+    """The copy's figures, or BadCopy naming what is wrong with it."""
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise BadCopy(f"{path}: not an SQLite database: {exc}") from None
+    if verdict != "ok":
+        raise BadCopy(f"{path}: integrity check failed: {verdict}")
+    try:
+        with Journal(path) as journal:
+            chained = journal.verify()
+            last = journal.last_seq
+    except JournalError as exc:
+        raise BadCopy(str(exc)) from None
+    if not chained.ok:
+        raise BadCopy(f"{path}: the hash chain is broken at {chained.reason}")
+    return Copy(path, chained.records, last, path.stat().st_size)
+
+
+def take(journal_path: Path, folder: Path, now: datetime) -> Copy:
+    """A checked copy of ``journal_path`` in ``folder``; older copies pruned."""
+    if not journal_path.exists():
+        raise FileNotFoundError(f"{journal_path}: no journal to back up")
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    final = folder / f"{PREFIX}{now:%Y%m%d-%H%M%S}.db"
+    part = final.with_suffix(".db.part")
+    part.unlink(missing_ok=True)
+    with sqlite3.connect(journal_path) as conn:
+        conn.execute("VACUUM INTO ?", (str(part),))
+    try:
+        copy = check(part)
+    except BadCopy:
+        part.unlink(missing_ok=True)
+        raise
+    fd = os.open(part, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(part, final)
+    _sync(folder)
+    prune(folder)
+    return Copy(final, copy.records, copy.last_seq, copy.size)
+
+
+def copies(folder: Path) -> list[Path]:
+    """The copies in ``folder``, newest first."""
+    return sorted(folder.glob(f"{PREFIX}*.db"), reverse=True)
+
+
+def prune(folder: Path, keep_days: int = KEEP_DAYS) -> list[Path]:
+    """Keep the newest copy of each of the newest ``keep_days`` days; the removed."""
+    kept_days: set[str] = set()
+    removed = []
+    for path in copies(folder):
+        day = path.name[len(PREFIX) : len(PREFIX) + 8]
+        if day not in kept_days and len(kept_days) < keep_days:
+            kept_days.add(day)
+            continue
+        path.unlink()
+        removed.append(path)
+    if removed:
+        _sync(folder)
+    return removed
+
+
+def _sync(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
