@@ -144,6 +144,9 @@ def environment(package: Package, where: Path, final: str, project: Path) -> Non
            "--quiet", "--no-compile", "--no-warn-script-location",
            "--disable-pip-version-check"]  # fmt: skip
     if package.everything:
+        # Built here by Debian's python3 (its headers: python3-dev), not a wheel
+        # the cache holds from another interpreter (its RUNPATH would come along).
+        _run(*pip, "--no-cache-dir", "--no-binary", "pyscard", "pyscard")
         _run(*pip, project)
     else:
         _run(*pip, *_dependencies(everything=False))
