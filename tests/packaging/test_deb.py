@@ -1,0 +1,189 @@
+"""make deb's two packages: what they hold, lintian, the units, the firewall,
+and the kiosk package installed, upgraded, reinstalled and purged with dpkg
+on this machine (root), ``kiosk --version`` run from the PATH."""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devtools.deb import version
+from tests.packaging import builds
+
+KIOSK_FILES = [
+    "./lib/systemd/system/kiosk.service",
+    "./lib/systemd/system/kiosk-backup.service",
+    "./lib/systemd/system/kiosk-backup.timer",
+    "./lib/systemd/system/kiosk-firewall.service",
+    "./usr/lib/sysusers.d/kiosk.conf",
+    "./usr/lib/tmpfiles.d/kiosk.conf",
+    "./lib/udev/rules.d/60-kiosk.rules",
+    "./usr/lib/systemd/journald.conf.d/kiosk.conf",
+    "./usr/share/kiosk/kiosk.nft",
+    "./etc/kiosk/kiosk.toml",
+    "./etc/kiosk/firewall.nft",
+    "./etc/pam.d/kiosk",
+    f"./opt/kiosk/releases/{version()}/bin/kiosk",
+    "./usr/share/doc/kiosk/copyright",
+]
+CENTRAL_FILES = [
+    "./lib/systemd/system/kiosk-central@.service",
+    "./usr/lib/sysusers.d/kiosk-central.conf",
+    "./usr/lib/tmpfiles.d/kiosk-central.conf",
+    "./etc/nginx/sites-available/kiosk-central",
+    "./etc/kiosk-central/environment",
+    "./usr/share/kiosk-central/postgresql.conf",
+    f"./opt/kiosk-central/releases/{version()}/bin/kiosk-central",
+]
+
+
+@pytest.fixture(scope="module")
+def built() -> builds.Built:
+    reason = builds.missing()
+    if reason:
+        pytest.skip(reason)
+    return builds.wait()
+
+
+def _deb(*args: str | Path) -> str:
+    return subprocess.run(["dpkg-deb", *map(str, args)], check=True, capture_output=True,
+                          text=True).stdout  # fmt: skip
+
+
+def _contents(deb: Path) -> dict[str, str]:
+    """Path -> the listing's line (mode, owner, link target)."""
+    found = {}
+    for line in _deb("--contents", deb).splitlines():
+        path = line.split(maxsplit=5)[5].split(" -> ")[0]
+        found[path] = line
+    return found
+
+
+def test_the_kiosk_package_holds_its_units_and_system_files(built: builds.Built) -> None:
+    listed = _contents(built.kiosk)
+    assert [f for f in KIOSK_FILES if f not in listed] == []
+    assert "-> /opt/kiosk/current/bin/kiosk" in listed["./usr/bin/kiosk"]
+    assert all(" root/root " in line for line in listed.values())
+    assert not [p for p in listed if "__pycache__" in p]  # compiled at install, not shipped
+    info = _deb("--info", built.kiosk)
+    assert f"Version: {version()}" in info
+    for needed in ("cage", "pcscd", "fonts-wqy-microhei", "nftables", "udev"):
+        assert needed in info.split("Depends:")[1].split("\n")[0]
+    assert "postinst" in info and "prerm" in info and "postrm" in info
+
+
+def test_the_server_package_holds_its_unit_nginx_site_and_no_qt(built: builds.Built) -> None:
+    listed = _contents(built.central)
+    assert [f for f in CENTRAL_FILES if f not in listed] == []
+    assert not [p for p in listed if "/PySide6/" in p or "/smartcard/" in p]
+    archive = subprocess.run(
+        ["dpkg-deb", "--fsys-tarfile", str(built.central)], check=True, capture_output=True
+    ).stdout
+    assert b"LimitNOFILE=65536" in archive
+
+
+def test_lintian_finds_no_errors_in_either_package(built: builds.Built) -> None:
+    errors = [line for line in built.lintian.splitlines() if line.startswith("E:")]
+    assert errors == [] and built.lintian_rc == 0, built.lintian[-3000:]
+
+
+def test_the_firewall_ruleset_and_the_site_file_parse(tmp_path: Path) -> None:
+    if shutil.which("nft") is None:
+        pytest.skip("nft is not installed (make test installs nftables)")
+    root = Path(__file__).resolve().parents[2] / "packaging" / "deb" / "kiosk"
+    both = tmp_path / "both.nft"
+    both.write_text(
+        (root / "usr/share/kiosk/kiosk.nft").read_text()
+        + "add element inet kiosk central_v4 { 203.0.113.10 }\n"
+        + "add element inet kiosk maintenance_v4 { 192.168.50.0/24 }\n"
+        + (root / "etc/kiosk/firewall.nft").read_text()
+    )
+    checked = subprocess.run(["nft", "-c", "-f", str(both)], check=False, capture_output=True,
+                             text=True)  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    broken = tmp_path / "broken.nft"
+    broken.write_text("table inet kiosk { chain output { policy drop } }\n")
+    refused = subprocess.run(["nft", "-c", "-f", str(broken)], check=False, capture_output=True)
+    assert refused.returncode != 0
+
+
+@pytest.fixture
+def dpkg_root() -> Iterator[None]:
+    if os.geteuid() != 0 or shutil.which("dpkg") is None:
+        pytest.skip("installing a package needs root and dpkg (CI runs as root)")
+    _dpkg("--purge", "kiosk", check=False)
+    yield
+    _dpkg("--purge", "kiosk", check=False)
+
+
+def _dpkg(*args: str | Path, check: bool = True) -> str:
+    done = subprocess.run(["dpkg", *map(str, args)], check=False, capture_output=True, text=True)
+    assert done.returncode == 0 or not check, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+def _kiosk_version() -> str:
+    return subprocess.run(["kiosk", "--version"], check=True, capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin"}).stdout.strip()  # fmt: skip
+
+
+def test_the_kiosk_package_installs_upgrades_and_purges(
+    built: builds.Built, dpkg_root: None
+) -> None:
+    _dpkg("-i", built.kiosk)
+    assert _kiosk_version() == f"kiosk {version()}"  # /usr/bin/kiosk, Debian's python3
+    assert os.readlink("/opt/kiosk/current") == f"releases/{version()}"
+    user = pwd.getpwnam("kiosk")
+    assert user.pw_dir == "/var/lib/kiosk" and user.pw_shell == "/usr/sbin/nologin"
+    assert {"dialout", "video", "input"} <= {g.gr_name for g in grp.getgrall()
+                                             if "kiosk" in g.gr_mem}  # fmt: skip
+    data = os.stat("/var/lib/kiosk")
+    assert stat.S_IMODE(data.st_mode) == 0o700 and data.st_uid == user.pw_uid
+    units = sorted(Path("/lib/systemd/system").glob("kiosk*"))
+    verified = subprocess.run(["systemd-analyze", "verify", "--man=no", *map(str, units)],
+                              check=False, capture_output=True, text=True)  # fmt: skip
+    assert verified.returncode == 0 and "kiosk" not in verified.stderr, verified.stderr
+    assert list(Path(f"/opt/kiosk/releases/{version()}/lib").rglob("__pycache__"))  # compiled
+
+    _dpkg("-i", built.upgrade)  # an upgrade: the new release, the link switched
+    assert os.readlink("/opt/kiosk/current") == f"releases/{builds.UPGRADE}"
+    assert not Path(f"/opt/kiosk/releases/{version()}").exists()  # nothing left behind
+    assert _kiosk_version() == f"kiosk {version()}"  # the wheel's own version
+    _dpkg("-i", built.upgrade)  # the same again: the scripts run twice, nothing breaks
+    assert os.readlink("/opt/kiosk/current") == f"releases/{builds.UPGRADE}"
+
+    Path("/var/lib/kiosk/journal.db").write_bytes(b"the money")  # a journal to keep
+    said = _dpkg("--purge", "kiosk")
+    assert "kept /var/lib/kiosk" in said
+    assert not Path("/opt/kiosk").exists() and not Path("/usr/bin/kiosk").exists()
+    assert not Path("/etc/kiosk/kiosk.toml").exists()  # conffiles purged
+    assert Path("/var/lib/kiosk/journal.db").read_bytes() == b"the money"
+    _dpkg("-i", built.kiosk)  # installs again after a purge, the user already there
+    assert _kiosk_version() == f"kiosk {version()}"
+    Path("/var/lib/kiosk/journal.db").unlink()
+
+
+def test_the_server_package_installs_and_purges(built: builds.Built) -> None:
+    if os.geteuid() != 0 or shutil.which("dpkg") is None:
+        pytest.skip("installing a package needs root and dpkg (CI runs as root)")
+    try:
+        _dpkg("-i", built.central)
+        done = subprocess.run(["kiosk-central", "--version"], check=False, capture_output=True,
+                              text=True, env={"PATH": "/usr/bin:/bin"})  # fmt: skip
+        assert done.stdout.strip() == f"kiosk-central {version()}", done.stderr
+        unit = "/lib/systemd/system/kiosk-central@.service"
+        verified = subprocess.run(["systemd-analyze", "verify", "--man=no", unit],
+                                  check=False, capture_output=True, text=True)  # fmt: skip
+        assert verified.returncode == 0 and "kiosk-central" not in verified.stderr, verified.stderr
+        assert pwd.getpwnam("kiosk-central").pw_dir == "/var/lib/kiosk-central"
+    finally:
+        _dpkg("--purge", "kiosk-central", check=False)
+    assert not Path("/opt/kiosk-central").exists()
