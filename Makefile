@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test check lint types layers unit system venv bench flow-diagram docs-receipts \
-	translations ts gallery maintenance-gallery clean crash fuzz soak load
+	translations ts gallery maintenance-gallery clean crash fuzz soak load deb
 
 QM := ui/i18n/kiosk_zh_CN.qm
 
@@ -79,6 +79,10 @@ docs-receipts: system venv
 system:
 	@sh packaging/dev/install-system-packages.sh
 
+# The Debian packages, kiosk and kiosk-central, into dist/ (devtools/deb.py).
+deb: system venv translations
+	$(BIN)/python -m devtools.deb --out dist
+
 # Compiled translations (.qm) from the Qt Linguist sources (.ts) in the repo.
 translations: venv $(QM)
 
@@ -107,4 +111,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) var demo-out $(QM) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) var demo-out dist $(QM) .mypy_cache .ruff_cache .pytest_cache .hypothesis
