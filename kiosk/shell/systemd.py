@@ -29,9 +29,15 @@ def notify(message: str) -> bool:
 
 
 def watchdog_interval_s() -> float | None:
-    """Half the unit's ``WatchdogSec=`` (how often to ping), or None without one."""
+    """Half the unit's ``WatchdogSec=`` (how often to ping), or None without one.
+
+    The watchdog is the kiosk's when systemd started the kiosk itself or the
+    session's compositor that runs it (kiosk.service: ``cage -- kiosk run``,
+    ``WATCHDOG_PID`` then names cage, the kiosk's parent; the unit's
+    ``NotifyAccess=all`` takes the pings from the child). Any other process
+    that inherited the variables is not watched."""
     usec = os.environ.get("WATCHDOG_USEC", "")
     pid = os.environ.get("WATCHDOG_PID", "")
-    if not usec.isdigit() or (pid and pid != str(os.getpid())):
+    if not usec.isdigit() or (pid and pid not in (str(os.getpid()), str(os.getppid()))):
         return None
     return int(usec) / 2e6

@@ -174,3 +174,66 @@ def test_settings_that_do_not_validate_end_the_kiosk_after_its_paint_with_the_re
     assert "first paint" in done.stderr
     assert "config error" in done.stderr and "timeouts.attract" in done.stderr
     assert not (tmp_path / "var" / "journal.db").exists()
+
+
+FROZEN = """
+import sys, threading, time
+from PySide6.QtCore import QObject, Signal
+from launcher.cli import main
+
+# The kiosk's own event loop blocked (a hung driver call on the UI thread, say),
+# once it has been up a while: the pings stop, the process lives on.
+class Freeze(QObject):
+    now = Signal()
+
+freeze = Freeze()  # lives on the main thread: its slot runs on the Qt event loop
+freeze.now.connect(lambda: time.sleep(600))
+threading.Timer(float(sys.argv[1]), freeze.now.emit).start()
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_a_kiosk_whose_event_loop_blocks_stops_pinging_and_its_restart_is_ready_again(
+    tmp_path: Path,
+) -> None:
+    """The supervisor's side, as systemd does it for WatchdogSec=2: no ping for
+    2 s -> SIGABRT, and the unit started again (Restart=always)."""
+    config = site(tmp_path)
+    address = str(tmp_path / "notify.sock")
+    env = os.environ | {
+        "QT_QPA_PLATFORM": "offscreen", "NOTIFY_SOCKET": address, "WATCHDOG_USEC": "2000000",
+    }  # fmt: skip
+    kiosk = ["--config", str(config), "run", "--windowed"]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(address)
+        sock.settimeout(30)
+        frozen = subprocess.Popen([sys.executable, "-c", FROZEN, "6", *kiosk], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+        pings, last = 0, float("inf")  # timed from the first ping, as systemd does
+        sock.settimeout(0.5)
+        deadline = time.monotonic() + 60
+        while pings == 0 or time.monotonic() - last < 2.0:  # systemd's WatchdogSec=2
+            assert time.monotonic() < deadline, "the watchdog never went quiet"
+            try:
+                message = sock.recv(4096).decode()
+            except TimeoutError:
+                continue
+            if message == "WATCHDOG=1":
+                pings, last = pings + 1, time.monotonic()
+        assert pings >= 2  # it pinged while its loop turned
+        assert frozen.poll() is None  # alive but frozen: only the watchdog can tell
+        frozen.send_signal(signal.SIGABRT)  # what systemd sends at the watchdog's timeout
+        frozen.communicate(timeout=20)
+        assert frozen.returncode == -signal.SIGABRT
+        # Restart=always: the kiosk comes up again and says so.
+        again = subprocess.Popen([KIOSK, *kiosk], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT)  # fmt: skip
+        sock.settimeout(30)
+        try:
+            seen: set[str] = set()
+            while not {"READY=1\nSTATUS=ready", "WATCHDOG=1"} <= seen:
+                seen.add(sock.recv(4096).decode())
+        finally:
+            again.send_signal(signal.SIGTERM)
+            again.communicate(timeout=20)
+    assert again.returncode == 0
