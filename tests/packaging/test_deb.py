@@ -8,14 +8,22 @@ import grp
 import os
 import pwd
 import shutil
+import socket
 import stat
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageChops, ImageStat
 
 from devtools.deb import version
+from devtools.gallery import preview_window
+from kiosk.flow import State
+from kiosk.flow.view import View
+from kiosk.money import Language
+from launcher.cli import settings_of
 from tests.packaging import builds
 
 KIOSK_FILES = [
@@ -187,3 +195,75 @@ def test_the_server_package_installs_and_purges(built: builds.Built) -> None:
     finally:
         _dpkg("--purge", "kiosk-central", check=False)
     assert not Path("/opt/kiosk-central").exists()
+
+
+CAGE = ["WLR_BACKENDS=headless", "WLR_RENDERER=pixman", "WLR_LIBINPUT_NO_DEVICES=1",
+        "QT_QPA_PLATFORM=wayland"]  # fmt: skip
+
+
+def _as_kiosk(*command: str) -> list[str]:
+    return ["setpriv", "--reuid=kiosk", "--regid=kiosk", "--init-groups", *command]
+
+
+def test_the_installed_kiosk_runs_in_a_headless_cage_and_paints_the_attract_screen(
+    built: builds.Built, dpkg_root: None, tmp_path: Path
+) -> None:
+    """As kiosk.service runs it: cage, the kiosk's user, Qt on Wayland; READY=1
+    over the notify socket; grim's screenshot against the offscreen one."""
+    for tool in ("cage", "grim", "setpriv"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed (make test installs it)")
+    _dpkg("-i", built.kiosk)
+    home = tmp_path / "kiosk"
+    runtime = home / "run"
+    runtime.mkdir(parents=True)
+    site = home / "site.toml"
+    site.write_text(f'[paths]\ndata_dir = "{home / "var"}"\n[card_reader]\nenabled = false\n'
+                    '[central]\nurl = "http://127.0.0.1:9"\n')  # fmt: skip
+    user = pwd.getpwnam("kiosk")
+    for path in (tmp_path, home, runtime, site):
+        os.chown(path, user.pw_uid, user.pw_gid)
+    runtime.chmod(0o700)
+    tmp_path.chmod(0o755)
+    address = str(home / "notify.sock")
+    env = [f"XDG_RUNTIME_DIR={runtime}", f"NOTIFY_SOCKET={address}", *CAGE]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(address)
+        os.chmod(address, 0o777)
+        sock.settimeout(60)
+        cage = subprocess.Popen(
+            _as_kiosk("env", *env, "cage", "--", "/usr/bin/kiosk", "--config", str(site), "run"),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            said = []
+            while "READY=1\nSTATUS=ready" not in said:
+                said.append(sock.recv(4096).decode())
+            time.sleep(1)  # the flow's own first screen, drawn
+            shot = home / "cage.png"
+            grabbed = subprocess.run(
+                _as_kiosk("env", f"XDG_RUNTIME_DIR={runtime}", "WAYLAND_DISPLAY=wayland-0",
+                          "grim", str(shot)),
+                check=False, capture_output=True, text=True,
+            )  # fmt: skip
+            assert grabbed.returncode == 0, grabbed.stderr
+        finally:
+            cage.terminate()
+            output = cage.communicate(timeout=30)[0].decode(errors="replace")
+    assert said[0] == "STATUS=painted", output
+    assert _looks_alike(shot, tmp_path / "offscreen.png"), output[-2000:]
+
+
+def _looks_alike(shot: Path, offscreen: Path) -> bool:
+    """The cage screenshot against the attract screen rendered offscreen at its
+    size: the same picture, pixel by pixel within a small tolerance."""
+    grabbed = Image.open(shot).convert("RGB")
+    window = preview_window(settings_of(None), Language.ZH, grabbed.size)
+    window.show_view(View(State.ATTRACT))
+    window.grab().save(str(offscreen))
+    window.close()
+    ours = Image.open(offscreen).convert("RGB")
+    assert ours.size == grabbed.size
+    difference = ImageStat.Stat(ImageChops.difference(grabbed, ours)).mean
+    print(f"cage vs offscreen, {grabbed.size}: mean difference per channel {difference}")
+    return max(difference) < 8
