@@ -14,6 +14,8 @@
                           [--key FILE] [--expires-days N]
                                                   signs and publishes a config bundle
     kiosk-central openapi                         prints the API document (JSON)
+    kiosk-central backup [--to DIR]               a checked dump of the database (pg_dump)
+    kiosk-central restore FILE --replace          the dump back (every server stopped)
     kiosk-central reconcile --provider wechat|alipay --date D --settings FILE [--out DIR]
                                                   the day's statement against the orders
     kiosk-central void REFERENCE --auth-code CODE [--reason TEXT]
@@ -63,12 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kiosk-central {version()}")
     commands = [
         "serve", "enroll", "enroll-batch", "keygen", "seed-demo", "publish", "openapi",
-        "reconcile", "void", "refund",
+        "reconcile", "void", "refund", "backup", "restore",
     ]  # fmt: skip
     parser.add_argument("command", nargs="?", default="serve", choices=commands)
     parser.add_argument(
         "arg", nargs="?",
-        help="enroll: the kiosk's id; publish: the TOML file; void: the card payment's reference",
+        help="enroll: the kiosk's id; publish: the TOML file; void: the card payment's "
+        "reference; restore: the dump",
     )  # fmt: skip
     parser.add_argument("--db", default=DEFAULT_DB, help="SQLAlchemy URL (SQLite or PostgreSQL)")
     parser.add_argument("--host", default="127.0.0.1")
@@ -106,6 +109,9 @@ def _parser() -> argparse.ArgumentParser:
         help="serve: start the WeChat Pay simulator beside the server, with "
         "fresh test keys in var/provider-sims, and point the server at it",
     )
+    parser.add_argument("--to", default="var/backups", help="backup: the folder")
+    parser.add_argument("--replace", action="store_true",
+                        help="restore: yes, replace the database's contents")  # fmt: skip
     parser.add_argument("--count", type=int, help="enroll-batch: how many kiosks")
     parser.add_argument("--prefix", help="enroll-batch: the kiosk ids' prefix, e.g. XH-")
     parser.add_argument("--key", default=DEFAULT_KEY, help="the operator's private key file")
@@ -207,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     alone = {"keygen": _keygen, "reconcile": reconcile, "void": void, "refund": refund,
-             "enroll-batch": enroll_many}  # fmt: skip
+             "enroll-batch": enroll_many, "backup": backup, "restore": restore}  # fmt: skip
     if args.command in alone:
         return alone[args.command](args)
     if args.command == "publish" and not (args.arg and (args.group or args.percent or args.kiosk)):
@@ -250,6 +256,36 @@ def _main(argv: list[str]) -> int:
         engine.dispose()
         return serve(args)
     engine.dispose()
+    return 0
+
+
+def backup(args: argparse.Namespace) -> int:
+    """``backup``: a checked dump into --to (the newest of each of 14 days kept)."""
+    from central import backup as dumps  # noqa: PLC0415
+
+    try:
+        made = dumps.take(args.db, Path(args.to), datetime.now(UTC))
+    except (dumps.BadDump, FileNotFoundError) as exc:
+        sys.stderr.write(f"kiosk-central backup: {exc}\n")
+        return 1
+    sys.stdout.write(f"{made} ({made.stat().st_size / 1e6:.1f} MB)\n")
+    return 0
+
+
+def restore(args: argparse.Namespace) -> int:
+    """``restore FILE --replace``: the dump into --db, the servers stopped first."""
+    from central import backup as dumps  # noqa: PLC0415
+
+    if not args.arg or not args.replace:
+        sys.stderr.write("kiosk-central restore: FILE and --replace (stop every server first: "
+                         "the database's contents are replaced)\n")  # fmt: skip
+        return 2
+    try:
+        dumps.restore(args.db, Path(args.arg))
+    except (dumps.BadDump, FileNotFoundError) as exc:
+        sys.stderr.write(f"kiosk-central restore: {exc}\n")
+        return 1
+    sys.stdout.write(f"restored {args.arg} into the database\n")
     return 0
 
 

@@ -10,12 +10,12 @@ the newest of each of the last ``KEEP_DAYS`` days is kept.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from config import rotation
 from offline_queue.journal import Journal, JournalError
 
 KEEP_DAYS = 14
@@ -69,13 +69,7 @@ def take(journal_path: Path, folder: Path, now: datetime) -> Copy:
     except BadCopy:
         part.unlink(missing_ok=True)
         raise
-    fd = os.open(part, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(part, final)
-    _sync(folder)
+    rotation.put_in_place(part, final)
     prune(folder)
     return Copy(final, copy.records, copy.last_seq, copy.size)
 
@@ -87,23 +81,4 @@ def copies(folder: Path) -> list[Path]:
 
 def prune(folder: Path, keep_days: int = KEEP_DAYS) -> list[Path]:
     """Keep the newest copy of each of the newest ``keep_days`` days; the removed."""
-    kept_days: set[str] = set()
-    removed = []
-    for path in copies(folder):
-        day = path.name[len(PREFIX) : len(PREFIX) + 8]
-        if day not in kept_days and len(kept_days) < keep_days:
-            kept_days.add(day)
-            continue
-        path.unlink()
-        removed.append(path)
-    if removed:
-        _sync(folder)
-    return removed
-
-
-def _sync(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    return rotation.keep_daily(copies(folder), PREFIX, keep_days)

@@ -44,6 +44,8 @@ KIOSK_FILES = [
 ]
 CENTRAL_FILES = [
     "./lib/systemd/system/kiosk-central@.service",
+    "./lib/systemd/system/kiosk-central-backup.service",
+    "./lib/systemd/system/kiosk-central-backup.timer",
     "./usr/lib/sysusers.d/kiosk-central.conf",
     "./usr/lib/tmpfiles.d/kiosk-central.conf",
     "./etc/nginx/sites-available/kiosk-central",
@@ -187,8 +189,8 @@ def test_the_server_package_installs_and_purges(built: builds.Built) -> None:
         done = subprocess.run(["kiosk-central", "--version"], check=False, capture_output=True,
                               text=True, env={"PATH": "/usr/bin:/bin"})  # fmt: skip
         assert done.stdout.strip() == f"kiosk-central {version()}", done.stderr
-        unit = "/lib/systemd/system/kiosk-central@.service"
-        verified = subprocess.run(["systemd-analyze", "verify", "--man=no", unit],
+        units = [str(u) for u in Path("/lib/systemd/system").glob("kiosk-central*")]
+        verified = subprocess.run(["systemd-analyze", "verify", "--man=no", *units],
                                   check=False, capture_output=True, text=True)  # fmt: skip
         assert verified.returncode == 0 and "kiosk-central" not in verified.stderr, verified.stderr
         assert pwd.getpwnam("kiosk-central").pw_dir == "/var/lib/kiosk-central"
