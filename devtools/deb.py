@@ -62,6 +62,7 @@ PACKAGES = {
         (
             *PYTHON_DEPENDS,
             "cage",
+            "xwayland",
             "pcscd",
             "libpcsclite1",
             "libusb-1.0-0",
