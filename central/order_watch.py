@@ -30,6 +30,18 @@ class OrderWatch:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._waiting: dict[str, asyncio.Event] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.closed = False  # the server is stopping: no poll is held any more
+
+    def close_soon(self) -> None:
+        """From any thread: every held poll answered now, none held again (a
+        server stopping waits for the requests in flight)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._close)
+
+    def _close(self) -> None:
+        self.closed = True
+        self.wake("")
 
     def event_for(self, order_id: str) -> asyncio.Event:
         """Taken before the order is read, so that a change between the read
@@ -54,6 +66,7 @@ class OrderWatch:
             event.set()
 
     async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
         if self._engine.dialect.name == "postgresql":
 
             async def heard(order_id: str) -> None:

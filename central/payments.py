@@ -168,7 +168,7 @@ async def payment_status(
                 await run_in_threadpool(order_work.refresh, engine_of(request), provider, order_id)
                 row = await _mine_now(reads, order_id, kiosk)
         remaining = deadline - time.monotonic()
-        if row.status != "created" or remaining <= 0:
+        if row.status != "created" or remaining <= 0 or watch.closed:
             return _order(row, str(request.base_url))
         await watch.held(changed, min(remaining, order_work.QUERY_EVERY_S))
 

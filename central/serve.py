@@ -87,6 +87,9 @@ def running(
     served: ASGIApp = wrap(app) if wrap is not None else app
     try:
         with serving(served, port, tls) as base:
-            yield Central(base, app, str(tls[0]) if tls is not None else True)
+            try:
+                yield Central(base, app, str(tls[0]) if tls is not None else True)
+            finally:  # held status polls answered, so that the server stops at once
+                app.state.orders.close_soon()
     finally:
         app.state.engine.dispose()

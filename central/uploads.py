@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field, StrictBool, StrictInt
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -66,6 +66,11 @@ class Heartbeat(BaseModel):
     cashbox_fen: StrictInt = Field(ge=0, default=0)
 
 
+class Holdings(BaseModel):
+    count: int = Field(description="this kiosk's transactions the server holds")
+    newest: str | None = Field(description="one of the last batch received (its id)")
+
+
 class ReceiptSms(BaseModel):
     transaction: str = Field(min_length=1, max_length=64)
     phone: str | None = Field(default=None, pattern=r"^1[3-9][0-9]{9}$")
@@ -76,6 +81,21 @@ def upload(batch: Batch, request: Request, kiosk: Kiosk) -> BatchResult:
     """Store each transaction once: one database transaction for the batch,
     item by item only if another upload of the same ids raced this one."""
     return store(engine_of(request), kiosk, batch.transactions, request.app.state.sms)
+
+
+@router.get(f"{API}/transactions/latest", response_model=Holdings)
+def latest(request: Request, kiosk: Kiosk) -> Holdings:
+    """What the server holds of this kiosk's uploads: how many, and the newest.
+    ``kiosk restore`` refuses a journal copy that lacks them (older than what
+    the server already has)."""
+    mine = transactions.c.kiosk_id == kiosk
+    with engine_of(request).connect() as conn:
+        count = conn.scalar(select(func.count()).select_from(transactions).where(mine))
+        newest = conn.scalar(
+            select(transactions.c.id).where(mine)
+            .order_by(transactions.c.received_at.desc(), transactions.c.id.desc()).limit(1)
+        )  # fmt: skip
+    return Holdings(count=int(count or 0), newest=newest)
 
 
 _INSERT_NEW = {

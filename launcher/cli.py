@@ -7,6 +7,7 @@
     kiosk [--config FILE] receipt sample --lang zh|en [--paper 58|80]
     kiosk [--config FILE] receipt reprint TRANSACTION
     kiosk [--config FILE] backup [--db PATH] [--to DIR]
+    kiosk [--config FILE] restore FILE [--db PATH] [--without-server]
     kiosk [--config FILE] run [--windowed]
 
 The developer's commands (the demo, the screen galleries) are ``kiosk-dev``
@@ -29,6 +30,7 @@ from config.version import version
 
 if TYPE_CHECKING:
     from config.settings import Settings
+    from offline_queue.backup import Held
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NOT_AVAILABLE = 0, 1, 2, 3
 
@@ -68,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="a checked copy of the journal (daily, by a timer)")
     backup.add_argument("--db", type=Path, help="journal file (default: data_dir/journal.db)")
     backup.add_argument("--to", type=Path, help="folder (default: paths.backup_dir)")
+
+    restore = sub.add_parser("restore", help="a backup copy back in place of the journal")
+    restore.add_argument("file", type=Path, help="the copy (kiosk backup's)")
+    restore.add_argument("--db", type=Path, help="journal file (default: data_dir/journal.db)")
+    restore.add_argument("--without-server", action="store_true",
+                         help="restore without asking the central server")  # fmt: skip
 
     run = sub.add_parser("run", help="the fullscreen touch UI")
     run.add_argument("--windowed", action="store_true", help="a normal window (development)")
@@ -158,6 +166,67 @@ def _backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _restore(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from offline_queue import backup
+
+    settings = settings_of(args.config)
+    if _kiosk_running():
+        print("kiosk restore: the kiosk is running: systemctl stop kiosk first", file=sys.stderr)
+        return EXIT_FAILED
+    db = args.db or Path(settings.paths.data_dir) / "journal.db"
+    try:
+        held = None if args.without_server else _held(settings)
+        kept = backup.restore(args.file, db, held, datetime.now(UTC))
+    except backup.BadCopy as exc:
+        print(f"kiosk restore: refused: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:  # the server could not be asked, or a file is missing
+        print(f"kiosk restore: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{db}: restored from {args.file}; the journal it replaced is {kept}")
+    return EXIT_OK
+
+
+def _kiosk_running() -> bool:
+    """kiosk.service active (only where systemd runs)."""
+    import shutil
+    import subprocess
+
+    if not Path("/run/systemd/system").exists() or shutil.which("systemctl") is None:
+        return False
+    active = subprocess.run(["systemctl", "is-active", "--quiet", "kiosk.service"], check=False)  # noqa: S607
+    return active.returncode == 0
+
+
+def _held(settings: Settings) -> Held | None:
+    """What the central server holds of this kiosk's uploads; None when the kiosk
+    was never enrolled (nothing there). OSError when it cannot be asked."""
+    import requests
+
+    from kiosk.shell.central import load_credentials
+    from offline_queue import http
+    from offline_queue.backup import Held
+
+    section = settings.central
+    credentials = load_credentials(Path(settings.paths.data_dir) / section.credentials_file)
+    if credentials is None:
+        return None
+    session = http.session(section.verify, credentials.token)
+    try:
+        answer = session.get(f"{section.url.rstrip('/')}/api/v1/transactions/latest",
+                             timeout=section.timeout_s)  # fmt: skip
+        answer.raise_for_status()
+        data = answer.json()
+        return Held(int(data["count"]), data["newest"])
+    except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+        raise OSError(f"the central server cannot be asked what it holds ({type(exc).__name__}); "
+                      "--without-server restores anyway") from None  # fmt: skip
+    finally:
+        session.close()
+
+
 def _receipt(args: argparse.Namespace) -> int:
     from kiosk.money import Language
     from kiosk.receipt import receipt, sample_payment
@@ -194,6 +263,7 @@ def _receipt(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "backup": _backup,
+    "restore": _restore,
     "config": lambda args: _config_check(args.file),
     "flow": _flow,
     "journal": _journal,

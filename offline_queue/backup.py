@@ -10,6 +10,7 @@ the newest of each of the last ``KEEP_DAYS`` days is kept.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,14 @@ PREFIX = "journal-"
 
 class BadCopy(ValueError):
     """A copy that does not pass its checks (never kept, never restored)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """What the central server holds of this kiosk's uploads."""
+
+    count: int
+    newest: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +91,39 @@ def copies(folder: Path) -> list[Path]:
 def prune(folder: Path, keep_days: int = KEEP_DAYS) -> list[Path]:
     """Keep the newest copy of each of the newest ``keep_days`` days; the removed."""
     return rotation.keep_daily(copies(folder), PREFIX, keep_days)
+
+
+def older_than_the_server(copy: Path, held: Held) -> str | None:
+    """Why the copy is older than what the server holds, or None: the server's
+    newest upload from this kiosk, or more of them, missing from the copy."""
+    with Journal(copy) as journal:
+        ids = set(journal.outbox_ids())
+    if held.newest is not None and held.newest not in ids:
+        return f"it lacks {held.newest}, the newest transaction the central server holds"
+    if len(ids) < held.count:
+        return f"it holds {len(ids)} transactions, the central server {held.count} of this kiosk's"
+    return None
+
+
+def restore(copy: Path, journal_path: Path, held: Held | None, now: datetime) -> Path:
+    """The checked copy in place of the journal; the journal it replaces is
+    kept beside it (its name returned). ``held``: what the server holds (None:
+    not enrolled, nothing there); a copy older than that is refused."""
+    check(copy)
+    if held is not None:
+        why = older_than_the_server(copy, held)
+        if why is not None:
+            raise BadCopy(f"{copy}: older than the central server's: {why}")
+    kept = journal_path.with_name(f"{journal_path.name}.before-restore-{now:%Y%m%d-%H%M%S}")
+    part = journal_path.with_name(journal_path.name + ".restoring")
+    with sqlite3.connect(f"file:{copy}?mode=ro", uri=True) as source, sqlite3.connect(part) as to:
+        source.backup(to)
+    rotation.sync(part)
+    if journal_path.exists():
+        os.replace(journal_path, kept)
+    for extra in ("-wal", "-shm"):  # the old journal's log goes with it
+        side = journal_path.with_name(journal_path.name + extra)
+        if side.exists():
+            os.replace(side, kept.with_name(kept.name + extra))
+    rotation.put_in_place(part, journal_path)
+    return kept

@@ -136,3 +136,26 @@ def test_a_held_status_poll_of_an_unpaid_order_answers_created_when_its_hold_end
                               headers=headers, timeout=10)  # fmt: skip
         assert answer.json()["status"] == "cancelled"  # nothing to wait for: at once
         assert time.monotonic() - started < 5
+
+
+def test_a_server_that_stops_answers_its_held_status_polls_at_once(tmp_path: Path) -> None:
+    held: list[tuple[str, float]] = []
+    with running(tmp_path / "c.db") as central:
+        headers = {"Authorization": f"Bearer {central.enroll('K-1')}"}
+        api = f"{central.url}/api/v1"
+        order = _order(api, headers)
+
+        def hold() -> None:
+            started = time.monotonic()
+            answer = requests.get(f"{api}/payments/{order['id']}", params={"wait": 30},
+                                  headers=headers, timeout=40)  # fmt: skip
+            held.append((answer.json()["status"], time.monotonic() - started))
+
+        thread = threading.Thread(target=hold)
+        thread.start()
+        time.sleep(1)
+        stopping = time.monotonic()
+    stopped = time.monotonic() - stopping
+    thread.join(40)
+    [(status, seconds)] = held
+    assert status == "created" and seconds < 10 and stopped < 10, (seconds, stopped)

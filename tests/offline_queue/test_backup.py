@@ -106,3 +106,37 @@ def test_kiosk_backup_from_the_command_line(
     assert main(["--config", str(site), "backup"]) == 0
     assert "4 records chained" in capsys.readouterr().out
     assert len(backup.copies(tmp_path / "b")) == 1
+
+
+def test_a_copy_is_restored_and_the_journal_it_replaces_is_kept(tmp_path: Path) -> None:
+    db = tmp_path / "journal.db"
+    _journal(db, 10)
+    copy = backup.take(db, tmp_path / "b", NOW)
+    with Journal(db) as journal:
+        journal.append("payment_completed", "later", {"n": 1}, "tx-later")
+    kept = backup.restore(copy.path, db, None, NOW + timedelta(hours=1))
+    with Journal(db) as restored:
+        assert restored.verify().ok and restored.last_seq == 10
+    with Journal(kept) as before:
+        assert before.last_seq == 11  # nothing thrown away
+    assert kept.name == "journal.db.before-restore-20261203-041500"
+
+
+def test_a_copy_older_than_what_the_server_holds_is_refused(tmp_path: Path) -> None:
+    _journal(tmp_path / "journal.db", 10)
+    copy = backup.take(tmp_path / "journal.db", tmp_path / "b", NOW)
+    with pytest.raises(backup.BadCopy, match="lacks tx-14"):
+        backup.restore(copy.path, tmp_path / "journal.db", backup.Held(15, "tx-14"), NOW)
+    with pytest.raises(backup.BadCopy, match="holds 10 transactions, the central server 12"):
+        backup.restore(copy.path, tmp_path / "journal.db", backup.Held(12, "tx-9"), NOW)
+    backup.restore(copy.path, tmp_path / "journal.db", backup.Held(10, "tx-9"), NOW)
+
+
+def test_a_corrupt_copy_is_never_restored(tmp_path: Path) -> None:
+    _journal(tmp_path / "journal.db", 3)
+    garbage = tmp_path / "journal-20261203-031500.db"
+    garbage.write_bytes(b"SQLite format 3\x00" + b"\xff" * 8000)
+    with pytest.raises(backup.BadCopy):
+        backup.restore(garbage, tmp_path / "journal.db", None, NOW)
+    with Journal(tmp_path / "journal.db") as journal:
+        assert journal.last_seq == 3  # untouched
