@@ -442,6 +442,9 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+GRACE_S = 5  # SIGTERM: requests in flight get this long; held long-polls are cut (kiosks re-ask)
+
+
 def _stack(args: argparse.Namespace) -> dict[str, Any]:
     """uvicorn's settings from the command line; the process may hold as many
     open files (connections) as its hard limit allows (a unit's LimitNOFILE)."""
@@ -451,4 +454,4 @@ def _stack(args: argparse.Namespace) -> dict[str, Any]:
     sys.stderr.write(f"kiosk-central serve: up to {hard} open files (connections)\n")
     return {"host": args.host, "port": args.port, "loop": args.loop, "http": args.http,
             "access_log": args.access_log, "timeout_keep_alive": args.keep_alive,
-            "backlog": args.backlog}  # fmt: skip
+            "backlog": args.backlog, "timeout_graceful_shutdown": GRACE_S}  # fmt: skip
