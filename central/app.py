@@ -80,6 +80,7 @@ async def _background(
         asyncio.create_task(state.heartbeats.run()),
     ]
     yield
+    state.orders.close_soon()  # any poll still held is answered, without the database
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
