@@ -87,6 +87,25 @@ def _order(api: str, headers: dict[str, str]) -> dict[str, str]:
     return order
 
 
+def _held_poll(
+    api: str, order_id: str, headers: dict[str, str]
+) -> tuple[threading.Thread, list[tuple[str, float]]]:
+    """A status poll held 30 s on a thread of its own, a second after it was
+    sent: the thread, and where its (status, seconds) will land."""
+    held: list[tuple[str, float]] = []
+
+    def hold() -> None:
+        started = time.monotonic()
+        answer = requests.get(f"{api}/payments/{order_id}", params={"wait": 30},
+                              headers=headers, timeout=40)  # fmt: skip
+        held.append((answer.json()["status"], time.monotonic() - started))
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    time.sleep(1)
+    return thread, held
+
+
 def test_a_held_status_poll_is_answered_when_the_order_is_paid_not_at_the_end_of_its_hold(
     tmp_path: Path,
 ) -> None:
@@ -94,17 +113,7 @@ def test_a_held_status_poll_is_answered_when_the_order_is_paid_not_at_the_end_of
         headers = {"Authorization": f"Bearer {central.enroll('K-1')}"}
         api = f"{central.url}/api/v1"
         order = _order(api, headers)
-        held: list[tuple[str, float]] = []
-
-        def hold() -> None:
-            started = time.monotonic()
-            answer = requests.get(f"{api}/payments/{order['id']}", params={"wait": 30},
-                                  headers=headers, timeout=40)  # fmt: skip
-            held.append((answer.json()["status"], time.monotonic() - started))
-
-        thread = threading.Thread(target=hold)
-        thread.start()
-        time.sleep(1)
+        thread, held = _held_poll(api, order["id"], headers)
         assert held == []  # still held: the order waits to be paid
         assert requests.post(order["qrUrl"], timeout=5).status_code == 200  # the phone pays
         thread.join(40)
@@ -139,21 +148,12 @@ def test_a_held_status_poll_of_an_unpaid_order_answers_created_when_its_hold_end
 
 
 def test_a_server_that_stops_answers_its_held_status_polls_at_once(tmp_path: Path) -> None:
-    held: list[tuple[str, float]] = []
     with running(tmp_path / "c.db") as central:
         headers = {"Authorization": f"Bearer {central.enroll('K-1')}"}
         api = f"{central.url}/api/v1"
         order = _order(api, headers)
 
-        def hold() -> None:
-            started = time.monotonic()
-            answer = requests.get(f"{api}/payments/{order['id']}", params={"wait": 30},
-                                  headers=headers, timeout=40)  # fmt: skip
-            held.append((answer.json()["status"], time.monotonic() - started))
-
-        thread = threading.Thread(target=hold)
-        thread.start()
-        time.sleep(1)
+        thread, held = _held_poll(api, order["id"], headers)
         stopping = time.monotonic()
     stopped = time.monotonic() - stopping
     thread.join(40)
