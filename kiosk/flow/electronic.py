@@ -46,7 +46,11 @@ class ElectronicHandlers(FlowCore):
 
     def _on_card_unanswered(self, event: e.CardUnanswered) -> None:
         """The acquirer may have approved what it never answered: reverse it (冲正)
-        before the customer is offered another way to pay."""
+        before the customer is offered another way to pay. An approval already
+        applied stands: it paid the bill, and reversing it would give the money
+        back for a bill marked paid."""
+        if event.reference in self._applied:
+            return
         self._reverse(event.reference, "no_answer")
         s = self.session
         if self.state is State.CARD_PAYING and s and s.card_reference == event.reference:

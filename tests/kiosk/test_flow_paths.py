@@ -280,6 +280,17 @@ def test_an_unanswered_authorization_is_reversed_before_another_method() -> None
     assert not h.journal(RecordKind.PAYMENT_COMPLETED)
 
 
+def test_an_unanswered_after_the_approval_leaves_the_payment_standing() -> None:
+    """Found by the property test: a "no answer" for a reference whose approval
+    already paid the bill reversed it too — paid and given back at once."""
+    h = Harness()
+    ref = card(h)
+    h.send(e.CardApproved(ref, "622202******1234", "A1B2C3"))
+    assert h.send(e.CardUnanswered(ref, "no answer: ReadTimeout")) == []
+    assert not h.journal(RecordKind.CARD_REVERSAL)
+    assert len(h.journal(RecordKind.PAYMENT_COMPLETED)) == 1
+
+
 # -- QR --------------------------------------------------------------------
 
 
