@@ -84,10 +84,23 @@ class KioskSection(_Strict):
 class PathsSection(_Strict):
     data_dir: str = Field(min_length=1)
     backup_dir: str = ""  # kiosk backup's copies; "": <data_dir>/backups
+    archive_dir: str = ""  # archived journal records; "": <data_dir>/archive
 
     @property
     def backups(self) -> str:
         return self.backup_dir or f"{self.data_dir}/backups"
+
+    @property
+    def archives(self) -> str:
+        return self.archive_dir or f"{self.data_dir}/archive"
+
+
+class JournalSection(_Strict):
+    """Retention: records older than this many months (of 30 days) whose
+    transactions the central server confirmed leave the live journal for a
+    compressed archive, at the daily backup. 0: never."""
+
+    archive_after_months: Annotated[int, Field(strict=True, ge=0, le=120)] = 3
 
 
 class Timeouts(_Strict):
@@ -330,6 +343,7 @@ class Settings(_Strict):
     printer: PrinterSection = Field(default_factory=PrinterSection)
     card_reader: CardReaderSection = Field(default_factory=CardReaderSection)
     offline: OfflineSection = Field(default_factory=OfflineSection)
+    journal: JournalSection = Field(default_factory=JournalSection)
     maintenance: MaintenanceSection
     central: CentralSection = Field(default_factory=CentralSection)
     services: dict[str, ServiceSection] = Field(min_length=1)

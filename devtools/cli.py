@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from config.loader import ConfigError
-from launcher.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, settings_of
+from launcher.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, settings_of
 
 
 def _parser() -> argparse.ArgumentParser:

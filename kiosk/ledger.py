@@ -215,5 +215,32 @@ def pending_give_backs(
     return found
 
 
+NOTES = (
+    RecordKind.NOTE_ESCROWED.value, RecordKind.NOTE_STACKED.value, RecordKind.NOTE_RETURNED.value,
+)  # fmt: skip
+
+
+def archive_floor(journal: Journal) -> int:
+    """The oldest record an archive must leave in the live journal: what the
+    kiosk computes its state from stays — the last recovery checkpoint, the
+    last cash collection (the cashbox is counted from it; with none yet, the
+    first note ever stacked), the newest note record (the acceptor's
+    reconciliation, the ccTalk counter) and the technician's last "out of
+    service" (it outlives a restart). ``journal.last_seq + 1`` when none."""
+    floor = journal.last_seq + 1
+    for kind in (RecordKind.RECOVERY.value, COLLECTED):
+        seq = journal.last_of_kind(kind)
+        floor = min(floor, seq or floor)
+    if not journal.last_of_kind(COLLECTED):
+        floor = min(floor, journal.first_of_kind(STACKED) or floor)
+    for newest in journal.latest(NOTES, limit=1):
+        floor = min(floor, newest.seq)
+    for entry in maintenance_records(journal, 500):
+        if entry.data.get("action") == "out_of_service":
+            floor = min(floor, entry.seq)
+            break
+    return floor
+
+
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None

@@ -98,10 +98,12 @@ def older_than_the_server(copy: Path, held: Held) -> str | None:
     newest upload from this kiosk, or more of them, missing from the copy."""
     with Journal(copy) as journal:
         ids = set(journal.outbox_ids())
-    if held.newest is not None and held.newest not in ids:
+        total = journal.transactions_total()  # archived ones too
+        archived = journal.anchors()
+    if held.newest is not None and held.newest not in ids and not archived:
         return f"it lacks {held.newest}, the newest transaction the central server holds"
-    if len(ids) < held.count:
-        return f"it holds {len(ids)} transactions, the central server {held.count} of this kiosk's"
+    if total < held.count:
+        return f"it holds {total} transactions, the central server {held.count} of this kiosk's"
     return None
 
 

@@ -11,7 +11,11 @@ Guarantees:
   transaction, keyed by its UUID (the idempotency key the server dedupes on);
 * one process owns a journal: sequence numbers are assigned here, and a second
   writer fails on the primary key instead of forking the chain;
-* data is JSON without floats: money is integer minor units.
+* data is JSON without floats: money is integer minor units;
+* old records leave the live journal only into an archive
+  (``offline_queue/archive.py``): its row keeps the hash of the last record
+  it took, the chain goes on from there, and the trigger refuses to delete
+  any record no archive row covers.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -32,7 +36,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from offline_queue.schema import journal, outbox
+from offline_queue.schema import journal, journal_archive, outbox
 
 GENESIS = "0" * 64
 _INSERT_RECORD = (
@@ -74,6 +78,20 @@ class Entry:
             "prev_hash": self.prev_hash,
             "hash": self.hash,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """One archive of old records: where the live chain goes on from."""
+
+    first_seq: int
+    last_seq: int
+    last_hash: str
+    file: str
+    sha256: str
+    records: int
+    transactions: int
+    at: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,12 +172,16 @@ class Journal:
             last = self._conn.execute(
                 select(journal.c.seq, journal.c.hash).order_by(journal.c.seq.desc()).limit(1)
             ).first()
+            anchor = self._conn.execute(_ANCHORS.limit(1)).first()
             self._conn.commit()
         except Exception as exc:
             self._engine.dispose()
             raise JournalError(f"{path}: cannot open the journal: {exc}") from exc
-        self._seq: int = int(last[0]) if last else 0
-        self._hash: str = str(last[1]) if last else GENESIS
+        self._seq, self._hash = 0, GENESIS
+        if last is not None:
+            self._seq, self._hash = int(last.seq), str(last.hash)
+        elif anchor is not None:  # everything archived: the chain goes on from the anchor
+            self._seq, self._hash = int(anchor.last_seq), str(anchor.last_hash)
 
     def close(self) -> None:
         self._conn.close()
@@ -275,6 +297,11 @@ class Journal:
         value = self._read(select(func.max(journal.c.seq)).where(journal.c.kind == kind))[0][0]
         return int(value or 0)
 
+    def first_of_kind(self, kind: str) -> int:
+        """Sequence number of the oldest live record of ``kind``, or 0."""
+        value = self._read(select(func.min(journal.c.seq)).where(journal.c.kind == kind))[0][0]
+        return int(value or 0)
+
     def sessions_after(self, seq: int) -> list[str]:
         query = (
             select(journal.c.session)
@@ -366,11 +393,99 @@ class Journal:
     def outbox_ids(self) -> list[str]:
         return [r[0] for r in self._read(select(outbox.c.id).order_by(outbox.c.seq))]
 
+    # -- archiving (offline_queue/archive.py) ------------------------------
+    def anchors(self) -> list[Anchor]:
+        """The archives taken, newest first."""
+        return [Anchor(**row._asdict()) for row in self._read(_ANCHORS)]
+
+    def archive_cut(self, before: str, keep_from: int) -> int:
+        """The newest record an archive may take (0: none): every record up to it
+        is older than ``before``, below ``keep_from``, has its transaction
+        confirmed by the server (sent; a dead letter or an unsent one stops
+        the cut), and no session is split by it."""
+        start = self._archived()
+        limits = [self._seq, keep_from - 1]
+        young = self._read(select(func.min(journal.c.seq)).where(journal.c.at >= before))[0][0]
+        waiting = outbox.c.sent_at.is_(None) | (outbox.c.dead == 1)
+        unsent = self._read(select(func.min(outbox.c.seq)).where(waiting))[0][0]
+        limits += [int(v) - 1 for v in (young, unsent) if v is not None]
+        cut = min(limits)
+        while cut > start:  # move before the first record of any session it splits
+            later = select(journal.c.session).where(
+                journal.c.seq > cut, journal.c.session.is_not(None)
+            )
+            split = self._read(
+                select(func.min(journal.c.seq)).where(
+                    journal.c.seq <= cut, journal.c.seq > start, journal.c.session.in_(later)
+                )
+            )[0][0]
+            if split is None:
+                break
+            cut = int(split) - 1
+        return cut if cut > start else 0
+
+    def archive_records(self, upto: int, page: int = 5000) -> Iterator[tuple[Entry, str | None]]:
+        """The live records up to ``upto`` not yet archived, oldest first, each
+        with its transaction id (None: not a transaction); read a page at a time."""
+        after = self._archived()
+        while after < upto:
+            query = (
+                select(journal, outbox.c.id.label("transaction_id"))
+                .outerjoin(outbox, outbox.c.seq == journal.c.seq)
+                .where(journal.c.seq > after, journal.c.seq <= upto)
+                .order_by(journal.c.seq)
+                .limit(page)
+            )
+            rows = self._read(query)
+            if not rows:
+                return
+            for row in rows:
+                yield _entry(row), row.transaction_id
+            after = rows[-1].seq
+
+    def add_anchor(self, anchor: Anchor) -> None:
+        """Record an archive (its file already safe on disk): from now on the
+        records it covers may be deleted, and the chain goes on from it."""
+        with self._lock, self._conn.begin():
+            self._conn.execute(journal_archive.insert().values(**asdict(anchor)))
+
+    def drop_archived(self, chunk: int = 2000) -> int:
+        """Delete the live records (and their outbox rows) every archive covers,
+        ``chunk`` records per SQLite transaction, so the kiosk's own appends
+        never wait long for the lock; how many went. Safe to repeat after a
+        crash: an anchor with records still under it is finished here."""
+        upto, dropped = self._archived(), 0
+        while True:
+            with self._lock, self._conn.begin():
+                low = self._conn.execute(
+                    select(func.min(journal.c.seq)).where(journal.c.seq <= upto)
+                ).scalar()
+                if low is None:
+                    return dropped
+                high = min(int(low) + chunk - 1, upto)
+                self._conn.execute(outbox.delete().where(outbox.c.seq <= high))
+                result = self._conn.execute(journal.delete().where(journal.c.seq <= high))
+                dropped += int(result.rowcount)
+
+    def transactions_total(self) -> int:
+        """Transactions this journal ever held: in the outbox and in its archives."""
+        return self.outbox_count() + sum(a.transactions for a in self.anchors())
+
+    def _archived(self) -> int:
+        """The last record any archive covers (0: none)."""
+        value = self._read(select(func.max(journal_archive.c.last_seq)))[0][0]
+        return int(value or 0)
+
     # -- checking and export ------------------------------------------------
     def verify(self) -> Verdict:
-        """Walk the chain; name the first record that does not fit."""
+        """Walk the live chain from the newest archive's anchor (from the
+        genesis when nothing is archived); name the first record that does
+        not fit."""
+        anchors = self.anchors()
         previous_seq, previous_hash, count = 0, GENESIS, 0
-        query = select(journal).order_by(journal.c.seq)
+        if anchors:
+            previous_seq, previous_hash = anchors[0].last_seq, anchors[0].last_hash
+        query = select(journal).where(journal.c.seq > previous_seq).order_by(journal.c.seq)
         with self._lock:
             result = self._conn.execute(query)
             try:
@@ -392,6 +507,9 @@ class Journal:
             out.write(json.dumps(entry.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
             count += 1
         return count
+
+
+_ANCHORS = select(journal_archive).order_by(journal_archive.c.last_seq.desc())
 
 
 def _check(row: Any, previous_seq: int, previous_hash: str) -> str | None:

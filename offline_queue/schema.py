@@ -40,10 +40,37 @@ outbox = Table(
     Index("ix_outbox_pending", "sent_at", "dead", "next_attempt_at"),
 )
 
+# One row per archive of old records: the chain's anchor (the hash of the last
+# record archived) and the file that holds them (offline_queue/archive.py).
+journal_archive = Table(
+    "journal_archive",
+    metadata,
+    Column("last_seq", Integer, primary_key=True, autoincrement=False),
+    Column("first_seq", Integer, nullable=False),
+    Column("last_hash", Text, nullable=False),
+    Column("file", Text, nullable=False),  # its name in the archive folder
+    Column("sha256", Text, nullable=False),  # of the file's bytes
+    Column("records", Integer, nullable=False),
+    Column("transactions", Integer, nullable=False),  # outbox rows it took with it
+    Column("at", Text, nullable=False),
+)
+
 # The journal is append-only: SQLite itself refuses to change or delete a record.
 APPEND_ONLY_TRIGGERS = (
     """CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
        BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END""",
     """CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
        BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END""",
+)
+
+# Since revision 0002: a record may be deleted only once an archive covers it,
+# and archive rows are themselves append-only.
+ARCHIVE_TRIGGERS = (
+    """CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+       WHEN OLD.seq > (SELECT coalesce(max(last_seq), 0) FROM journal_archive)
+       BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END""",
+    """CREATE TRIGGER journal_archive_no_update BEFORE UPDATE ON journal_archive
+       BEGIN SELECT RAISE(ABORT, 'archive anchors are append-only'); END""",
+    """CREATE TRIGGER journal_archive_no_delete BEFORE DELETE ON journal_archive
+       BEGIN SELECT RAISE(ABORT, 'archive anchors are append-only'); END""",
 )

@@ -39,7 +39,7 @@ def test_pragmas_on_every_connection(tmp_path: Path) -> None:
 def test_migrations_create_the_schema(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.db") as journal:
         context = MigrationContext.configure(journal._conn)
-        assert context.get_current_revision() == "0001"
+        assert context.get_current_revision() == "0002"
         assert compare_metadata(context, metadata) == []
         journal._conn.commit()
 

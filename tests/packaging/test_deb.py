@@ -25,7 +25,7 @@ from devtools.gallery import preview_window
 from kiosk.flow import State
 from kiosk.flow.view import View
 from kiosk.money import Language
-from launcher.cli import settings_of
+from launcher.common import settings_of
 from tests.packaging import builds
 
 KIOSK_FILES = [
