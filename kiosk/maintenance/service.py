@@ -337,12 +337,15 @@ class Maintenance:
         if drive not in self.drives():
             done(f"{drive} is not a removable drive")
             return
-        kiosk_id = self.settings().kiosk.id
+        settings = self.settings()
+        data = exporting.Folders(
+            self._app.data_dir / "logs", Path(settings.paths.backups), Path(settings.paths.archives)
+        )
 
         def run() -> Path | str:
             try:
                 folder = exporting.export(
-                    self._journal, drive, kiosk_id, self._app.data_dir / "logs", self._clock()
+                    self._journal, drive, settings.kiosk.id, data, self._clock()
                 )
             except OSError as exc:
                 self._write({"action": "export_failed", "why": str(exc)}, role)

@@ -17,6 +17,7 @@ import pytest
 
 from config.records import RecordKind
 from kiosk import ledger
+from kiosk.maintenance import export
 from kiosk.recovery import recover
 from launcher.cli import main
 from offline_queue import archive, backup
@@ -350,6 +351,29 @@ def test_kiosk_backup_archives_after_the_checked_copy(
     [copy] = backup.copies(data / "backups")
     with Journal(copy) as kept:  # the copy was taken before the archive: it holds them all
         assert kept.verify().records == 4 and kept.anchors() == []
+
+
+def test_the_maintenance_export_carries_the_newest_backup_and_the_archives(
+    tmp_path: Path, journal: Journal, clock: Clock
+) -> None:
+    _year(journal, clock, 300)
+    anchor = _take(journal, tmp_path / "archive")
+    assert anchor is not None
+    older = backup.take(journal_path(tmp_path), tmp_path / "backups", NOW - timedelta(days=1))
+    newest = backup.take(journal_path(tmp_path), tmp_path / "backups", NOW)
+    data = export.Folders(tmp_path / "logs", tmp_path / "backups", tmp_path / "archive")
+    folder = export.export(journal, tmp_path / "usb", "K-1", data, NOW)
+    assert [p.name for p in (folder / "backup").iterdir()] == [newest.path.name]
+    assert older.path.name != newest.path.name
+    assert backup.check(folder / "backup" / newest.path.name).last_seq == 900
+    assert (folder / "archive" / anchor.file).read_bytes() == (
+        tmp_path / "archive" / anchor.file
+    ).read_bytes()
+    check = json.loads((folder / "journal-check.json").read_text())
+    assert check["chain_ok"] and check["records"] == 900 - anchor.last_seq
+    assert check["archives"] == [
+        {"file": anchor.file, "records": [1, anchor.last_seq], "state": "ok", "problem": None}
+    ]
 
 
 def _year_after(journal: Journal, clock: Clock, first: int, last: int) -> None:

@@ -22,6 +22,7 @@ from kiosk.flow import events as e
 from kiosk.maintenance.pins import hash_pin, lock_state
 from kiosk.maintenance.roles import PERMISSIONS, Function, NotAllowed, Role
 from kiosk.money import Money
+from offline_queue import backup
 from tests.ui.rig import (
     insert_note,
     printer,
@@ -226,6 +227,8 @@ def test_export_writes_the_journal_to_a_removable_drive(
     try:
         kiosk.app.maintenance.is_mount = lambda path: path == drive  # no mount(8) in a test
         log_in(qtbot, kiosk, Role.TECHNICIAN)
+        var = tmp_path / "var"
+        copy = backup.take(var / "journal.db", var / "backups", datetime.now(UTC))  # the timer's
         touch(qtbot, kiosk, "运维操作")
         touch(qtbot, kiosk, str(drive))
         qtbot.waitUntil(lambda: "已导出到" in shown_text(kiosk), timeout=10_000)
@@ -236,6 +239,8 @@ def test_export_writes_the_journal_to_a_removable_drive(
     assert any('"entered"' in line for line in lines)
     check = json.loads((folder / "journal-check.json").read_text())
     assert check["chain_ok"] is True and check["records"] == len(lines)
+    assert check["archives"] == []
+    assert backup.check(folder / "backup" / copy.path.name).records == copy.records
 
 
 def test_a_device_change_that_fails_its_test_is_not_applied(
