@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import requests
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
+from central.seed import seed_demo
 from central.serve import Central, running
 
 
@@ -32,6 +34,21 @@ class Api(requests.Session):
     ) -> requests.Response:
         kwargs.setdefault("timeout", 10)
         return super().request(method, f"{self.base}{url!s}", *args, **kwargs)
+
+
+def populate(url: str | Path, kiosk: str = "K-1", count: int = 300, *, seed: bool = True) -> None:
+    """A kiosk's ``count`` payments uploaded, and (``seed``) the demo city's
+    accounts and bills."""
+    with running(url) as central:
+        api = Api(central, kiosk)
+        batch = [
+            {"id": str(uuid.uuid4()), "kind": "payment_completed",
+             "payload": {"amount": {"minor": 100 + n, "currency": "CNY"}}}
+            for n in range(count)
+        ]  # fmt: skip
+        assert api.post("/transactions/batch", json={"transactions": batch}).status_code == 200
+        if seed:
+            seed_demo(central.app.state.engine, date(2026, 11, 24))
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ and compared — every table's row count, every transaction's id and hash."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,23 +13,10 @@ from sqlalchemy import create_engine, text
 from central import backup
 from central.cli import main
 from central.db import make_engine
-from central.seed import seed_demo
 from central.serve import running
-from tests.central.conftest import Api
+from tests.central.conftest import Api, populate
 
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
-
-
-def _populate(url: str | Path) -> None:
-    with running(url) as central:
-        api = Api(central, "K-1")
-        batch = [
-            {"id": str(uuid.uuid4()), "kind": "payment_completed",
-             "payload": {"amount": {"minor": 100 + n, "currency": "CNY"}}}
-            for n in range(300)
-        ]  # fmt: skip
-        assert api.post("/transactions/batch", json={"transactions": batch}).status_code == 200
-        seed_demo(central.app.state.engine, date(2026, 11, 24))
 
 
 def _drop_and_create(url: str) -> None:
@@ -42,7 +29,7 @@ def _drop_and_create(url: str) -> None:
 
 
 def test_the_restore_drill_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
-    _populate(postgres_url)
+    populate(postgres_url)
     engine = make_engine(postgres_url)
     before = backup.fingerprint(engine)
     engine.dispose()
@@ -65,7 +52,7 @@ def test_the_restore_drill_on_postgresql(postgres_url: str, tmp_path: Path) -> N
 def test_a_file_that_is_not_a_dump_is_refused_and_the_database_is_untouched(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    _populate(postgres_url)
+    populate(postgres_url)
     engine = make_engine(postgres_url)
     before = backup.fingerprint(engine)
     garbage = tmp_path / "central-20261203-020000.dump"
@@ -98,7 +85,7 @@ def test_a_dump_of_another_database_is_not_kept(tmp_path: Path) -> None:
 
 
 def test_dumps_are_kept_fourteen_days(tmp_path: Path) -> None:
-    _populate(tmp_path / "c.db")
+    populate(tmp_path / "c.db")
     url = f"sqlite:///{tmp_path / 'c.db'}"
     for day in range(16):
         backup.take(url, tmp_path / "b", NOW - timedelta(days=day))
