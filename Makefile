@@ -39,6 +39,7 @@ bench: system venv
 	$(BIN)/python bench/payments.py
 	$(BIN)/python bench/reconcile.py
 	$(BIN)/python bench/ui.py
+	$(BIN)/python bench/journal_retention.py
 
 # The kiosk left running for MINUTES (see the README's Benchmarks section).
 MINUTES ?= 30

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import year_journal
 from kiosk.ledger import archive_floor
 from offline_queue import archive
-from offline_queue.journal import Journal
+from offline_queue.journal import Anchor, Journal
 
 MONTHS = 3
 INTERVAL_S = 0.005
@@ -86,6 +86,63 @@ def month_more(path: Path, records: int) -> None:
             journal.append("maintenance", None, data)
 
 
+def archive_while_writing(db: Path, folder: Path) -> Anchor:
+    """The archive, timed, with the kiosk's appends timed before and during it."""
+    writer = Writer(db)
+    writer.start()
+    time.sleep(2)
+    writer.latencies.append([])
+    now = datetime.now(UTC)
+    started = time.monotonic()
+    with Journal(db) as journal:
+        floor = archive_floor(journal)
+        anchor = archive.take(journal, folder, before=archive.horizon(now, MONTHS),
+                              keep_from=floor, now=now)  # fmt: skip
+    took = time.monotonic() - started
+    writer.stop.set()
+    writer.join()
+    assert anchor is not None
+    baseline, during = writer.latencies
+    print(figures("appends before the archive", baseline))
+    print(figures("appends during the archive", during))
+    print(f"p99 during / before: {p99(during) / p99(baseline):.2f}x")
+    archived = (folder / anchor.file).stat().st_size
+    print(f"archive: records {anchor.first_seq}-{anchor.last_seq} ({anchor.records} records, "
+          f"{anchor.transactions} transactions) in {took:.1f} s, "
+          f"{archived / 2**20:.1f} MiB gzip "
+          f"({archived / anchor.records:.0f} bytes a record)")  # fmt: skip
+    return anchor
+
+
+def after(db: Path, folder: Path, anchor: Anchor, records: int) -> None:
+    """Sizes after the archive, then a month more, then the checks' times."""
+    size, count, free = pages(db)
+    live = year_journal.records_in(db) - anchor.last_seq
+    print(f"after: {live} live records, {size / 2**20:.0f} MiB, {count} pages, "
+          f"{free} free ({free * 100 / count:.0f}% of the file, for reuse)")  # fmt: skip
+    compact = db.with_name("compact.db")
+    with sqlite3.connect(db) as conn:
+        conn.execute("VACUUM INTO ?", (str(compact),))
+    print(f"its content, compacted (VACUUM INTO, as kiosk backup copies it): "
+          f"{compact.stat().st_size / 2**20:.0f} MiB")  # fmt: skip
+    compact.unlink()
+    month = records // 12
+    month_more(db, month)
+    size3, _, free3 = pages(db)
+    print(f"a month more ({month} records): {size3 / 2**20:.0f} MiB "
+          f"({(size3 - size) / 2**20:+.0f} MiB), {free3} free pages")  # fmt: skip
+    started = time.monotonic()
+    with Journal(db) as journal:
+        verdict = journal.verify()
+        verify_s = time.monotonic() - started
+        started = time.monotonic()
+        states = [c.state for c in archive.check(journal, folder)]
+        check_s = time.monotonic() - started
+    print(f"verify the live chain: {verdict.records} records in {verify_s:.1f} s "
+          f"({'ok' if verdict.ok else verdict.reason}); "
+          f"check the archive: {states} in {check_s:.1f} s")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=year_journal.RECORDS)
@@ -100,52 +157,8 @@ def main() -> None:
         size, count, free = pages(db)
         print(f"before: {year_journal.records_in(db)} records, {size / 2**20:.0f} MiB, "
               f"{count} pages, {free} free")  # fmt: skip
-
-        writer = Writer(db)
-        writer.start()
-        time.sleep(2)
-        writer.latencies.append([])
-        now = datetime.now(UTC)
-        started = time.monotonic()
-        with Journal(db) as journal:
-            floor = archive_floor(journal)
-            anchor = archive.take(journal, folder, before=archive.horizon(now, MONTHS),
-                                  keep_from=floor, now=now)  # fmt: skip
-        took = time.monotonic() - started
-        writer.stop.set()
-        writer.join()
-        assert anchor is not None
-        baseline, during = writer.latencies
-        print(figures("appends before the archive", baseline))
-        print(figures("appends during the archive", during))
-        ratio = p99(during) / p99(baseline)
-        print(f"p99 during / before: {ratio:.2f}x")
-        archived = (folder / anchor.file).stat().st_size
-        size2, count2, free2 = pages(db)
-        live = year_journal.records_in(db) - anchor.last_seq
-        print(f"archive: records {anchor.first_seq}-{anchor.last_seq} ({anchor.records} records, "
-              f"{anchor.transactions} transactions) in {took:.1f} s, "
-              f"{archived / 2**20:.1f} MiB gzip "
-              f"({archived / anchor.records:.0f} bytes a record)")  # fmt: skip
-        print(f"after: {live} live records, {size2 / 2**20:.0f} MiB, {count2} pages, "
-              f"{free2} free ({free2 * 100 / count2:.0f}% of the file, for reuse)")  # fmt: skip
-
-        month = args.records // 12
-        month_more(db, month)
-        size3, _, free3 = pages(db)
-        print(f"a month more ({month} records): {size3 / 2**20:.0f} MiB "
-              f"({(size3 - size2) / 2**20:+.0f} MiB), {free3} free pages")  # fmt: skip
-
-        started = time.monotonic()
-        with Journal(db) as journal:
-            verdict = journal.verify()
-            verify_s = time.monotonic() - started
-            started = time.monotonic()
-            states = [c.state for c in archive.check(journal, folder)]
-            check_s = time.monotonic() - started
-        print(f"verify the live chain: {verdict.records} records in {verify_s:.1f} s "
-              f"({'ok' if verdict.ok else verdict.reason}); "
-              f"check the archive: {states} in {check_s:.1f} s")  # fmt: skip
+        anchor = archive_while_writing(db, folder)
+        after(db, folder, anchor, args.records)
         shutil.rmtree(folder)
 
 

@@ -84,7 +84,7 @@ def targets(target: Mapping[str, Any], kiosk_id: str, group: str) -> bool:
     return False
 
 
-def _check_target(target: object) -> dict[str, Any]:
+def check_target(target: object) -> dict[str, Any]:
     if not isinstance(target, dict) or len(target) != 1:
         raise BundleError("target: one of group, percent or kiosks")
     match target:
@@ -132,4 +132,4 @@ def parse(raw: bytes, public_hex: str) -> Bundle:
         raise BundleError(f"config: a bundle may not set {', '.join(sorted(extra))}")
     if isinstance(config.get("kiosk"), dict) and LOCAL_KIOSK_KEYS & set(config["kiosk"]):
         raise BundleError("config: a bundle may not set kiosk.id")
-    return Bundle(version, when.astimezone(UTC), _check_target(signed.get("target")), config, raw)
+    return Bundle(version, when.astimezone(UTC), check_target(signed.get("target")), config, raw)

@@ -7,8 +7,8 @@ the archive folder (``journal-<first>-<last>.jsonl.gz``): written under a
 temporary name, its chain checked from the previous anchor, synced, renamed
 into place. Only then does an anchor row go into the journal (the file's
 name, its sha256, the hash of the last record it holds), and only then are
-the records deleted — a few thousand per SQLite transaction, so the kiosk's
-own appends never wait long. A crash at any point leaves either no anchor
+the records deleted — 500 per SQLite transaction, with a rest after each,
+so the kiosk's own appends never wait long. A crash at any point leaves either no anchor
 (the file is written again next time) or an anchor whose records are
 deleted on the next run; ``Journal.verify`` goes on from the anchor, and
 ``check`` proves each archive file still there against its anchor.

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -449,13 +450,16 @@ class Journal:
         with self._lock, self._conn.begin():
             self._conn.execute(journal_archive.insert().values(**asdict(anchor)))
 
-    def drop_archived(self, chunk: int = 2000) -> int:
+    def drop_archived(self, chunk: int = 500, rest: float = 1.0) -> int:
         """Delete the live records (and their outbox rows) every archive covers,
-        ``chunk`` records per SQLite transaction, so the kiosk's own appends
-        never wait long for the lock; how many went. Safe to repeat after a
-        crash: an anchor with records still under it is finished here."""
+        ``chunk`` records per SQLite transaction, resting ``rest`` times as long
+        as each took before the next, so the kiosk's own appends (another
+        process) never wait long for the write lock; how many went. Safe to
+        repeat after a crash: an anchor with records still under it is
+        finished here."""
         upto, dropped = self._archived(), 0
         while True:
+            started = time.monotonic()
             with self._lock, self._conn.begin():
                 low = self._conn.execute(
                     select(func.min(journal.c.seq)).where(journal.c.seq <= upto)
@@ -466,6 +470,7 @@ class Journal:
                 self._conn.execute(outbox.delete().where(outbox.c.seq <= high))
                 result = self._conn.execute(journal.delete().where(journal.c.seq <= high))
                 dropped += int(result.rowcount)
+            time.sleep((time.monotonic() - started) * rest)
 
     def transactions_total(self) -> int:
         """Transactions this journal ever held: in the outbox and in its archives."""
