@@ -39,6 +39,7 @@ from central import (
     order_work,
     part_refunds,
     payments,
+    releases,
     uploads,
 )
 from central.auth import Credentials, errors, token_hash
@@ -116,6 +117,7 @@ def create_app(
     app.state.credentials = Credentials()
     app.state.heartbeats = HeartbeatWriter(async_engine)
     app.state.bundles = watch
+    app.state.releases = releases.Offers(engine)
     app.state.orders = order_watch.OrderWatch(engine)
     app.state.acquirer_stall_s = cards.ACQUIRER_STALL_S
     app.state.providers = providers
@@ -123,7 +125,7 @@ def create_app(
     app.state.queries = order_work.Queries()
     app.state.order_worker_paused = False  # True: the worker skips its rounds (tests, repairs)
     app.state.notify_refused = Counter()
-    for module in (bills, payments, cards, bundles, uploads, notify):
+    for module in (bills, payments, cards, bundles, uploads, notify, releases):
         app.include_router(module.router)
     if settings.sandbox:
         app.include_router(payments.sandbox)

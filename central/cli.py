@@ -13,6 +13,10 @@
     kiosk-central publish FILE.toml (--group G | --percent P | --kiosk ID ...)
                           [--key FILE] [--expires-days N]
                                                   signs and publishes a config bundle
+    kiosk-central release publish FILE.deb (--percent P | --group G | --kiosk ID ...) …
+                                                  signs and publishes a software release;
+                                                  release status: its rollout
+                                                  (kiosk-central release --help)
     kiosk-central openapi                         prints the API document (JSON)
     kiosk-central backup [--to DIR]               a checked dump of the database (pg_dump)
     kiosk-central restore FILE --replace          the dump back (every server stopped)
@@ -201,8 +205,24 @@ def review(argv: list[str]) -> int:
         app.state.engine.dispose()
 
 
+def release(argv: list[str]) -> int:
+    from central import release_cli  # noqa: PLC0415
+    from central.app import create_app  # noqa: PLC0415
+
+    args = release_cli.parser(DEFAULT_DB, DEFAULT_KEY).parse_args(argv)
+    if args.db == DEFAULT_DB:
+        Path("var").mkdir(exist_ok=True)
+    engine = create_app(args.db).state.engine
+    try:
+        return release_cli.run(args, engine, sys.stdout)
+    finally:
+        engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["release"]:
+        return release(argv[1:])
     if argv[:1] == ["books"]:
         return books(argv[1:])
     if argv[:1] == ["review"]:

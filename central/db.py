@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -178,6 +179,37 @@ bundles = Table(
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("document", Text, nullable=False),  # the signed bundle, byte for byte
     Column("created_at", DateTime(timezone=True), server_default=func.now()),
+)
+
+# Signed software releases (central/releases.py): the document as signed, the
+# package in 1 MiB chunks (every server process and box serves it from the
+# database), and each kiosk's report of how its update went.
+software_releases = Table(
+    "software_releases",
+    metadata,
+    Column("version", String(32), primary_key=True),
+    Column("seq", Integer, nullable=False, unique=True),  # publish order: the newest wins
+    Column("document", Text, nullable=False),  # the signed release, byte for byte
+    Column("size", Integer, nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+)
+
+release_chunks = Table(
+    "release_chunks",
+    metadata,
+    Column("version", String(32), ForeignKey("software_releases.version"), primary_key=True),
+    Column("n", Integer, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+release_reports = Table(
+    "release_reports",
+    metadata,
+    Column("kiosk_id", String(64), ForeignKey("kiosks.id"), primary_key=True),
+    Column("version", String(32), ForeignKey("software_releases.version"), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("detail", Text, nullable=False, server_default=""),
+    Column("at", DateTime(timezone=True), nullable=False),
 )
 
 card_reissues = Table(
