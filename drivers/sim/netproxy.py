@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Literal
 
-Mode = Literal["pass", "stall", "drop_before", "drop_after", "slow"]
+Mode = Literal["pass", "stall", "drop_before", "drop_after", "slow", "cut_after"]
 BURST_S = 0.2  # chunks of one answer arrive within this of each other
 
 
@@ -21,12 +21,15 @@ class Proxy:
     server). ``drop_after``: forward the request, let the server answer, and
     close before the client gets the answer (the server did the work).
     ``slow``: forward the request at once, hold each answer ``delay_s`` (the
-    server has done the work; the client hears of it late)."""
+    server has done the work; the client hears of it late). ``cut_after``:
+    forward, and break the connection once ``limit`` bytes of the answer
+    have reached the client (a download cut half way)."""
 
     def __init__(self, upstream_port: int, mode: Mode = "pass") -> None:
         self.upstream = upstream_port
         self.mode: Mode = mode
         self.delay_s = 0.0
+        self.limit = 0
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
@@ -95,11 +98,16 @@ class Proxy:
             upstream.close()
             return
         delay = self.delay_s if mode == "slow" else 0.0
-        threading.Thread(target=self._relay, args=(client, upstream, delay), daemon=True).start()
+        limit = self.limit if mode == "cut_after" else None
+        threading.Thread(target=self._relay, args=(client, upstream, delay, limit),
+                         daemon=True).start()  # fmt: skip
 
-    def _relay(self, client: socket.socket, upstream: socket.socket, delay_s: float) -> None:
+    def _relay(
+        self, client: socket.socket, upstream: socket.socket, delay_s: float, limit: int | None
+    ) -> None:
         """Both directions until both ends are done; then both sockets are closed."""
-        back = threading.Thread(target=self._pipe, args=(upstream, client, delay_s), daemon=True)
+        back = threading.Thread(target=self._pipe, args=(upstream, client, delay_s, limit),
+                                daemon=True)  # fmt: skip
         back.start()
         self._pipe(client, upstream)
         back.join()
@@ -108,13 +116,21 @@ class Proxy:
                 sock.close()
 
     @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket, delay_s: float = 0.0) -> None:
-        last = 0.0
+    def _pipe(
+        source: socket.socket, sink: socket.socket, delay_s: float = 0.0, limit: int | None = None
+    ) -> None:
+        last, sent = 0.0, 0
         with contextlib.suppress(OSError):
             while data := source.recv(65536):
                 if delay_s and time.monotonic() - last > BURST_S:
                     time.sleep(delay_s)  # the first chunk of an answer is held
+                if limit is not None and sent + len(data) >= limit:
+                    sink.sendall(data[: limit - sent])
+                    for sock in (sink, source):  # the line breaks here
+                        sock.shutdown(socket.SHUT_RDWR)
+                    return
                 sink.sendall(data)
+                sent += len(data)
                 last = time.monotonic()
         with contextlib.suppress(OSError):
             sink.shutdown(socket.SHUT_WR)
