@@ -103,6 +103,15 @@ class JournalSection(_Strict):
     archive_after_months: Annotated[int, Field(strict=True, ge=0, le=120)] = 3
 
 
+class UpdateSection(_Strict):
+    """The health gate of a new software release (``kiosk update``): ready
+    (recovery done, the first screen painted, a heartbeat accepted) within
+    ``ready_s`` of the switch, then up ``window_s`` more; else rolled back."""
+
+    ready_s: Annotated[int, Field(strict=True, ge=5, le=3600)] = 300
+    window_s: Annotated[int, Field(strict=True, ge=0, le=86400)] = 600
+
+
 class Timeouts(_Strict):
     """Seconds each flow state waits before its timeout event."""
 
@@ -344,6 +353,7 @@ class Settings(_Strict):
     card_reader: CardReaderSection = Field(default_factory=CardReaderSection)
     offline: OfflineSection = Field(default_factory=OfflineSection)
     journal: JournalSection = Field(default_factory=JournalSection)
+    update: UpdateSection = Field(default_factory=UpdateSection)
     maintenance: MaintenanceSection
     central: CentralSection = Field(default_factory=CentralSection)
     services: dict[str, ServiceSection] = Field(min_length=1)

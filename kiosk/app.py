@@ -42,9 +42,11 @@ from kiosk.shell.central import CentralService, Credentials, load_credentials
 from kiosk.shell.devices import Acceptor, build_acceptor
 from kiosk.shell.health import DeviceHealth
 from kiosk.shell.heartbeat import HeartbeatService
+from kiosk.shell.liveness import Liveness
 from kiosk.shell.printing import Printer, ReceiptService, build_printer
 from kiosk.shell.runner import Dispatch, FlowRunner
 from offline_queue.bundles import BundlePoller, BundleStore
+from offline_queue.files import write_atomically
 from offline_queue.journal import Journal
 from offline_queue.sync import SyncWorker
 
@@ -94,10 +96,13 @@ class KioskApp:
         self.central: CentralService | None = None
         self.credentials: Credentials | None = None
         self.recovery: RecoveryReport | None = None
+        self.liveness: Liveness | None = None
+        self._update_told: str | None = None
 
     # -- start and stop -----------------------------------------------------
     def start(self) -> RecoveryReport:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.liveness = Liveness(self.data_dir, self.version)
         journal = self.journal = Journal(self.data_dir / "journal.db")
         self.recovery = recover(journal)  # before any customer can start a session
         runner = self.runner = FlowRunner(
@@ -261,6 +266,7 @@ class KioskApp:
             url, token, runner.post, self._telemetry, self._allowance,
             interval_s=section.heartbeat_s, timeout_s=section.timeout_s, verify=section.verify,
         )  # fmt: skip
+        beat.on_accepted = self._heartbeat_accepted
         beat.start()
         self._keep(beat)
         if section.operator_public_key_hex:
@@ -332,6 +338,7 @@ class KioskApp:
         routes = runner.routes
         routes.add(self._show_command, [c.Show])
         routes.add(self._health_check, [c.RequestHealthCheck])
+        routes.add(self._restart_for_update, [c.RestartForUpdate])
         assert self.receipts is not None
         routes.add(self.receipts.execute, ReceiptService.COMMANDS)
         cards = self.cards or NoCardReader(runner.post)
@@ -339,6 +346,30 @@ class KioskApp:
         central = self.central or NoCentral(runner.post)
         routes.add(central.execute, central.COMMANDS)
         routes.check()
+
+    def _heartbeat_accepted(self) -> None:
+        """(The heartbeat's thread.) Alive for the updater's gate; and a release
+        staged beside this one is told to the flow, once."""
+        if self.liveness is None or self.runner is None:
+            return
+        self.liveness.heartbeat_accepted()
+        staged = self.liveness.staged()
+        asked = (self.data_dir / "switch-asked").exists()  # a restart into it is under way
+        if staged is not None and staged != self._update_told and not asked:
+            self._update_told = staged
+            self.runner.post(e.UpdateStaged(staged))
+
+    def ready(self) -> None:
+        """Recovery ran and the first screen is painted (the entry point says so)."""
+        if self.liveness is not None:
+            self.liveness.ready()
+
+    def _restart_for_update(self, command: c.Command) -> None:
+        """No customer is in a session: ask the updater for the switch, restart."""
+        assert isinstance(command, c.RestartForUpdate)
+        log.warning("restarting into the staged release %s", command.version)
+        write_atomically(self.data_dir / "switch-asked", command.version.encode())
+        self.request_restart()
 
     def _show_command(self, command: c.Command) -> None:
         assert isinstance(command, c.Show)

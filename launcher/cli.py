@@ -8,6 +8,7 @@
     kiosk [--config FILE] receipt reprint TRANSACTION
     kiosk [--config FILE] backup [--db PATH] [--to DIR]
     kiosk [--config FILE] restore FILE [--db PATH] [--without-server]
+    kiosk [--config FILE] update check|start|status [--root DIR] [--state DIR]
     kiosk [--config FILE] run [--windowed]
 
 The developer's commands (the demo, the screen galleries) are ``kiosk-dev``
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from config.loader import ConfigError, load_settings
 from config.version import version
-from launcher import journal_cli
+from launcher import journal_cli, update_cli
 from launcher.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, settings_of, settings_tree
 
 
@@ -73,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("--db", type=Path, help="journal file (default: data_dir/journal.db)")
     restore.add_argument("--without-server", action="store_true",
                          help="restore without asking the central server")  # fmt: skip
+
+    update_cli.add_parser(sub)
 
     run = sub.add_parser("run", help="the fullscreen touch UI")
     run.add_argument("--windowed", action="store_true", help="a normal window (development)")
@@ -139,6 +142,7 @@ COMMANDS = {
     "flow": _flow,
     "journal": journal_cli.journal,
     "receipt": _receipt,
+    "update": update_cli.update,
 }
 
 

@@ -115,6 +115,7 @@ def _start_after_the_paint(ui: KioskUi) -> list[QTimer]:
         if (acceptor_ready and ui.window.view is not None) or late:
             ready.stop()
             status = "ready" if acceptor_ready else "ready without the bill acceptor"
+            kiosk.ready()
             notify(f"READY=1\nSTATUS={status}")
             log.info("%s after %.2f s", status, time.monotonic() - started_at)
 

@@ -169,5 +169,12 @@ class PrintVoucher(Command):
 
 # -- kiosk -----------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
+class RestartForUpdate(Command):
+    """No customer is in a session: restart into the staged release ``version``."""
+
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
 class RequestHealthCheck(Command):
     """Check devices and the server; answer with MethodsAvailable or OutOfServiceSet."""

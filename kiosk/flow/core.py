@@ -53,6 +53,7 @@ class FlowCore:
         self._online = True
         self._offline_left = Money.zero(self._currency)
         self._pending_settings: tuple[Settings, int] | None = None
+        self._pending_update: str | None = None
         self._settings_version = 0
         self._maintenance_role: str | None = None
         self._acceptor_test = False
@@ -153,9 +154,18 @@ class FlowCore:
             self._resume = None
         if state is State.ATTRACT:
             self._take_pending_settings()
+            if self._pending_update is not None:
+                self._restart_for_update()
         self.state = state
         self._arm(Timer.STATE, self._timeout(state))
         self._show(notice)
+
+    def _restart_for_update(self) -> None:
+        """Only between sessions: nobody is paying and nothing is in escrow."""
+        version, self._pending_update = self._pending_update, None
+        assert version is not None
+        self._journal(RecordKind.MAINTENANCE, {"action": "update_restart", "version": version})
+        self._emit(c.RestartForUpdate(version))
 
     def _take_pending_settings(self) -> None:
         """Swap in settings that arrived during a session; only call between sessions."""

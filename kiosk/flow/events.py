@@ -134,6 +134,14 @@ class SettingsChanged(Event):
     version: int
 
 
+@dataclass(frozen=True, slots=True)
+class UpdateStaged(Event):
+    """A new software release is installed beside this one; the kiosk restarts
+    into it once no customer is in a session (nor money in escrow)."""
+
+    version: str
+
+
 # -- bill acceptor ---------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class NoteEscrowed(Event):

@@ -407,6 +407,12 @@ class PayFlow(CashHandlers, ElectronicHandlers):
             self._take_pending_settings()
             self._show(self._notice)
 
+    def _on_update_staged(self, event: e.UpdateStaged) -> None:
+        """Kept until no customer is in a session, then the restart is asked for."""
+        self._pending_update = event.version
+        if self.state in (State.ATTRACT, State.OUT_OF_SERVICE):
+            self._restart_for_update()
+
     def _on_out_of_service(self, event: e.OutOfServiceSet) -> None:
         self._out_of_service = event.reason
         if self.state is State.ATTRACT:
@@ -497,6 +503,7 @@ _HANDLERS: dict[type[e.Event], Callable[[PayFlow, Any], None]] = {
     e.TimerFired: PayFlow._on_timer,
     e.MethodsAvailable: PayFlow._on_available,
     e.OutOfServiceSet: PayFlow._on_out_of_service,
+    e.UpdateStaged: PayFlow._on_update_staged,
     e.PrinterChanged: PayFlow._on_printer,
     e.ConnectivityChanged: PayFlow._on_connectivity,
     e.SettingsChanged: PayFlow._on_settings,

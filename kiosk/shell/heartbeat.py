@@ -53,6 +53,7 @@ class HeartbeatService:
         self._misses = 0
         self.online: bool | None = None  # unknown until the first beat
         self.on_bundle: Callable[[int], object] | None = None  # the bundle version heard
+        self.on_accepted: Callable[[], object] | None = None  # each beat the server took
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -65,6 +66,8 @@ class HeartbeatService:
             ok = response.status_code == 204
             if not ok:
                 log.warning("heartbeat refused: HTTP %d", response.status_code)
+            if ok and self.on_accepted is not None:
+                self.on_accepted()
             heard = response.headers.get("X-Bundle-Version", "")
             if ok and heard.isdigit() and self.on_bundle is not None:
                 self.on_bundle(int(heard))

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,8 @@ KIOSK_FILES = [
     "./lib/systemd/system/kiosk-backup.service",
     "./lib/systemd/system/kiosk-backup.timer",
     "./lib/systemd/system/kiosk-firewall.service",
+    "./lib/systemd/system/kiosk-update.service",
+    "./lib/systemd/system/kiosk-update.timer",
     "./usr/lib/sysusers.d/kiosk.conf",
     "./usr/lib/tmpfiles.d/kiosk.conf",
     "./lib/udev/rules.d/60-kiosk.rules",
@@ -48,6 +51,11 @@ CENTRAL_FILES = [
     "./lib/systemd/system/kiosk-central@.service",
     "./lib/systemd/system/kiosk-central-backup.service",
     "./lib/systemd/system/kiosk-central-backup.timer",
+    "./lib/systemd/system/kiosk-central-pgbackrest-full.service",
+    "./lib/systemd/system/kiosk-central-pgbackrest-full.timer",
+    "./lib/systemd/system/kiosk-central-pgbackrest-incr.service",
+    "./lib/systemd/system/kiosk-central-pgbackrest-incr.timer",
+    "./etc/pgbackrest/conf.d/kiosk-central.conf",
     "./usr/lib/sysusers.d/kiosk-central.conf",
     "./usr/lib/tmpfiles.d/kiosk-central.conf",
     "./etc/nginx/sites-available/kiosk-central",
@@ -181,6 +189,35 @@ def test_the_kiosk_package_installs_upgrades_and_purges(
     _dpkg("-i", built.kiosk)  # installs again after a purge, the user already there
     assert _kiosk_version() == f"kiosk {version()}"
     Path("/var/lib/kiosk/journal.db").unlink()
+
+
+def test_a_release_installed_beside_the_package_switches_and_switches_back(
+    built: builds.Built, dpkg_root: None, tmp_path: Path
+) -> None:
+    """kiosk update's steps on the real packages: the upgrade's release tree
+    installed beside the package's own (not through dpkg), the link switched,
+    the new release's kiosk runs from where it lives; then back."""
+    from launcher import releases  # noqa: PLC0415
+
+    _dpkg("-i", built.kiosk)
+    place = releases.Place(Path("/opt/kiosk"), tmp_path / "update", tmp_path)
+    try:
+        releases.stage(place, built.upgrade, builds.UPGRADE)
+        new = Path(f"/opt/kiosk/releases/{builds.UPGRADE}")
+        assert (new / "bin" / "kiosk").exists() and list((new / "lib").rglob("__pycache__"))
+        assert os.readlink("/opt/kiosk/current") == f"releases/{version()}"  # not yet
+        gate = releases.switch(place, builds.UPGRADE, datetime.now(UTC))
+        assert os.readlink("/opt/kiosk/current") == f"releases/{builds.UPGRADE}"
+        ran = subprocess.run(["/usr/bin/kiosk", "--version"], capture_output=True, text=True,
+                             check=True, env={"PATH": "/usr/bin:/bin"})  # fmt: skip
+        assert ran.stdout.strip() == f"kiosk {version()}"
+        assert os.path.realpath("/usr/bin/kiosk").startswith(str(new))
+        releases.roll_back(place, gate)
+        assert os.readlink("/opt/kiosk/current") == f"releases/{version()}"
+        assert _kiosk_version() == f"kiosk {version()}"
+    finally:
+        _dpkg("--purge", "kiosk", check=False)
+    assert not Path("/opt/kiosk").exists()  # the release installed beside went too
 
 
 def test_the_server_package_installs_and_purges(built: builds.Built, dpkg_root: None) -> None:

@@ -3,6 +3,7 @@ stops cleanly on SIGTERM (devices stopped, journal closed, exit 0)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -11,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from config.version import version
 from offline_queue.journal import Journal
 
 KIOSK = str(Path(sys.executable).with_name("kiosk"))
@@ -80,6 +82,9 @@ def test_kiosk_run_tells_systemd_painted_then_ready_and_pings_the_watchdog(
     assert process.returncode == 0, output
     with Journal(tmp_path / "var" / "journal.db") as records:
         assert records.latest(["recovery"])  # READY came after recovery
+    health = json.loads((tmp_path / "var" / "health.json").read_text())  # for the update gate
+    assert health["version"] == version() and health["ready_at"] >= health["started_at"]
+    assert health["heartbeat_at"] is None  # not enrolled: no heartbeat was accepted
 
 
 def test_kiosk_run_with_real_ports_imports_no_simulator_and_no_developer_tool(
