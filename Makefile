@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test check lint types layers unit system venv bench flow-diagram docs-receipts \
-	translations ts gallery maintenance-gallery clean crash fuzz soak load deb
+	translations ts gallery maintenance-gallery clean crash fuzz soak load deb appliance-test
 
 QM := ui/i18n/kiosk_zh_CN.qm
 
@@ -29,9 +29,9 @@ layers: venv
 	$(BIN)/lint-imports
 
 unit: venv
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=30
 
-bench: system venv
+bench: system venv deb
 	$(BIN)/python bench/journal.py
 	$(BIN)/python bench/bill_acceptor.py
 	$(BIN)/python bench/sync.py
@@ -40,6 +40,7 @@ bench: system venv
 	$(BIN)/python bench/reconcile.py
 	$(BIN)/python bench/ui.py
 	$(BIN)/python bench/journal_retention.py
+	$(BIN)/python bench/update.py
 
 # The kiosk left running for MINUTES (see the README's Benchmarks section).
 MINUTES ?= 30
@@ -83,6 +84,13 @@ system:
 # The Debian packages, kiosk and kiosk-central, into dist/ (devtools/deb.py).
 deb: system venv translations
 	$(BIN)/python -m devtools.deb --out dist
+
+# The kiosk package on a real boot: debootstrap, apt, qemu (devtools/appliance.py).
+# Not in `make test` (it takes minutes and downloads Debian); as root.
+appliance-test: deb
+	@command -v debootstrap >/dev/null && command -v qemu-system-x86_64 >/dev/null || \
+		apt-get install -y -q --no-install-recommends debootstrap qemu-system-x86
+	$(BIN)/python -m devtools.appliance
 
 # Compiled translations (.qm) from the Qt Linguist sources (.ts) in the repo.
 translations: venv $(QM)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from config.loader import ConfigError, load_settings
 from config.version import version
-from launcher import journal_cli, update_cli
+from launcher import journal_cli
 from launcher.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, settings_of, settings_tree
 
 
@@ -75,7 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("--without-server", action="store_true",
                          help="restore without asking the central server")  # fmt: skip
 
-    update_cli.add_parser(sub)
+    update = sub.add_parser("update", help="software updates (gray release, health gate)")
+    update.add_argument("action", choices=["check", "start", "status"])
+    update.add_argument("--root", type=Path, default=Path("/opt/kiosk"), help="the install root")
+    update.add_argument("--state", type=Path, help="state folder (default: data_dir/update)")
 
     run = sub.add_parser("run", help="the fullscreen touch UI")
     run.add_argument("--windowed", action="store_true", help="a normal window (development)")
@@ -135,6 +138,12 @@ def _receipt(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _update(args: argparse.Namespace) -> int:
+    from launcher import update_cli  # the updater's modules load only for it
+
+    return update_cli.update(args)
+
+
 COMMANDS = {
     "backup": journal_cli.backup,
     "restore": journal_cli.restore,
@@ -142,7 +151,7 @@ COMMANDS = {
     "flow": _flow,
     "journal": journal_cli.journal,
     "receipt": _receipt,
-    "update": update_cli.update,
+    "update": _update,
 }
 
 

@@ -40,7 +40,8 @@ from offline_queue.files import fsync_folder, write_atomically
 
 READY_S = 300  # the new release must be ready (recovery, first screen, a heartbeat) by then
 WINDOW_S = 600  # and stay up this long after
-MAX_STARTS = 3  # starts of the new release before it is judged a crash loop
+MAX_STARTS = 2  # starts of the new release before it is judged a crash loop; with
+# the start before the switch, well under kiosk.service's StartLimitBurst=5
 ALIVE_S = 120  # a heartbeat this recent means the kiosk still runs
 
 

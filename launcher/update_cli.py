@@ -34,15 +34,6 @@ if TYPE_CHECKING:
 
     from config.settings import Settings
 
-ROOT = Path("/opt/kiosk")
-
-
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    update = sub.add_parser("update", help="software updates (gray release, health gate)")
-    update.add_argument("action", choices=["check", "start", "status"])
-    update.add_argument("--root", type=Path, default=ROOT, help="the install root")
-    update.add_argument("--state", type=Path, help="state folder (default: data_dir/update)")
-
 
 def update(args: argparse.Namespace) -> int:
     settings = settings_of(args.config)
