@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, HTTPException, Request
 from pydantic import BaseModel
 from sqlalchemy import Engine, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from central.db import kiosks
+from central.db import kiosks, shielded
 
 
 class Problem(BaseModel):
@@ -60,13 +60,17 @@ class Credentials:
         if hit is not None and hit[2] > time.monotonic():
             return hit[0], hit[1]
         query = select(kiosks.c.id, kiosks.c.group_name).where(kiosks.c.token_hash == digest)
-        async with engine.connect() as conn:
+
+        async def read(conn: AsyncConnection) -> tuple[str, str] | None:
             row = (await conn.execute(query)).first()
-        if row is None:
+            return None if row is None else (str(row[0]), str(row[1]))
+
+        found = await shielded(engine, read)
+        if found is None:
             self._known.pop(digest, None)
             return None
-        self._known[digest] = (str(row[0]), str(row[1]), time.monotonic() + CACHE_S)
-        return str(row[0]), str(row[1])
+        self._known[digest] = (*found, time.monotonic() + CACHE_S)
+        return found
 
     def forget(self, kiosk: str) -> None:
         """A re-enrolled kiosk: its old credential stops working in this process now."""

@@ -13,12 +13,12 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field, StrictInt
 from sqlalchemy import Connection, bindparam, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from central.auth import Kiosk, engine_of, errors
 from central.books import bills as books
 from central.books import units
-from central.db import accounts, card_reissues, phone_codes
+from central.db import accounts, card_reissues, phone_codes, shielded
 
 API = "/api/v1"
 CODE_TTL_S = 300
@@ -165,8 +165,11 @@ async def bill(service: str, account: str, request: Request, kiosk: Kiosk) -> Bi
     """What is due on an account: outstanding lines, arrears, coupons, the credit
     applied, the due, and the credit left."""
     engine: AsyncEngine = request.app.state.async_engine
-    async with engine.connect() as conn:
-        answer = await conn.run_sync(bill_answer, service, account)
+
+    async def read(conn: AsyncConnection) -> BillAnswer | None:
+        return await conn.run_sync(bill_answer, service, account)
+
+    answer = await shielded(engine, read)
     if answer is None:
         raise HTTPException(404, "no such account")
     return answer

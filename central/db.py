@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -25,9 +28,10 @@ from sqlalchemy import (
     event,
     func,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 metadata = MetaData()
+T = TypeVar("T")
 
 kiosks = Table(
     "kiosks",
@@ -329,6 +333,20 @@ def make_engine(url: str) -> Engine:
     with engine.begin() as conn:
         migrate(conn)
     return engine
+
+
+async def shielded(engine: AsyncEngine, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """``work`` on a connection of ``engine``, shielded from the request's
+    cancellation: a server that stops cuts the requests it still holds, and a
+    read cut half way would leave its connection to the garbage collector
+    instead of the pool. The read finishes (milliseconds) and the connection
+    goes back; the cancelled request just does not see the answer."""
+
+    async def run() -> T:
+        async with engine.connect() as conn:
+            return await work(conn)
+
+    return await asyncio.shield(run())
 
 
 def make_async_engine(url: str) -> AsyncEngine:

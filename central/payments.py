@@ -18,13 +18,13 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, StrictInt
 from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.concurrency import run_in_threadpool
 
 from central import order_watch, order_work, refunds
 from central.auth import Kiosk, engine_of, errors
 from central.books import events
-from central.db import orders
+from central.db import orders, shielded
 from central.providers.base import ProviderError
 
 API = "/api/v1"
@@ -187,8 +187,11 @@ def _mine(engine: Engine, order_id: str, kiosk: str) -> Row[Any]:
 
 async def _mine_now(engine: AsyncEngine, order_id: str, kiosk: str) -> Row[Any]:
     """``_mine`` on the event loop."""
-    async with engine.connect() as conn:
-        return _found((await conn.execute(_MINE, {"order": order_id, "kiosk": kiosk})).first())
+
+    async def read(conn: AsyncConnection) -> Row[Any] | None:
+        return (await conn.execute(_MINE, {"order": order_id, "kiosk": kiosk})).first()
+
+    return _found(await shielded(engine, read))
 
 
 def _found(row: Row[Any] | None) -> Row[Any]:

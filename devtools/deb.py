@@ -77,6 +77,7 @@ PACKAGES = {
             "systemd",
             "udev",
             "nftables",
+            "netbase",  # /etc/protocols: the firewall ruleset names ipv6-icmp
             "systemd-timesyncd | time-daemon",
         ),
         ("sqlite3",),

@@ -1,4 +1,4 @@
-"""The crash harness's fixed-seed sample: 50 kill -9s of the kiosk at the
+"""The crash harness's fixed-seed sample: 30 kill -9s of the kiosk at the
 harness's points (a prepaid card write among them: real pcscd and vpcd), then
 the three ledgers compared (``harness.py``)."""
 
@@ -9,10 +9,10 @@ from pathlib import Path
 from tests.reliability.harness import CrashRig
 
 SEED = 20261124
-KILLS = 50
+KILLS = 30
 
 
-def test_fifty_kills_lose_and_double_nothing(tmp_path: Path, pcscd: str) -> None:
+def test_thirty_kills_lose_and_double_nothing(tmp_path: Path, pcscd: str) -> None:
     with CrashRig(tmp_path, SEED, reader=pcscd).running() as rig:
         ledgers = rig.campaign(KILLS)
     print(ledgers.summary())

@@ -24,7 +24,7 @@ def _health(var: Path) -> dict[str, str | None]:
 def test_alive_for_the_gate_then_restarted_into_the_staged_release(
     qtbot: QtBot, tmp_path: Path, central: Central
 ) -> None:
-    kiosk = start_kiosk(qtbot, tmp_path, central)
+    kiosk = start_kiosk(qtbot, tmp_path, central, timeouts={"cancelled": 1})
     var = tmp_path / "var"
     try:
         assert _health(var)["version"] == kiosk.app.version
@@ -39,10 +39,11 @@ def test_alive_for_the_gate_then_restarted_into_the_staged_release(
         qtbot.wait(300)
         assert not (var / "switch-asked").exists() and kiosk.restarts == 0
         kiosk.app.post(e.CancelPressed())  # the customer leaves
-        qtbot.waitUntil((var / "switch-asked").exists, timeout=60_000)
+        qtbot.waitUntil((var / "switch-asked").exists, timeout=20_000)
         assert (var / "switch-asked").read_text() == "9.9.9"
         qtbot.waitUntil(lambda: kiosk.restarts == 1, timeout=10_000)
-        qtbot.wait(2500)  # heartbeats go on: the ask is not repeated while it stands
+        beat = _health(var)["heartbeat_at"]  # heartbeats go on: the ask is not repeated
+        qtbot.waitUntil(lambda: _health(var)["heartbeat_at"] != beat, timeout=10_000)
         assert kiosk.restarts == 1
     finally:
         kiosk.stop()
