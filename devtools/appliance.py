@@ -39,9 +39,12 @@ BASE = ("systemd-sysv,udev,dbus,libpam-systemd,linux-image-amd64,initramfs-tools
 BOOT_TIMEOUT_S = 1500
 
 DROP_IN = """[Service]
-# The appliance test only: a VM has no panel, so cage draws on wlroots'
-# headless backend (the same cage, Qt on Wayland, as on a kiosk).
-Environment=WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1
+# The appliance test only: the VM's display is a virtio GPU without 3D, so
+# wlroots draws with pixman; it has no touch panel or keyboard yet.
+Environment=WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1
+# The seat through logind, whose session PAMName opens (libseat otherwise
+# falls back to a built-in seatd, which a non-root user cannot run).
+Environment=LIBSEAT_BACKEND=logind
 # Software emulation runs Python and Qt some twenty times slower than a kiosk.
 TimeoutStartSec=900
 """
@@ -72,7 +75,12 @@ wait_active() {  # $1: seconds
         [ $((n % 20)) -eq 0 ] && say waiting "$(up)" "$(systemctl is-active kiosk.service)" \
             "$(systemctl show -p StatusText --value kiosk.service)"
         [ $((n % 90)) -eq 0 ] && journal 30 && ps -eo pid,user,etime,time,args \
-            | grep -E 'cage|kiosk|Xway' | grep -v grep | sed 's/^/PS /' > /dev/ttyS0
+            | grep -E 'cage|kiosk|Xway' | grep -v grep | sed 's/^/PS /' > /dev/ttyS0 && \
+            for p in $(pgrep -x cage); do
+                echo "PS cage $p wchan $(cat /proc/$p/wchan) env $(tr '\0' ' ' < /proc/$p/environ)"
+                ls -l /proc/$p/fd | sed 's/^/PS fd /'
+                cat /proc/$p/stack | sed 's/^/PS stack /'
+            done > /dev/ttyS0
     done
     return 0
 }
@@ -202,7 +210,7 @@ def boot(root: Path, disk: Path, log: Path) -> tuple[list[str], float]:
         "qemu-system-x86_64", *accel, "-m", "3072", "-smp", "2", "-no-reboot",
         "-kernel", str(kernel), "-initrd", str(initrd),
         "-append", "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=0",
-        "-drive", f"file={disk},format=raw,if=virtio", "-display", "none",
+        "-drive", f"file={disk},format=raw,if=virtio", "-display", "none", "-vga", "virtio",
         "-serial", f"file:{log}", "-nic", "none",
     ]  # fmt: skip
     started = time.monotonic()
