@@ -21,7 +21,6 @@ collection, the last recovery; ``kiosk.ledger.archive_floor``).
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from config import rotation
+from offline_queue.files import sha256_of
 from offline_queue.journal import GENESIS, Anchor, Journal, canonical, chain_hash
 
 SUFFIX = ".jsonl.gz"
@@ -79,7 +79,7 @@ def take(
     final = folder / f"journal-{first:010d}-{last[0]:010d}{SUFFIX}"
     rotation.put_in_place(part, final)
     anchor = Anchor(
-        first, last[0], last[1], final.name, _sha256(final), count, transactions,
+        first, last[0], last[1], final.name, sha256_of(final), count, transactions,
         now.isoformat(timespec="seconds"),
     )  # fmt: skip
     journal.add_anchor(anchor)
@@ -96,7 +96,7 @@ def check(journal: Journal, folder: Path) -> list[Check]:
         path = folder / anchor.file
         if not path.exists():
             found.append(Check(anchor, "absent", f"{anchor.file} is not on this kiosk"))
-        elif _sha256(path) != anchor.sha256:
+        elif sha256_of(path) != anchor.sha256:
             found.append(Check(anchor, "bad", f"{anchor.file}: its sha256 is not the anchor's"))
         else:
             reason = _walk(path, anchor, previous)
@@ -132,11 +132,3 @@ def _walk(path: Path, anchor: Anchor, previous: str) -> str | None:
 
 def _line(record: dict[str, object], transaction: str | None) -> str:
     return json.dumps({"record": record, "transaction": transaction}, ensure_ascii=False) + "\n"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

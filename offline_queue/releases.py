@@ -11,14 +11,13 @@ its final name.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 import requests
 
 from config.release import MAX_DOCUMENT, Release
-from offline_queue.files import fsync_folder
+from offline_queue.files import fsync_folder, sha256_of
 
 API = "/api/v1"
 BLOCK = 64 * 1024
@@ -48,7 +47,7 @@ def download(
 ) -> Path:
     """The release's package in ``folder``, checked; goes on from a part file."""
     final = folder / release.file
-    if final.exists() and _sha256(final) == release.sha256:
+    if final.exists() and sha256_of(final) == release.sha256:
         return final
     folder.mkdir(parents=True, exist_ok=True)
     part = folder / f"{release.file}.part"
@@ -59,7 +58,7 @@ def download(
     if have < release.size:
         _fetch(session, f"{base_url}{API}/release/{release.version}/package", part, have,
                release.size, timeout_s)  # fmt: skip
-    if _sha256(part) != release.sha256:
+    if sha256_of(part) != release.sha256:
         part.unlink()
         raise DownloadError(f"{release.file}: its sha256 is not the signed one; thrown away")
     os.replace(part, final)
@@ -110,11 +109,3 @@ def report(
     body = {"version": version, "state": state, "detail": detail[:500]}
     answer = session.post(f"{base_url}{API}/release/report", json=body, timeout=timeout_s)
     answer.raise_for_status()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -123,8 +124,7 @@ def _at(seconds: float | None) -> str | None:
 
 
 def _seen(ready: float | None, beat: float | None, version: str = "0.21.0") -> r.Health:
-    at = _at
-    return r.Health(version, (T0 + timedelta(seconds=1)).isoformat(), at(ready), at(beat))
+    return r.Health(version, (T0 + timedelta(seconds=1)).isoformat(), _at(ready), _at(beat))
 
 
 @pytest.mark.parametrize(
@@ -292,7 +292,7 @@ def test_a_release_that_never_gets_ready_is_rolled_back_and_not_tried_again(
         assert gate is not None
         late = r.Gate(gate.came_from, gate.to, (datetime.now(UTC) - timedelta(seconds=6))
                       .isoformat(), gate.starts, gate.ready_s, gate.window_s)  # fmt: skip
-        (fleet.place.state / "gate.json").write_text(json.dumps(_as_dict(late)))
+        (fleet.place.state / "gate.json").write_text(json.dumps(asdict(late)))
         capsys.readouterr()
         assert fleet.update("check") == 0
         out = capsys.readouterr().out
@@ -314,9 +314,3 @@ def test_a_release_signed_by_another_key_is_refused(
         assert fleet.update("check") == 1
         assert "bad signature" in capsys.readouterr().err
         assert r.staged(fleet.place) is None and not fleet.place.downloads.exists()
-
-
-def _as_dict(gate: r.Gate) -> dict[str, object]:
-    from dataclasses import asdict  # noqa: PLC0415
-
-    return asdict(gate)
