@@ -99,23 +99,32 @@ def check_target(target: object) -> dict[str, Any]:
     return target
 
 
-def parse(raw: bytes, public_hex: str) -> Bundle:
-    """Check size, shape and signature; expiry, version and target are the
-    caller's (they need the clock and the kiosk's state)."""
-    if len(raw) > MAX_BYTES:
-        raise BundleError(f"too large: {len(raw)} bytes (limit {MAX_BYTES})")
+def signed_part(
+    raw: bytes, public_hex: str, *, limit: int, what: str, error: type[ValueError]
+) -> dict[str, Any]:
+    """The ``signed`` object of a signed document (a bundle, a release), its
+    size and Ed25519 signature checked; ``error`` says what is wrong."""
+    if len(raw) > limit:
+        raise error(f"too large: {len(raw)} bytes (limit {limit})")
     try:
         document = json.loads(raw)
         signed, signature = document["signed"], bytes.fromhex(document["signature"])
     except (ValueError, KeyError, TypeError) as exc:
-        raise BundleError(f"not a bundle: {type(exc).__name__}: {exc}") from None
+        raise error(f"not a {what}: {type(exc).__name__}: {exc}") from None
     if not isinstance(signed, dict):
-        raise BundleError("not a bundle: 'signed' is not an object")
+        raise error(f"not a {what}: 'signed' is not an object")
     try:
         key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex))
         key.verify(signature, canonical(signed))
     except (InvalidSignature, ValueError):
-        raise BundleError("bad signature: not signed by the operator's key") from None
+        raise error("bad signature: not signed by the operator's key") from None
+    return signed
+
+
+def parse(raw: bytes, public_hex: str) -> Bundle:
+    """Check size, shape and signature; expiry, version and target are the
+    caller's (they need the clock and the kiosk's state)."""
+    signed = signed_part(raw, public_hex, limit=MAX_BYTES, what="bundle", error=BundleError)
     version, expires, config = signed.get("version"), signed.get("expires"), signed.get("config")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise BundleError(f"version: not a positive integer: {version!r}")

@@ -18,17 +18,13 @@ Ed25519 over the canonical JSON of ``signed``, the operator's key) whose
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-from config.bundle import BundleError, canonical, check_target, targets
+from config.bundle import BundleError, check_target, signed_part, targets
 
 KIND = "kiosk-release"
 MAX_DOCUMENT = 16 * 1024
@@ -70,20 +66,7 @@ class Release:
 def parse(raw: bytes, public_hex: str) -> Release:
     """Check size, shape and signature; whether this kiosk should install it is
     ``refusal``'s (it needs the clock and what is installed)."""
-    if len(raw) > MAX_DOCUMENT:
-        raise ReleaseError(f"too large: {len(raw)} bytes (limit {MAX_DOCUMENT})")
-    try:
-        document = json.loads(raw)
-        signed, signature = document["signed"], bytes.fromhex(document["signature"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ReleaseError(f"not a release: {type(exc).__name__}: {exc}") from None
-    if not isinstance(signed, dict):
-        raise ReleaseError("not a release: 'signed' is not an object")
-    try:
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex))
-        key.verify(signature, canonical(signed))
-    except (InvalidSignature, ValueError):
-        raise ReleaseError("bad signature: not signed by the operator's key") from None
+    signed = signed_part(raw, public_hex, limit=MAX_DOCUMENT, what="release", error=ReleaseError)
     if signed.get("kind") != KIND:
         raise ReleaseError(f"kind: not a kiosk release: {signed.get('kind')!r}")
     return _fields(signed, raw)
