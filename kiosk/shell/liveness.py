@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
-
-from offline_queue.files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +41,12 @@ class Liveness:
         return None if version == self._state["version"] else version
 
     def _write(self) -> None:
+        """Whole or not at all (a rename), but not synced: written on the Qt
+        thread at READY, and after a power cut the gate just waits for the next."""
+        temporary = self._path.with_suffix(".json.tmp")
         try:
-            write_atomically(self._path, json.dumps(self._state).encode())
+            temporary.write_text(json.dumps(self._state), encoding="utf-8")
+            os.replace(temporary, self._path)
         except OSError as exc:  # the journal's disk is checked elsewhere; this is advice
             log.warning("%s not written: %s", self._path, exc)
 
